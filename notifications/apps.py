@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationsConfig(AppConfig):
+    """Outbox and delivery channels; a leaf app that knows ids, not cases."""
+
+    name = "notifications"
+    verbose_name = _("通知")

@@ -1,0 +1,214 @@
+"""The organisation: regions (county → town → village), departments, service windows, staff memberships.
+
+Invariants:
+- ``Region.path`` is the chain of codes from the county down to the region (``/330681/330681001/``),
+  maintained on save, so a subtree is one indexed prefix query whatever the depth.
+- A membership's region is the department's region when a department is set.
+- This app never imports ``cases``.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from windowsvc.models import TimeStampedModel
+
+from .choices import DEPARTMENT_ROLES, TIER_CODE_LENGTH, TIER_PARENT, DepartmentRole, StaffRole, Tier
+from .querysets import DepartmentQuerySet, MembershipQuerySet, RegionQuerySet, ServiceWindowQuerySet
+
+
+class Region(TimeStampedModel):
+    """A node of the administrative tree (行政区划): a county, a town (镇/街道) or a village (村/社区).
+
+    The code is the national statistical division code: 6 digits for a county, 9 for a town, 12 for a
+    village. A town's parent is a county and a village's parent is a town.
+    """
+
+    code = models.CharField(_("区划代码"), max_length=12, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    tier = models.CharField(_("层级"), max_length=10, choices=Tier.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    # unique=True also gives PostgreSQL a varchar_pattern_ops index, so prefix (subtree) queries use it.
+    path = models.CharField(_("路径"), max_length=64, editable=False, unique=True)
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        expected_length = TIER_CODE_LENGTH.get(self.tier)
+        if self.code and (not self.code.isdigit() or len(self.code) != expected_length):
+            errors["code"] = _("%(tier)s的区划代码应为 %(n)s 位数字。") % {
+                "tier": Tier(self.tier).label if self.tier in Tier.values else self.tier,
+                "n": expected_length,
+            }
+        parent_tier = TIER_PARENT.get(self.tier)
+        if parent_tier is None and self.parent_id:
+            errors["parent"] = _("县级区划没有上级。")
+        elif parent_tier is not None:
+            if not self.parent_id:
+                errors["parent"] = _("请选择上级区划。")
+            elif self.parent.tier != parent_tier:
+                errors["parent"] = _("上级区划的层级应为%(tier)s。") % {"tier": Tier(parent_tier).label}
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        # The path is derived from the parent; a region never changes parent after creation in
+        # practice, but a changed code or parent rewrites the subtree's paths below.
+        old_path = self.path
+        self.path = (self.parent.path if self.parent_id else "/") + f"{self.code}/"
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            for child in (
+                Region.objects.filter(path__startswith=old_path).exclude(pk=self.pk).order_by("path")
+            ):
+                child.save(update_fields=["path"])
+
+    @property
+    def county_code(self) -> str:
+        return self.path.strip("/").split("/")[0]
+
+
+class Department(TimeStampedModel):
+    """A unit that handles cases (业务部门): a county bureau, a town office or a village committee.
+
+    The county's coordination centre (县行政服务中心) is a department with ``role=coordinator``.
+    """
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="departments"
+    )
+    code = models.CharField(_("部门代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    role = models.CharField(
+        _("职能"), max_length=16, choices=DepartmentRole.choices, default=DepartmentRole.HANDLING
+    )
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    objects = DepartmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
+        ordering = ["region__path", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_coordination_centre(self) -> bool:
+        return self.role == DepartmentRole.COORDINATOR
+
+
+class ServiceWindow(TimeStampedModel):
+    """A “办不成事”反映窗口: the counter (physical or online) where cases are taken in."""
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="windows"
+    )
+    code = models.CharField(_("窗口代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    opening_hours = models.CharField(_("办公时间"), max_length=100, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    objects = ServiceWindowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("受理窗口")
+        verbose_name_plural = _("受理窗口")
+        ordering = ["region__path", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(TimeStampedModel):
+    """One role of one staff user in one region and, for department roles, one department.
+
+    Invariants: department roles (handler, department head, coordinator) carry a department, and the
+    membership's region is then that department's region; the user's Django groups mirror their roles.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("角色"), max_length=20, choices=StaffRole.choices)
+    region = models.ForeignKey(
+        Region, verbose_name=_("区划"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    window = models.ForeignKey(
+        ServiceWindow,
+        verbose_name=_("窗口"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("岗位")
+        verbose_name_plural = _("岗位")
+        ordering = ["user_id", "region__path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "department"],
+                condition=models.Q(department__isnull=False),
+                name="routing_membership_unique_department",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "region"],
+                condition=models.Q(department__isnull=True),
+                name="routing_membership_unique_region",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.department or self.region
+        return f"{self.user} · {self.get_role_display()} · {where}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.role in DEPARTMENT_ROLES and not self.department_id:
+            errors["department"] = _("该角色需要选择部门。")
+        if self.department_id and self.region_id and self.department.region_id != self.region_id:
+            errors["region"] = _("区划应与所选部门的区划一致。")
+        if self.window_id and self.region_id and self.window.region_id != self.region_id:
+            errors["window"] = _("窗口应属于所选区划。")
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        if self.department_id and not self.region_id:
+            self.region_id = self.department.region_id
+        super().save(*args, **kwargs)
+
+
+__all__ = ["Department", "DepartmentRole", "Membership", "Region", "ServiceWindow", "StaffRole", "Tier"]

@@ -1,0 +1,42 @@
+"""Shared pytest fixtures: the database/Redis banner, API clients, and a real Celery worker process."""
+
+import pytest
+
+pytest_plugins = ["tests.fixtures.celery_worker"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _announce_backends(request, django_db_setup, django_db_blocker):
+    """Print which database server and Redis the suite really runs on (CI logs must show it)."""
+    import redis
+    from django.conf import settings
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT version()")
+            else:
+                cursor.execute("SELECT 'SQLite ' || sqlite_version()")
+            version = cursor.fetchone()[0]
+    try:
+        redis_version = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).info("server")["redis_version"]
+    except redis.RedisError as exc:
+        redis_version = f"unreachable ({exc})"
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    line = (
+        f"database: {connection.vendor} {connection.settings_dict['NAME']} — {version}\n"
+        f"redis: {settings.REDIS_URL} — {redis_version}; celery queue {settings.CELERY_TASK_DEFAULT_QUEUE}"
+    )
+    if reporter is not None:
+        reporter.write_line("")
+        reporter.write_line(line)
+    else:  # pragma: no cover - only without the terminal reporter (e.g. -p no:terminal)
+        print(line)
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()

@@ -1,0 +1,22 @@
+"""Maps service errors to HTTP: 400 field errors, 403, 404 (missing or not visible), 409 transitions."""
+
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from windowsvc import errors
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, errors.NotFound):
+        return Response({"detail": "未找到。"}, status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, errors.TransitionNotAllowed):
+        return Response(
+            {"detail": str(exc), "current_status": exc.current, "allowed_commands": exc.allowed},
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, errors.PermissionDenied):
+        return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, errors.ValidationFailed):
+        return Response(exc.errors, status=status.HTTP_400_BAD_REQUEST)
+    return drf_exception_handler(exc, context)
