@@ -12,15 +12,16 @@ def _announce_backends(request, django_db_setup, django_db_blocker):
     from django.conf import settings
     from django.db import connection
 
-    with django_db_blocker.unblock():
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("SELECT version()")
-            else:
-                cursor.execute("SELECT 'SQLite ' || sqlite_version()")
-            version = cursor.fetchone()[0]
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT version()")
+        else:
+            cursor.execute("SELECT 'SQLite ' || sqlite_version()")
+        version = cursor.fetchone()[0]
     try:
-        redis_version = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).info("server")["redis_version"]
+        redis_version = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).info("server")[
+            "redis_version"
+        ]
     except redis.RedisError as exc:
         redis_version = f"unreachable ({exc})"
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")

@@ -28,7 +28,11 @@ def test_healthz_reports_database_redis_and_worker(client, celery_worker_process
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["ok"] is True
-    assert body["checks"]["database"] == {**body["checks"]["database"], "ok": True, "engine": connection.vendor}
+    assert body["checks"]["database"] == {
+        **body["checks"]["database"],
+        "ok": True,
+        "engine": connection.vendor,
+    }
     assert body["checks"]["redis"]["ok"] is True
     assert body["checks"]["celery"]["ok"] is True
 

@@ -149,7 +149,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_REDIS_BACKEND_HEALTH_CHECK_INTERVAL = 30
 CELERY_TASK_ALWAYS_EAGER = False
-CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE") or (TEST_RUN_ID if TESTING else "celery")
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE") or (
+    TEST_RUN_ID if TESTING else "celery"
+)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "windowsvc.tasks.heartbeat", "schedule": 60.0},
 }
