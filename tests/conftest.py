@@ -2,7 +2,7 @@
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.celery_worker"]
+pytest_plugins = ["tests.fixtures.celery_worker", "tests.fixtures.browser"]
 
 
 @pytest.fixture(scope="session", autouse=True)
