@@ -8,7 +8,7 @@ RUN uv sync --frozen --no-install-project
 COPY . .
 # The build-time key only satisfies the production profile's check; it signs nothing.
 RUN DJANGO_SETTINGS_MODULE=windowsvc.settings.production SECRET_KEY=build-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz \
-    python manage.py collectstatic --noinput \
+    sh -c 'python manage.py compile_translations && python manage.py collectstatic --noinput' \
     && mkdir -p /app/var && chown -R windowsvc /app/var
 USER windowsvc
 EXPOSE 8000

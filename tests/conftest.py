@@ -5,6 +5,13 @@ import pytest
 pytest_plugins = ["tests.fixtures.celery_worker", "tests.fixtures.browser"]
 
 
+def pytest_sessionstart(session):
+    # English pages need compiled catalogs; .mo files are build products, not committed.
+    from windowsvc.management.commands.compile_translations import compile_translations
+
+    compile_translations()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _announce_backends(request, django_db_setup, django_db_blocker):
     """Print which database server and Redis the suite really runs on (CI logs must show it)."""
