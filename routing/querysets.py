@@ -76,3 +76,22 @@ def users_visible_to(user, queryset=None):
 
     overseen = Membership.objects.filter(paths_q("region__path", scope.oversight_paths)).values("user_id")
     return qs.filter(models.Q(pk=user.pk) | models.Q(pk__in=overseen))
+
+
+def users_administered_by(user, queryset=None):
+    """Users an administrator may edit: every one of their memberships lies inside the administrator's
+    subtree (so editing them cannot touch rights elsewhere), they have at least one, and they are not
+    superusers. Superusers administer everyone.
+    """
+    from django.contrib.auth import get_user_model
+
+    qs = queryset if queryset is not None else get_user_model().objects.all()
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return qs
+    from .models import Membership
+
+    inside = paths_q("region__path", scope.admin_paths)
+    return qs.filter(is_superuser=False, pk__in=Membership.objects.filter(inside).values("user_id")).exclude(
+        pk__in=Membership.objects.exclude(inside).values("user_id")
+    )

@@ -48,3 +48,14 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_working_day_calendar():
+    """The calendar snapshot is cached per process; a test's calendar rows are rolled back after it (no
+    signal fires on rollback), so every test starts and ends with an empty cache."""
+    from routing.calendar import calendar_cache_clear
+
+    calendar_cache_clear()
+    yield
+    calendar_cache_clear()

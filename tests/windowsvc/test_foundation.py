@@ -51,7 +51,9 @@ def test_healthz_without_a_worker_is_503_and_names_the_failing_check(client, mon
 
 
 def _run_manage(args, extra_env):
-    env = {**os.environ, **extra_env}
+    # A fresh process environment as a deployment would have: none of the test session's switches.
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(extra_env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
     )

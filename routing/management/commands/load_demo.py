@@ -1,34 +1,82 @@
-"""Load the demo organisation and demo accounts; running it again changes nothing."""
+"""Load the demo organisation (demo/organisation.yaml) and the ``admin`` superuser; running it again changes nothing."""
 
+import unicodedata
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+
+from routing.models import Membership
+from routing.orgfile import OrgFileInvalid, organisation_import, orgfile_parse
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105  (documented demo credential, local use only)
+DEMO_FILE = settings.BASE_DIR / "demo" / "organisation.yaml"
+DEMO_SOURCE = "demo/organisation.yaml"
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-justify to a display width: CJK characters take two columns in a terminal."""
+    shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - shown, 1)
 
 
 class Command(BaseCommand):
     help = "加载演示数据（可重复执行）/ Load the demo data (idempotent)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--list-accounts", action="store_true", help="Only print the demo accounts.")
+        parser.add_argument(
+            "--list-accounts",
+            action="store_true",
+            help="Only print the demo accounts: username, role, tier and where.",
+        )
 
     def handle(self, *args, list_accounts=False, **options):
+        text = DEMO_FILE.read_text(encoding="utf-8")
         if list_accounts:
-            self._print_accounts()
+            self._print_accounts(text)
             return
-        with transaction.atomic():
-            user_model = get_user_model()
-            admin, created = user_model.objects.get_or_create(
-                username="admin",
-                defaults={"is_staff": True, "is_superuser": True, "first_name": "系统管理员"},
-            )
-            if created:
-                admin.set_password(DEMO_PASSWORD)
-                admin.save(update_fields=["password"])
-        self.stdout.write("demo data ready")
+        try:
+            # One transaction for the organisation and the superuser (the import's own is a savepoint).
+            with transaction.atomic():
+                result = organisation_import(text=text, source=DEMO_SOURCE)
+                self._ensure_admin()
+        except OrgFileInvalid as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(result.summary())
+        self.stdout.write("demo data ready" + ("" if result.changed else " (no changes)"))
 
-    def _print_accounts(self):
-        user_model = get_user_model()
-        for user in user_model.objects.order_by("username"):
-            self.stdout.write(f"{user.username:<24} {user.get_full_name()}")
+    def _ensure_admin(self) -> None:
+        admin, created = get_user_model().objects.get_or_create(
+            username="admin",
+            defaults={"is_staff": True, "is_superuser": True, "first_name": _("系统管理员")},
+        )
+        if created:
+            admin.set_password(DEMO_PASSWORD)
+            admin.save(update_fields=["password"])
+
+    def _print_accounts(self, text: str) -> None:
+        usernames = ["admin", *(spec.username for spec in orgfile_parse(text, source=DEMO_SOURCE).users)]
+        memberships = Membership.objects.select_related("region", "department", "window").order_by("pk")
+        users = get_user_model().objects.prefetch_related(Prefetch("memberships", queryset=memberships))
+        by_name = users.in_bulk(usernames, field_name="username")
+        for username in usernames:
+            user = by_name.get(username)
+            if user is None:
+                self.stdout.write(_pad(username, 24) + _("（未加载，请先运行 load_demo）"))
+                continue
+            if user.is_superuser:
+                self.stdout.write(_pad(username, 24) + _pad(_("超级管理员"), 14) + _pad("—", 12) + _("全部"))
+                continue
+            for membership in user.memberships.all():
+                where = membership.department.name if membership.department else membership.region.name
+                if membership.window:
+                    where += f" · {membership.window.name}"
+                self.stdout.write(
+                    _pad(username, 24)
+                    + _pad(membership.get_role_display(), 14)
+                    + _pad(membership.region.get_tier_display(), 12)
+                    + where
+                )
