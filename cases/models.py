@@ -1,1 +1,618 @@
-"""Models of the cases app (built in later issues)."""
+"""Models of the closed loop: requesters, categories, cases, assignments, the event log, meetings, files.
+
+Invariants (kept by ``cases.workflow``, the only module that changes ``Case.status``):
+- ``Case.version`` equals the number of the case's events and the ``sequence`` of its latest event: every
+  accepted command bumps the version and writes exactly one ``CaseEvent`` in the same transaction.
+- ``Case.region_path`` is the intake window's region path and never changes (首问负责: the window follows the
+  case to the end); ``Case.handling_region_path`` is the region path of whoever holds the case now: the
+  current lead department's region, the coordination centre's county while it waits there, else the window's.
+- An assignment is current exactly while it is pending or accepted; a case has at most one current lead
+  assignment and a department at most one current assignment per case (database constraints).
+- Events are append-only: ``save()`` refuses updates, deletion is refused (and on PostgreSQL a trigger
+  refuses UPDATE and DELETE on the table itself).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from routing.choices import Tier
+from routing.models import Department, Region, ServiceWindow
+from windowsvc.models import TimeStampedModel
+
+from .choices import (
+    CURRENT_ASSIGNMENT_STATUSES,
+    TERMINAL_STATUSES,
+    AssignmentOrigin,
+    AssignmentRole,
+    AssignmentStatus,
+    CaseStatus,
+    Channel,
+    Complexity,
+    EventKind,
+    HandlingMode,
+    MatterKind,
+    RequesterKind,
+    Satisfaction,
+)
+from .masking import mask_credit_code, mask_id_number, mask_name, mask_phone
+from .querysets import AssignmentQuerySet, CaseEventQuerySet, CaseQuerySet, CategoryQuerySet
+from .validators import validate_credit_code, validate_id_number, validate_phone
+
+# The receipt's query code: no 0/O, 1/I/L, so it can be read aloud and typed from paper.
+QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+QUERY_CODE_LENGTH = 8
+# Partial indexes cover open work only: the predicate is exactly what ``CaseQuerySet.open()`` filters on.
+OPEN_CASE = ~Q(status__in=TERMINAL_STATUSES)
+
+
+def new_query_code() -> str:
+    return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
+
+
+class Requester(TimeStampedModel):
+    """Who brought the matter: a person (群众) or an enterprise (企业), as given at intake.
+
+    Each intake stores its own requester row (what the requester said that day). Id numbers and phones
+    are shown whole only on the case detail to staff who may see the case; ``__str__`` is masked.
+    """
+
+    kind = models.CharField(_("类型"), max_length=16, choices=RequesterKind.choices)
+    name = models.CharField(_("姓名/名称"), max_length=100)
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=24, validators=[validate_phone], db_index=True)
+    id_number = models.CharField(
+        _("居民身份证号码"), max_length=18, blank=True, validators=[validate_id_number], db_index=True
+    )
+    credit_code = models.CharField(
+        _("统一社会信用代码"), max_length=18, blank=True, validators=[validate_credit_code], db_index=True
+    )
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("反映人")
+        verbose_name_plural = _("反映人")
+        constraints = [
+            # A person carries no credit code; an enterprise always carries one and no id number.
+            models.CheckConstraint(
+                condition=Q(kind=RequesterKind.PERSON, credit_code="")
+                | (Q(kind=RequesterKind.ENTERPRISE, id_number="") & ~Q(credit_code="")),
+                name="cases_requester_identity_by_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{mask_name(self.name)} {self.masked_phone}"
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_credit_code(self) -> str:
+        return mask_credit_code(self.credit_code)
+
+
+class Category(TimeStampedModel):
+    """A node of a county's tree of matter categories (事项类别); classification picks one."""
+
+    county = models.ForeignKey(
+        Region,
+        verbose_name=_("所属县(市、区)"),
+        on_delete=models.PROTECT,
+        related_name="case_categories",
+        limit_choices_to={"tier": Tier.COUNTY},
+    )
+    code = models.CharField(_("类别代码"), max_length=32)
+    name = models.CharField(_("名称"), max_length=100)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级类别"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    objects = CategoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("事项类别")
+        verbose_name_plural = _("事项类别")
+        ordering = ["county_id", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "code"], name="cases_category_unique_code_per_county"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.parent_id and self.county_id and self.parent.county_id != self.county_id:
+            raise ValidationError({"parent": _("上级类别应属于同一县(市、区)。")})
+        ancestor, seen = self.parent, {self.pk}
+        while ancestor is not None:
+            if ancestor.pk in seen:
+                raise ValidationError({"parent": _("类别不能成为自己的下级。")})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+    def ancestors_and_self(self) -> list[Category]:
+        """This category first, then its parent, up to the root (the tree is a few levels deep)."""
+        chain, node = [], self
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+
+class CategoryDefaultDepartment(models.Model):
+    """The default lead department of a category for cases taken in within a region's subtree.
+
+    The most specific region on the case's region path wins (a village's own rule over its town's over the
+    county's); a category without a rule falls back to its parent category's.
+    """
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("事项类别"), on_delete=models.CASCADE, related_name="default_departments"
+    )
+    region = models.ForeignKey(Region, verbose_name=_("适用区划"), on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        Department, verbose_name=_("默认主办部门"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("默认主办部门")
+        verbose_name_plural = _("默认主办部门")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "region"], name="cases_category_default_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} · {self.region} → {self.department}"
+
+
+class CaseNumberCounter(models.Model):
+    """Per-(region, day) counter behind tracking numbers, incremented inside the intake transaction.
+
+    One atomic upsert per intake (``INSERT … ON CONFLICT DO UPDATE … RETURNING``): concurrent intakes at one
+    region serialise on this row only, and a rolled-back intake gives its number back (gaps are acceptable).
+    """
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region", "day"], name="cases_counter_unique_region_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id}@{self.day}: {self.last_value}"
+
+
+class Case(TimeStampedModel):
+    """One matter brought to a “办不成事” window, from intake to closure (销号).
+
+    Status, routing fields, counters and timestamps are changed only by ``cases.workflow``; the admin and the
+    API show them read-only.
+    """
+
+    tracking_number = models.CharField(_("受理编号"), max_length=32, unique=True)
+    query_code = models.CharField(_("查询码"), max_length=QUERY_CODE_LENGTH, default=new_query_code)
+    channel = models.CharField(_("来源渠道"), max_length=16, choices=Channel.choices)
+    # FK indexes of window and category are the leading columns of the composite indexes below.
+    window = models.ForeignKey(
+        ServiceWindow,
+        verbose_name=_("受理窗口"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
+    )
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("受理人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases_taken_in",
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("受理区划"), on_delete=models.PROTECT, related_name="cases"
+    )
+    # The intake window's region path: the scoping prefix for clerks and supervisors (never changes).
+    region_path = models.CharField(_("受理区划路径"), max_length=64, editable=False)
+    # The region path of whoever holds the case now (see the module docstring).
+    handling_region_path = models.CharField(_("承办区划路径"), max_length=64, editable=False)
+    lead_department = models.ForeignKey(
+        Department,
+        verbose_name=_("主办部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lead_cases",
+    )
+    requester = models.ForeignKey(
+        Requester, verbose_name=_("反映人"), on_delete=models.PROTECT, related_name="cases"
+    )
+    title = models.CharField(_("事项标题"), max_length=200)
+    description = models.TextField(_("反映内容"))
+    expectation = models.TextField(_("诉求"), blank=True)
+
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("事项类别"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
+    )
+    matter_kind = models.CharField(_("事项性质"), max_length=16, choices=MatterKind.choices, blank=True)
+    complexity = models.CharField(_("复杂程度"), max_length=16, choices=Complexity.choices, blank=True)
+    handling_mode = models.CharField(_("办理方式"), max_length=16, choices=HandlingMode.choices, blank=True)
+    green_channel = models.BooleanField(_("绿色通道"), default=False)
+
+    status = models.CharField(
+        _("状态"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.REGISTERED
+    )
+    # Where resume goes back to (in progress or replied).
+    status_before_suspend = models.CharField(
+        max_length=16, choices=CaseStatus.choices, blank=True, editable=False
+    )
+    # 否定答复报告: a not-accepted or cannot-be-done answer waits for a supervisor's review.
+    needs_review = models.BooleanField(_("待督办审核"), default=False)
+
+    return_count = models.PositiveIntegerField(_("退回次数"), default=0)
+    transfer_count = models.PositiveIntegerField(
+        _("转办次数"), default=0
+    )  # transfers, escalations, delegations
+    reopen_count = models.PositiveIntegerField(_("重办次数"), default=0)
+
+    resolution_summary = models.TextField(_("办结情况"), blank=True)
+    callback_satisfaction = models.CharField(
+        _("回访满意度"), max_length=24, choices=Satisfaction.choices, blank=True
+    )
+    callback_comment = models.TextField(_("回访意见"), blank=True)
+    callback_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+    callback_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("回访人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    taken_in_at = models.DateTimeField(_("受理时间"), default=timezone.now)
+    first_contacted_at = models.DateTimeField(_("首次联系时间"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    suspended_at = models.DateTimeField(_("挂起时间"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    # Row version: bumped by every command; equals the number of events (optimistic checks in forms).
+    version = models.PositiveIntegerField(_("版本"), default=0, editable=False)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("案件")
+        verbose_name_plural = _("案件")
+        ordering = ["-taken_in_at", "-id"]
+        indexes = [
+            # Scoping prefixes (LIKE 'path%'): pattern ops so PostgreSQL uses them under any collation.
+            models.Index(
+                fields=["region_path", "taken_in_at"],
+                name="case_region_taken_idx",
+                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+            ),
+            models.Index(
+                fields=["handling_region_path"],
+                name="case_handling_path_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            # Dashboards and sweeps look at open work only: small partial indexes that stay small.
+            models.Index(
+                fields=["region_path", "status"],
+                name="case_open_region_idx",
+                opclasses=["varchar_pattern_ops", "varchar_ops"],
+                condition=OPEN_CASE,
+            ),
+            models.Index(
+                fields=["handling_region_path", "status"],
+                name="case_open_handling_idx",
+                opclasses=["varchar_pattern_ops", "varchar_ops"],
+                condition=OPEN_CASE,
+            ),
+            models.Index(
+                fields=["lead_department", "status"], name="case_open_lead_idx", condition=OPEN_CASE
+            ),
+            models.Index(fields=["status", "updated_at"], name="case_status_updated_idx"),
+            models.Index(fields=["window", "taken_in_at"], name="case_window_taken_idx"),
+            models.Index(fields=["taken_in_at"], name="case_taken_idx"),
+            models.Index(fields=["category", "taken_in_at"], name="case_category_taken_idx"),
+            # The intake form's "same requester, same category, still open" warning.
+            models.Index(
+                fields=["requester", "category"], name="case_open_requester_idx", condition=OPEN_CASE
+            ),
+            models.Index(
+                fields=["region_path"],
+                name="case_needs_review_idx",
+                opclasses=["varchar_pattern_ops"],
+                condition=Q(needs_review=True),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | Q(status=CaseStatus.CLOSED),
+                name="cases_case_closed_at_only_when_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in TERMINAL_STATUSES
+
+    @property
+    def county_path(self) -> str:
+        """``/330681/`` for any case taken in within county 330681."""
+        return "/" + self.region_path.strip("/").split("/")[0] + "/"
+
+    def check_query_code(self, code: str) -> bool:
+        """Constant-time comparison of a typed query code (case-insensitive)."""
+        return hmac.compare_digest((code or "").strip().upper().encode(), self.query_code.encode())
+
+    def bounce_count(self) -> int:
+        """Returns plus transfers (incl. escalations and delegations): the ping-pong measure."""
+        return self.return_count + self.transfer_count
+
+
+class Assignment(TimeStampedModel):
+    """One department's part in a case: the lead (主办) or an assisting (协办) department.
+
+    Each assignment has its own status (and, with the deadlines issue, its own clock). Returns and transfers
+    are recorded on the department's assignment, so per-department counts are one grouped query.
+    """
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("部门"), on_delete=models.PROTECT, related_name="case_assignments"
+    )
+    role = models.CharField(_("承办角色"), max_length=16, choices=AssignmentRole.choices)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=AssignmentStatus.choices, default=AssignmentStatus.PENDING
+    )
+    is_current = models.BooleanField(_("当前有效"), default=True)
+    # False when the coordination centre (or a supervisor) named this department: it may not hand it back.
+    can_return = models.BooleanField(_("可退回"), default=True)
+    origin = models.CharField(_("来源"), max_length=16, choices=AssignmentOrigin.choices)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("派单人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    accepted_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签收人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    returned_reason = models.TextField(_("退回理由"), blank=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("承办单")
+        verbose_name_plural = _("承办单")
+        ordering = ["case_id", "id"]
+        indexes = [
+            # Department work queues (to sign for, in progress).
+            models.Index(
+                fields=["department", "status", "created_at"],
+                name="assignment_current_idx",
+                condition=Q(is_current=True),
+            ),
+            # Rankings: returns and transfers per department over a period.
+            models.Index(fields=["department", "status", "ended_at"], name="assignment_dept_status_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(is_current=True, role=AssignmentRole.LEAD),
+                name="cases_assignment_one_current_lead",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "department"],
+                condition=Q(is_current=True),
+                name="cases_assignment_one_current_per_department",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_current=True, status__in=CURRENT_ASSIGNMENT_STATUSES)
+                | (Q(is_current=False) & ~Q(status__in=CURRENT_ASSIGNMENT_STATUSES)),
+                name="cases_assignment_current_iff_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.tracking_number} · {self.department} · {self.get_role_display()}"
+
+
+class CaseEvent(models.Model):
+    """One accepted command on a case: the append-only history (timeline) of the loop.
+
+    Written only by ``cases.workflow``, exactly one per command, in the command's transaction. ``sequence``
+    numbers a case's events 1, 2, 3… (unique per case), ``from_status`` is empty for the intake event.
+    ``is_public`` marks the events the citizens' status page may show (without names or personal data).
+    """
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="events")
+    sequence = models.PositiveIntegerField(_("序号"))
+    kind = models.CharField(_("类型"), max_length=16, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="case_events",
+    )
+    # The department the actor acted for, when they acted for one (signing, returning, replying …).
+    department = models.ForeignKey(
+        Department, verbose_name=_("部门"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_status = models.CharField(_("原状态"), max_length=16, choices=CaseStatus.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=16, choices=CaseStatus.choices)
+    reason = models.TextField(_("说明"), blank=True)
+    payload = models.JSONField(_("数据"), default=dict, blank=True)
+    is_public = models.BooleanField(_("公开"), default=False)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    objects = CaseEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("案件记录")
+        verbose_name_plural = _("案件记录")
+        ordering = ["case_id", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "sequence"], name="cases_event_unique_sequence"),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "created_at"], name="event_kind_created_idx"),
+            models.Index(fields=["department", "kind", "created_at"], name="event_dept_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise CaseEventImmutable(_("案件记录只能新增，不能修改。"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise CaseEventImmutable(_("案件记录不能删除。"))
+
+
+class CaseEventImmutable(Exception):
+    """Raised on any attempt to change or delete a ``CaseEvent`` (a programming error, not user input)."""
+
+
+class CoordinationMeeting(TimeStampedModel):
+    """A coordination meeting (协调会) of the county centre on a case: who sat, what was decided, who leads."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="coordination_meetings"
+    )
+    departments = models.ManyToManyField(Department, verbose_name=_("参会部门"), related_name="+")
+    decisions = models.TextField(_("会议决定"))
+    lead_department = models.ForeignKey(
+        Department, verbose_name=_("确定的主办部门"), on_delete=models.PROTECT, related_name="+"
+    )
+    held_at = models.DateTimeField(_("召开时间"), default=timezone.now)
+    convened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("召集人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("协调会")
+        verbose_name_plural = _("协调会")
+        ordering = ["case_id", "held_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case.tracking_number} · {self.held_at:%Y-%m-%d}"
+
+
+def attachment_path(instance: CaseAttachment, filename: str) -> str:
+    """Storage name: a random name under the month, never the uploader's file name (kept separately)."""
+    suffix = PurePosixPath(filename).suffix.lower()[:10]
+    now = timezone.now()
+    return f"cases/{now:%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class CaseAttachment(TimeStampedModel):
+    """A file on a case (material brought at intake, evidence of handling), stored via Django storage.
+
+    Type and size are checked by ``services.case_attachment_add`` against the settings
+    ``CASE_ATTACHMENT_CONTENT_TYPES`` and ``CASE_ATTACHMENT_MAX_BYTES``.
+    """
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["case_id", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class IdempotencyRecord(models.Model):
+    """Remembers an intake by (user, ``Idempotency-Key``) so a retried request returns the same case.
+
+    The same key with a different request fingerprint is refused (``IdempotencyConflict``, 422). The unique
+    constraint is what makes concurrent duplicates safe: the second insert waits for the first transaction
+    and then fails, and the service replays the first one's answer.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    case = models.ForeignKey(Case, null=True, on_delete=models.CASCADE, related_name="+")
+    response = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="cases_idempotency_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

@@ -7,3 +7,6 @@ class NotificationsConfig(AppConfig):
 
     name = "notifications"
     verbose_name = _("通知")
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)

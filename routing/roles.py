@@ -30,6 +30,21 @@ _ORG_ADMIN = [
     "auth.view_user",
     "auth.add_user",
     "auth.change_user",
+    # County-level calendar exceptions and office hours (national days stay superuser-only in the admin).
+    "routing.view_workingday",
+    "routing.add_workingday",
+    "routing.change_workingday",
+    "routing.delete_workingday",
+    "routing.view_businesshours",
+    "routing.add_businesshours",
+    "routing.change_businesshours",
+    "routing.view_calendarhorizonalert",
+    # Cases are read-only in the admin (commands change them); categories are configuration.
+    "cases.view_case",
+    "cases.view_requester",
+    "cases.view_category",
+    "cases.add_category",
+    "cases.change_category",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

@@ -28,3 +28,7 @@ class ValidationFailed(ServiceError):
     def __init__(self, errors: dict[str, list[str]]):
         super().__init__(str(errors))
         self.errors = errors
+
+
+class IdempotencyConflict(ServiceError):
+    """An ``Idempotency-Key`` reused with a different request body (422)."""

@@ -10,11 +10,15 @@ from .views import HomeView
 
 api_v1 = [
     path("", include("routing.api.urls")),
+    path("", include("notifications.api.urls")),
+    path("", include("cases.api.urls")),
 ]
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("healthz", healthz, name="healthz"),
+    path("notifications/", include("notifications.urls")),
+    path("cases/", include("cases.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

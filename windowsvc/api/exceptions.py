@@ -1,4 +1,5 @@
-"""Maps service errors to HTTP: 400 field errors, 403, 404 (missing or not visible), 409 transitions."""
+"""Maps service errors to HTTP: 400 field errors, 403, 404 (missing or not visible), 409 transitions,
+422 reused idempotency keys."""
 
 from rest_framework import status
 from rest_framework.response import Response
@@ -17,6 +18,8 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, errors.PermissionDenied):
         return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, errors.IdempotencyConflict):
+        return Response({"detail": str(exc)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
     if isinstance(exc, errors.ValidationFailed):
         return Response(exc.errors, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)

@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -145,6 +146,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 1,
     "socket_timeout": 5,
     "max_retries": 1,
+    # kombu sleeps interval_start (default 2 s) before its retry: that alone would stall a request.
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
     "visibility_timeout": 3600,
 }
 CELERY_REDIS_BACKEND_HEALTH_CHECK_INTERVAL = 30
@@ -154,6 +159,12 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE") or (
 )
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "windowsvc.tasks.heartbeat", "schedule": 60.0},
+    # The outbox relay: delivers what was not enqueued on commit, retries and held SMS (notifications).
+    "notifications-relay": {
+        "task": "notifications.tasks.relay_pending",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -187,11 +198,18 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# --- Working-day calendar (routing/calendar.py, routing/deadlines.py) ------------------------------
+# Office hours of a working day, Beijing time; a county may override them (BusinessHours in the admin).
+BUSINESS_HOURS = [("08:30", "12:00"), ("14:00", "17:30")]
+# How often a process re-checks (one cheap query) that its cached calendar is still current.
+CALENDAR_CACHE_RECHECK_SECONDS = int(os.environ.get("CALENDAR_CACHE_RECHECK_SECONDS", "30"))
+
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: its WWW-Authenticate header turns "not logged in" into 401 rather than 403.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -208,10 +226,42 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "“办不成事”反映窗口 case management API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have fields named status / role / kind with different choice sets: name each set
+    # after its TextChoices class so the schema's enums are stable and warning-free.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "cases.choices.CaseStatus",
+        "AssignmentStatusEnum": "cases.choices.AssignmentStatus",
+        "AssignmentRoleEnum": "cases.choices.AssignmentRole",
+        "EventKindEnum": "cases.choices.EventKind",
+        "RequesterKindEnum": "cases.choices.RequesterKind",
+        "SatisfactionEnum": "cases.choices.Satisfaction",
+        "DepartmentRoleEnum": "routing.choices.DepartmentRole",
+        "StaffRoleEnum": "routing.choices.StaffRole",
+    },
 }
+
+# --- Cases (the closed loop) ----------------------------------------------------------------------
+# Ping-pong guard (推诿扯皮): a case returned or transferred more than this many times goes to the county
+# coordination centre.
+CASE_PINGPONG_LIMIT = int(os.environ.get("CASE_PINGPONG_LIMIT", "2"))
+CASE_ATTACHMENT_MAX_BYTES = int(os.environ.get("CASE_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+CASE_ATTACHMENT_CONTENT_TYPES = env_list(
+    "CASE_ATTACHMENT_CONTENT_TYPES",
+    "application/pdf,image/jpeg,image/png,"
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,"
+    "application/msword,application/vnd.ms-excel,text/plain",
+)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "windowsvc@localhost")
+
+# --- Notifications: SMS gateway (docs/NOTIFICATIONS.md; other NOTIFICATIONS_* defaults in notifications/conf.py)
+SMS_BACKEND = os.environ.get("SMS_BACKEND") or "notifications.channels.sms.FileSmsBackend"
+SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH") or str(VAR_DIR / "sms.log")
+SMS_WEBHOOK_URL = os.environ.get("SMS_WEBHOOK_URL", "")
+SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET", "")
+SMS_WEBHOOK_TIMEOUT = float(os.environ.get("SMS_WEBHOOK_TIMEOUT", "5"))
 
 LOGGING = {
     "version": 1,

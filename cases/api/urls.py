@@ -1,0 +1,13 @@
+"""Staff API routes of the closed loop (mounted at /api/v1/): cases and their commands, the department work
+queue, categories. A SimpleRouter: the API root view belongs to the organisation's router."""
+
+from rest_framework.routers import SimpleRouter
+
+from .views import AssignmentQueueViewSet, CaseViewSet, CategoryViewSet
+
+router = SimpleRouter()
+router.register("cases", CaseViewSet, basename="case")
+router.register("assignments", AssignmentQueueViewSet, basename="assignment")
+router.register("categories", CategoryViewSet, basename="category")
+
+urlpatterns = router.urls

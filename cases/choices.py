@@ -1,0 +1,178 @@
+"""Choices of the closed loop: statuses, classification, channels, assignments, callbacks and event kinds.
+
+Every status comparison in code goes through these classes (never string literals). The values are stored
+in the database and exchanged through the API; the labels (zh-hans msgids) are what users read.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseStatus(models.TextChoices):
+    """Where a case stands in the loop; only ``cases.workflow`` changes it.
+
+    registered → (classify) → routing | coordinating → (assign / coordinate) → assigned → (lead accepts) →
+    in_progress ⇄ suspended, → replied → resolved → (callback, close) → closed; reopen sends a resolved case
+    back to assigned. not_accepted, withdrawn and closed are terminal.
+    """
+
+    REGISTERED = "registered", _("已登记")  # taken in, waiting to be classified
+    ROUTING = "routing", _("待派单")  # classified (or returned) and waiting for the window to route it
+    COORDINATING = "coordinating", _("待协调")  # waiting for the county coordination centre
+    ASSIGNED = "assigned", _("待签收")  # routed; the lead department has not signed for it yet
+    IN_PROGRESS = "in_progress", _("办理中")
+    SUSPENDED = "suspended", _("已挂起")  # waiting on the requester; the clock is paused
+    REPLIED = "replied", _("已答复")  # the requester has an answer; handling may continue to completion
+    RESOLVED = "resolved", _("已办结")  # done by the department; waiting for the callback and closure
+    CLOSED = "closed", _("已销号")
+    NOT_ACCEPTED = "not_accepted", _("不予受理")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+# Terminal states: nothing happens to the case any more. Open = not terminal (a resolved case is still
+# open: it waits for its callback and closure). Partial indexes use exactly ``NOT (status IN TERMINAL)``.
+TERMINAL_STATUSES = (CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED, CaseStatus.WITHDRAWN)
+OPEN_STATUSES = tuple(s for s in CaseStatus if s not in TERMINAL_STATUSES)
+# States in which a department holds the case (a current lead assignment exists).
+HANDLING_STATUSES = (
+    CaseStatus.ASSIGNED,
+    CaseStatus.IN_PROGRESS,
+    CaseStatus.SUSPENDED,
+    CaseStatus.REPLIED,
+)
+# States in which the current lead assignment has been signed for.
+LEAD_ACCEPTED_STATUSES = (CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED, CaseStatus.REPLIED)
+
+
+class MatterKind(models.TextChoices):
+    """Why the normal process failed (急事 / 难事 / 新事)."""
+
+    URGENT = "urgent", _("急事")
+    DIFFICULT = "difficult", _("难事")
+    NOVEL = "novel", _("新事")
+
+
+class Complexity(models.TextChoices):
+    """Graded response (提级响应): simple at the window, general to a department, complex jointly."""
+
+    SIMPLE = "simple", _("简单")
+    GENERAL = "general", _("一般")
+    COMPLEX = "complex", _("复杂")
+
+
+class HandlingMode(models.TextChoices):
+    """How the case is handled; with complexity, matter kind and green channel it fixes the deadlines.
+
+    ``STANDARD`` is the ordinary routed case (one department, normal limits); the four named modes are the
+    ones the county's mechanism defines.
+    """
+
+    STANDARD = "standard", _("常规办")
+    IMMEDIATE = "immediate", _("即办")
+    EXPEDITED = "expedited", _("加急办")
+    COORDINATED = "coordinated", _("协调办")
+    SPECIAL = "special", _("特事特办")
+
+
+# Modes that belong to the coordination centre: classification sends such cases there.
+COORDINATION_MODES = (HandlingMode.COORDINATED, HandlingMode.SPECIAL)
+
+
+class Channel(models.TextChoices):
+    """How the matter reached the window."""
+
+    WALK_IN = "walk_in", _("窗口来访")
+    PHONE = "phone", _("电话")
+    ONLINE = "online", _("网上反映")
+    HOTLINE_12345 = "hotline_12345", _("12345转办")
+    LETTER = "letter", _("来信")
+
+
+class RequesterKind(models.TextChoices):
+    PERSON = "person", _("群众")
+    ENTERPRISE = "enterprise", _("企业")
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", _("主办")
+    ASSISTING = "assisting", _("协办")
+
+
+class AssignmentStatus(models.TextChoices):
+    """pending → accepted → completed, or ended early as returned / transferred / cancelled."""
+
+    PENDING = "pending", _("待签收")
+    ACCEPTED = "accepted", _("已签收")
+    COMPLETED = "completed", _("已完成")
+    RETURNED = "returned", _("已退回")
+    TRANSFERRED = "transferred", _("已转出")
+    CANCELLED = "cancelled", _("已撤销")
+
+
+# An assignment is current (part of the case's present routing) exactly while it is pending or accepted.
+CURRENT_ASSIGNMENT_STATUSES = (AssignmentStatus.PENDING, AssignmentStatus.ACCEPTED)
+
+
+class AssignmentOrigin(models.TextChoices):
+    """Which command created an assignment (rankings tell a window's routing from department moves)."""
+
+    ASSIGN = "assign", _("派单")
+    TRANSFER = "transfer", _("转办")
+    ESCALATE = "escalate", _("上报")
+    DELEGATE = "delegate", _("下派")
+    COORDINATE = "coordinate", _("协调")
+    REASSIGN = "reassign", _("改派")
+    REOPEN = "reopen", _("重办")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASICALLY_SATISFIED = "basically_satisfied", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
+
+
+# Callbacks that allow closure (销号) without a supervisor's override.
+CLOSING_SATISFACTION = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
+
+
+class EventKind(models.TextChoices):
+    """One kind per workflow command; the value is also the command's name (API paths, buttons)."""
+
+    INTAKE = "intake", _("受理登记")
+    NOT_ACCEPT = "not_accept", _("不予受理")
+    WITHDRAW = "withdraw", _("撤回")
+    CLASSIFY = "classify", _("分类")
+    RECLASSIFY = "reclassify", _("调整分类")
+    ASSIGN = "assign", _("派单")
+    ACCEPT = "accept", _("签收")
+    RETURN = "return", _("退回")
+    TRANSFER = "transfer", _("转办")
+    ESCALATE = "escalate", _("上报")
+    DELEGATE = "delegate", _("下派")
+    COORDINATE = "coordinate", _("协调")
+    REASSIGN = "reassign", _("改派")
+    NOTE = "note", _("办理进展")
+    SUSPEND = "suspend", _("挂起")
+    RESUME = "resume", _("恢复")
+    REPLY = "reply", _("答复")
+    RESOLVE = "resolve", _("办结")
+    CALLBACK = "callback", _("回访")
+    REOPEN = "reopen", _("重办")
+    CLOSE = "close", _("销号")
+
+
+# Events the citizens' public timeline shows (without staff names or personal data).
+PUBLIC_EVENT_KINDS = frozenset(
+    {
+        EventKind.INTAKE,
+        EventKind.NOT_ACCEPT,
+        EventKind.WITHDRAW,
+        EventKind.ASSIGN,
+        EventKind.ACCEPT,
+        EventKind.COORDINATE,
+        EventKind.REPLY,
+        EventKind.RESOLVE,
+        EventKind.REOPEN,
+        EventKind.CLOSE,
+    }
+)

@@ -1,0 +1,69 @@
+"""Side effects of case events: the one place where notifications (issue 6) and other reactions hook in.
+
+The workflow calls ``event_recorded(event)`` inside the command's transaction, right after writing the
+event. Two kinds of handlers can be registered per event kind:
+
+- ``in_transaction`` handlers run there and then, in the same transaction as the event: this is where the
+  notifications outbox rows will be written (so a notification exists exactly when its cause committed);
+- ``on_commit`` handlers receive the event id after the transaction commits (``transaction.on_commit``):
+  this is where delivery is kicked off; they must be safe to run twice and must not assume they run at all
+  (a relay sweep catches up), because the process may die right after the commit.
+
+Nothing is registered here yet on purpose: there is no fake behaviour to remove later. The notifications
+app (which never imports ``cases``) gets wired in from ``cases`` by registering handlers in this module.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from functools import partial
+
+from django.db import transaction
+
+from .choices import EventKind
+
+logger = logging.getLogger(__name__)
+
+InTransactionHandler = Callable[["object"], None]  # receives the CaseEvent instance
+OnCommitHandler = Callable[[int], None]  # receives the CaseEvent id
+
+_in_transaction: dict[str, list[InTransactionHandler]] = defaultdict(list)
+_on_commit: dict[str, list[OnCommitHandler]] = defaultdict(list)
+
+
+def register(kinds: list[str] | None = None, *, on_commit: bool = False):
+    """Decorator registering a handler for some event kinds (all kinds when ``kinds`` is None)."""
+
+    def decorator(handler):
+        registry = _on_commit if on_commit else _in_transaction
+        for kind in kinds or EventKind.values:
+            if handler not in registry[kind]:
+                registry[kind].append(handler)
+        return handler
+
+    return decorator
+
+
+def unregister(handler) -> None:
+    for registry in (_in_transaction, _on_commit):
+        for handlers in registry.values():
+            if handler in handlers:
+                handlers.remove(handler)
+
+
+def event_recorded(event) -> None:
+    """Run the in-transaction handlers of the event's kind and schedule its on-commit handlers."""
+    for handler in list(_in_transaction.get(event.kind, ())):
+        handler(event)
+    for handler in list(_on_commit.get(event.kind, ())):
+        transaction.on_commit(partial(_run_on_commit, handler, event.pk))
+
+
+def _run_on_commit(handler: OnCommitHandler, event_id: int) -> None:
+    # The command has committed; a failing reaction must not turn into an error for the user who ran it.
+    try:
+        handler(event_id)
+    except Exception:
+        logger.exception("case event %s: on-commit handler %r failed", event_id, handler)

@@ -1,0 +1,124 @@
+"""django-filter filter sets of the cases API.
+
+They only narrow querysets that are already scoped (``selectors.case_list_visible``), so a filter can
+never reveal a case outside the user's scope: a region code or department id outside it simply matches
+nothing more.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from routing.choices import Tier
+from routing.models import Region
+
+from .choices import TERMINAL_STATUSES, CaseStatus, Channel, Complexity, HandlingMode, MatterKind
+from .models import Assignment, Case, Category
+
+
+def _region_path(code: str) -> str | None:
+    return Region.objects.filter(code=code.strip()).values_list("path", flat=True).first()
+
+
+class CaseFilterSet(django_filters.FilterSet):
+    """Filters of ``/api/v1/cases/``; ``taken_in_at_after`` / ``taken_in_at_before`` bound the intake time."""
+
+    status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices, label=_("状态（可多选）"))
+    open = django_filters.BooleanFilter(method="filter_open", label=_("未办结销号（不含不予受理、撤回）"))
+    region = django_filters.CharFilter(method="filter_region", label=_("受理区划代码（含下级）"))
+    handling_region = django_filters.CharFilter(
+        method="filter_handling_region", label=_("当前承办区划代码（含下级）")
+    )
+    tier = django_filters.ChoiceFilter(field_name="region__tier", choices=Tier.choices, label=_("受理层级"))
+    window = django_filters.NumberFilter(field_name="window_id", label=_("受理窗口"))
+    department = django_filters.NumberFilter(
+        method="filter_department", label=_("当前承办部门（主办或协办）")
+    )
+    lead_department = django_filters.NumberFilter(field_name="lead_department_id", label=_("当前主办部门"))
+    category = django_filters.NumberFilter(method="filter_category", label=_("事项类别（含下级类别）"))
+    matter_kind = django_filters.ChoiceFilter(choices=MatterKind.choices, label=_("事项性质"))
+    complexity = django_filters.ChoiceFilter(choices=Complexity.choices, label=_("复杂程度"))
+    handling_mode = django_filters.ChoiceFilter(choices=HandlingMode.choices, label=_("办理方式"))
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("来源渠道"))
+    green_channel = django_filters.BooleanFilter(label=_("绿色通道"))
+    needs_review = django_filters.BooleanFilter(label=_("待督办审核"))
+    taken_in_at = django_filters.IsoDateTimeFromToRangeFilter(label=_("受理时间"))
+    q = django_filters.CharFilter(method="filter_search", label=_("搜索（标题、内容、受理编号）"))
+
+    class Meta:
+        model = Case
+        fields = [
+            "status",
+            "open",
+            "region",
+            "handling_region",
+            "tier",
+            "window",
+            "department",
+            "lead_department",
+            "category",
+            "matter_kind",
+            "complexity",
+            "handling_mode",
+            "channel",
+            "green_channel",
+            "needs_review",
+            "taken_in_at",
+            "q",
+        ]
+
+    def filter_open(self, queryset, name, value):
+        return queryset.open() if value else queryset.filter(status__in=TERMINAL_STATUSES)
+
+    def filter_region(self, queryset, name, value):
+        path = _region_path(value)
+        return queryset.none() if path is None else queryset.in_subtree(path)
+
+    def filter_handling_region(self, queryset, name, value):
+        path = _region_path(value)
+        return queryset.none() if path is None else queryset.handled_in_subtree(path)
+
+    def filter_department(self, queryset, name, value):
+        current = Assignment.objects.filter(case_id=OuterRef("pk"), department_id=value, is_current=True)
+        return queryset.filter(Exists(current))
+
+    def filter_category(self, queryset, name, value):
+        # The category tree is a few levels deep: one query per level collects the subtree.
+        ids, frontier = {value}, {value}
+        while frontier:
+            frontier = set(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - ids
+            ids |= frontier
+        return queryset.filter(category_id__in=sorted(ids))
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(description__icontains=value)
+            | Q(tracking_number__istartswith=value)
+        )
+
+
+class CategoryFilterSet(django_filters.FilterSet):
+    """Filters of ``/api/v1/categories/``: search by name or code, the county of any region code."""
+
+    q = django_filters.CharFilter(method="filter_search", label=_("搜索（名称或代码）"))
+    county = django_filters.CharFilter(method="filter_county", label=_("区划代码（任一层级，取其所属县）"))
+    parent = django_filters.NumberFilter(field_name="parent_id", label=_("上级类别"))
+    is_active = django_filters.BooleanFilter(label=_("启用"))
+
+    class Meta:
+        model = Category
+        fields = ["q", "county", "parent", "is_active"]
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(name__icontains=value) | Q(code__istartswith=value)) if value else queryset
+
+    def filter_county(self, queryset, name, value):
+        path = _region_path(value)
+        return queryset.none() if path is None else queryset.for_region_path(path)

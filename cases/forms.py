@@ -1,0 +1,617 @@
+"""Forms of the staff pages: intake, the case list filters, and one small form per workflow command.
+
+Forms shape and check input; they never decide. Which commands a user may run, which fields a command
+requires and every rule about states, roles and departments live in ``cases.workflow``: command forms take
+their required fields from ``workflow.RULES`` and hand everything to the service, whose field errors
+(``ValidationFailed``) are put back on the form.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from routing.choices import DepartmentRole, StaffRole
+from routing.models import Department, Membership, ServiceWindow
+from windowsvc.errors import ValidationFailed
+
+from . import selectors, services, workflow
+from .choices import (
+    COORDINATION_MODES,
+    CaseStatus,
+    Channel,
+    Complexity,
+    EventKind,
+    HandlingMode,
+    MatterKind,
+    RequesterKind,
+    Satisfaction,
+)
+from .models import Case, CaseAttachment, Category
+from .validators import validate_credit_code, validate_id_number, validate_phone
+
+E = EventKind
+BLANK = [("", "---------")]
+
+
+def new_idempotency_key() -> str:
+    """A fresh token per rendered intake form: a double-clicked submit sends it twice, one case is made."""
+    return uuid.uuid4().hex
+
+
+def intake_windows(user):
+    """The active windows where ``user`` may take cases in (a clerk's own window, or every window of the
+    region of a clerk membership without one); superusers may use any active window."""
+    windows = ServiceWindow.objects.visible_to(user).active().select_related("region")
+    if user.is_superuser:
+        return windows.order_by("region__path", "code")
+    clerk = Membership.objects.filter(user_id=user.pk, role=StaffRole.CLERK)
+    window_ids = clerk.exclude(window__isnull=True).values("window_id")
+    region_ids = clerk.filter(window__isnull=True).values("region_id")
+    return windows.filter(Q(pk__in=window_ids) | Q(region_id__in=region_ids)).order_by("region__path", "code")
+
+
+def apply_service_errors(
+    form: forms.Form, exc: ValidationFailed, *, aliases: dict[str, str] | None = None
+) -> None:
+    """Put a service's field errors on the form (``requester.phone`` → ``phone``), others on top."""
+    aliases = aliases or {}
+    for key, messages in exc.errors.items():
+        name = aliases.get(key, key.removeprefix("requester."))
+        target = name if name in form.fields else None
+        for message in messages if isinstance(messages, list | tuple) else [messages]:
+            form.add_error(target, str(message))
+
+
+# --- Intake -----------------------------------------------------------------------------------------
+
+
+class IntakeForm(forms.Form):
+    """受理登记. The DOM order of the fields is the tab order: requester, matter, classification, window.
+
+    Classification is optional at intake (complete → the case waits for routing, else for classification);
+    the category is typed as its code with a datalist of the window's county categories.
+    """
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    kind = forms.ChoiceField(
+        label=_("反映人类型"),
+        choices=RequesterKind.choices,
+        initial=RequesterKind.PERSON,
+        widget=forms.RadioSelect,
+    )
+    name = forms.CharField(
+        label=_("姓名/名称"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label=_("联系电话"),
+        max_length=24,
+        validators=[validate_phone],
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    id_number = forms.CharField(
+        label=_("居民身份证号码"),
+        max_length=18,
+        required=False,
+        validators=[validate_id_number],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-kind": RequesterKind.PERSON}),
+    )
+    credit_code = forms.CharField(
+        label=_("统一社会信用代码"),
+        max_length=18,
+        required=False,
+        validators=[validate_credit_code],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-kind": RequesterKind.ENTERPRISE}),
+    )
+    contact_name = forms.CharField(
+        label=_("联系人"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"data-kind": RequesterKind.ENTERPRISE}),
+    )
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+
+    title = forms.CharField(label=_("事项标题"), max_length=200)
+    description = forms.CharField(label=_("反映内容"), widget=forms.Textarea(attrs={"rows": 4}))
+    expectation = forms.CharField(label=_("诉求"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    category = forms.CharField(
+        label=_("事项类别"),
+        required=False,
+        max_length=140,
+        help_text=_("输入类别代码或名称搜索"),
+        widget=forms.TextInput(attrs={"list": "category-options", "autocomplete": "off"}),
+    )
+    matter_kind = forms.ChoiceField(label=_("事项性质"), choices=BLANK + MatterKind.choices, required=False)
+    complexity = forms.ChoiceField(label=_("复杂程度"), choices=BLANK + Complexity.choices, required=False)
+    handling_mode = forms.ChoiceField(
+        label=_("办理方式"), choices=BLANK + HandlingMode.choices, required=False
+    )
+    green_channel = forms.BooleanField(label=_("绿色通道"), required=False)
+    resolution_summary = forms.CharField(
+        label=_("现场办结情况（即办）"),
+        required=False,
+        help_text=_("即办事项在窗口当场办结时填写"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    window = forms.ModelChoiceField(
+        label=_("受理窗口"), queryset=ServiceWindow.objects.none(), empty_label=None
+    )
+    channel = forms.ChoiceField(label=_("来源渠道"), choices=Channel.choices, initial=Channel.WALK_IN)
+
+    REQUESTER_FIELDS = ("kind", "name", "contact_name", "phone", "id_number", "credit_code", "address")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["window"].queryset = intake_windows(user)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", new_idempotency_key())
+
+    def selected_window(self) -> ServiceWindow | None:
+        """The chosen window (bound form) or the first usable one: the category search's county."""
+        if self.is_bound and "window" in getattr(self, "cleaned_data", {}):
+            return self.cleaned_data["window"]
+        queryset = self.fields["window"].queryset
+        raw = self.data.get(self.add_prefix("window")) if self.is_bound else self.initial.get("window")
+        if raw:
+            try:
+                found = queryset.filter(pk=int(getattr(raw, "pk", raw))).first()
+            except (TypeError, ValueError):
+                found = None
+            if found is not None:
+                return found
+        return queryset.first()
+
+    def clean_category(self) -> Category | None:
+        text = (self.cleaned_data.get("category") or "").strip()
+        if not text:
+            return None
+        code = text.split()[0]
+        window = self.selected_window()
+        if window is None:
+            return None
+        matches = selectors.category_search(user=self.user, county_path=window.region.path, text=code)
+        category = next((c for c in matches if c.code.upper() == code.upper()), None)
+        if category is None:
+            raise forms.ValidationError(_("请从列表中选择本县(市、区)的事项类别。"))
+        return category
+
+    def requester_data(self) -> dict[str, str]:
+        data = {name: self.cleaned_data.get(name) or "" for name in self.REQUESTER_FIELDS}
+        # Hidden fields of the other kind may still carry what was typed before the kind was switched.
+        if data["kind"] == RequesterKind.ENTERPRISE:
+            data["id_number"] = ""
+        else:
+            data["credit_code"] = ""
+            data["contact_name"] = ""
+        return data
+
+    def intake_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "window": data["window"],
+            "channel": data["channel"],
+            "requester": self.requester_data(),
+            "title": data["title"],
+            "description": data["description"],
+            "expectation": data.get("expectation") or "",
+            "category": data.get("category"),
+            "matter_kind": data.get("matter_kind") or "",
+            "complexity": data.get("complexity") or "",
+            "handling_mode": data.get("handling_mode") or "",
+            "green_channel": bool(data.get("green_channel")),
+            "resolution_summary": data.get("resolution_summary") or "",
+            "idempotency_key": data["idempotency_key"],
+        }
+
+    def similar_cases(self, limit: int = 5) -> list[Case]:
+        """Open cases of the same requester (same category when one is given): the not-blocking warning."""
+        data = getattr(self, "cleaned_data", {})
+        requester = self.requester_data() if "kind" in data else {}
+        if not any(requester.get(k) for k in ("phone", "id_number", "credit_code")):
+            return []
+        category = data.get("category")
+        return list(
+            selectors.requester_open_cases(
+                user=self.user,
+                phone=requester.get("phone", ""),
+                id_number=requester.get("id_number", ""),
+                credit_code=requester.get("credit_code", ""),
+                category_id=category.pk if category else None,
+            )[:limit]
+        )
+
+
+# --- Case list --------------------------------------------------------------------------------------
+
+
+class CaseFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("状态"), choices=[("", _("全部状态")), *CaseStatus.choices], required=False
+    )
+    q = forms.CharField(label=_("关键词"), required=False, max_length=100)
+
+    def filter(self, queryset):
+        if not self.is_valid():
+            return queryset
+        status = self.cleaned_data.get("status")
+        if status:
+            queryset = queryset.filter(status=status)
+        text = (self.cleaned_data.get("q") or "").strip()
+        if text:
+            queryset = queryset.filter(
+                Q(tracking_number__istartswith=text)
+                | Q(title__icontains=text)
+                | Q(description__icontains=text)
+            )
+        return queryset
+
+
+# --- Command forms ----------------------------------------------------------------------------------
+
+
+class DepartmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Department) -> str:
+        return f"{obj.region.name} · {obj.name}"
+
+
+class DepartmentMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Department) -> str:
+        return f"{obj.region.name} · {obj.name}"
+
+
+def routing_departments(case: Case):
+    """Departments a case can be routed to: the active handling departments of its county.
+
+    They are routing targets (reference data), not objects the user reads, so this is not limited to the
+    user's own subtree: a village clerk routes to county bureaus. The workflow validates the choice again.
+    """
+    return (
+        Department.objects.active()
+        .filter(role=DepartmentRole.HANDLING, region__path__startswith=case.county_path)
+        .select_related("region")
+        .order_by("region__path", "code")
+    )
+
+
+def _text_field(label, *, rows: int = 3) -> forms.CharField:
+    return forms.CharField(label=label, required=False, widget=forms.Textarea(attrs={"rows": rows}))
+
+
+class CommandForm(forms.Form):
+    """One workflow command's input. Subclasses declare fields named like the command's data keys.
+
+    Fields listed in the command's ``workflow.RULES[...].required`` are made required here, so the form
+    and the workflow never disagree; ``expected_version`` refuses the command when the case changed since
+    the page was rendered (the service answers 409, shown as a message).
+    """
+
+    command: str = ""
+    service: Callable[..., Any]
+    # The label of the submit button (defaults to the command's name).
+    submit_label: str = ""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, case: Case, user, **kwargs):
+        kwargs.setdefault("prefix", self.command)
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.user = user
+        self.fields["expected_version"].initial = case.version
+        required = set(workflow.RULES[self.command].required)
+        for name, field in self.fields.items():
+            if name in required:
+                field.required = True
+        self.setup()
+
+    def setup(self) -> None:
+        """Fill case-dependent choices and initial values."""
+
+    @property
+    def label(self) -> str:
+        return EventKind(self.command).label
+
+    @property
+    def has_visible_fields(self) -> bool:
+        return any(not field.is_hidden for field in self)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "expected_version"}
+
+    def run(self):
+        """Call the command's service; raises the service's errors (the view turns them into messages)."""
+        version = self.cleaned_data.get("expected_version")
+        return type(self).service(
+            actor=self.user, case_id=self.case.pk, expected_version=version, **self.service_kwargs()
+        )
+
+
+class ReasonForm(CommandForm):
+    reason = _text_field(_("理由"))
+
+
+class NotAcceptForm(CommandForm):
+    command = E.NOT_ACCEPT
+    service = services.case_not_accept
+    reason = _text_field(_("不予受理理由"))
+    guidance = _text_field(_("告知途径（一次性告知）"))
+
+
+class WithdrawForm(ReasonForm):
+    command = E.WITHDRAW
+    service = services.case_withdraw
+
+
+class ClassificationFields(CommandForm):
+    category = forms.ModelChoiceField(label=_("事项类别"), queryset=Category.objects.none(), required=False)
+    matter_kind = forms.ChoiceField(label=_("事项性质"), choices=BLANK + MatterKind.choices, required=False)
+    complexity = forms.ChoiceField(label=_("复杂程度"), choices=BLANK + Complexity.choices, required=False)
+    handling_mode = forms.ChoiceField(
+        label=_("办理方式"), choices=BLANK + HandlingMode.choices, required=False
+    )
+    green_channel = forms.BooleanField(label=_("绿色通道"), required=False)
+
+    def setup(self) -> None:
+        self.fields["category"].queryset = (
+            Category.objects.visible_to(self.user)
+            .active()
+            .for_region_path(self.case.region_path)
+            .order_by("code")
+        )
+        for name in ("category", "matter_kind", "complexity", "handling_mode", "green_channel"):
+            value = getattr(self.case, f"{name}_id" if name == "category" else name)
+            if value not in (None, ""):
+                self.fields[name].initial = value
+
+
+class ClassifyForm(ClassificationFields):
+    command = E.CLASSIFY
+    service = services.case_classify
+
+
+class ReclassifyForm(ClassificationFields):
+    command = E.RECLASSIFY
+    service = services.case_reclassify
+    reason = _text_field(_("调整理由"), rows=2)
+
+
+class AssignForm(CommandForm):
+    command = E.ASSIGN
+    service = services.case_assign
+    lead_department = DepartmentChoiceField(
+        label=_("主办部门"),
+        queryset=Department.objects.none(),
+        required=False,
+        help_text=_("留空则派给该类别的默认主办部门"),
+    )
+    assisting_departments = DepartmentMultipleChoiceField(
+        label=_("协办部门"), queryset=Department.objects.none(), required=False
+    )
+    note = _text_field(_("派单说明"), rows=2)
+
+    def setup(self) -> None:
+        departments = routing_departments(self.case)
+        self.fields["lead_department"].queryset = departments
+        self.fields["assisting_departments"].queryset = departments
+        default = selectors.category_default_department(
+            category=self.case.category, region_path=self.case.region_path
+        )
+        if default is not None:
+            self.fields["lead_department"].initial = default.pk
+
+    def service_kwargs(self) -> dict[str, Any]:
+        kwargs = super().service_kwargs()
+        kwargs["assisting_departments"] = list(kwargs.get("assisting_departments") or [])
+        return kwargs
+
+
+class AcceptForm(CommandForm):
+    command = E.ACCEPT
+    service = services.assignment_accept
+
+
+class ReturnForm(ReasonForm):
+    command = E.RETURN
+    service = services.assignment_return
+
+
+class MoveForm(CommandForm):
+    """转办 / 上报 / 下派: which departments qualify is the workflow's rule; it answers with a field error."""
+
+    department = DepartmentChoiceField(
+        label=_("接收部门"), queryset=Department.objects.none(), required=False
+    )
+    reason = _text_field(_("理由"))
+
+    def setup(self) -> None:
+        self.fields["department"].queryset = routing_departments(self.case).exclude(
+            pk=self.case.lead_department_id
+        )
+
+
+class TransferForm(MoveForm):
+    command = E.TRANSFER
+    service = services.case_transfer
+
+
+class EscalateForm(MoveForm):
+    command = E.ESCALATE
+    service = services.case_escalate
+
+
+class DelegateForm(MoveForm):
+    command = E.DELEGATE
+    service = services.case_delegate
+
+
+class CoordinateForm(CommandForm):
+    command = E.COORDINATE
+    service = services.case_coordinate
+    lead_department = DepartmentChoiceField(
+        label=_("确定的主办部门"), queryset=Department.objects.none(), required=False
+    )
+    assisting_departments = DepartmentMultipleChoiceField(
+        label=_("协办部门"), queryset=Department.objects.none(), required=False
+    )
+    participants = DepartmentMultipleChoiceField(
+        label=_("参会部门"), queryset=Department.objects.none(), required=False
+    )
+    decisions = _text_field(_("会议决定"))
+    handling_mode = forms.ChoiceField(
+        label=_("办理方式"),
+        choices=BLANK + [(m.value, m.label) for m in COORDINATION_MODES],
+        required=False,
+    )
+
+    def setup(self) -> None:
+        departments = routing_departments(self.case)
+        for name in ("lead_department", "assisting_departments", "participants"):
+            self.fields[name].queryset = departments
+
+    def service_kwargs(self) -> dict[str, Any]:
+        kwargs = super().service_kwargs()
+        for name in ("assisting_departments", "participants"):
+            kwargs[name] = list(kwargs.get(name) or [])
+        return kwargs
+
+
+class ReassignForm(CommandForm):
+    command = E.REASSIGN
+    service = services.case_reassign
+    lead_department = DepartmentChoiceField(
+        label=_("新的主办部门"), queryset=Department.objects.none(), required=False
+    )
+    reason = _text_field(_("改派理由"))
+
+    def setup(self) -> None:
+        self.fields["lead_department"].queryset = routing_departments(self.case).exclude(
+            pk=self.case.lead_department_id
+        )
+
+
+class NoteForm(CommandForm):
+    command = E.NOTE
+    service = services.case_note
+    text = _text_field(_("办理进展"))
+    contacted_requester = forms.BooleanField(label=_("已联系反映人"), required=False)
+
+
+class SuspendForm(ReasonForm):
+    command = E.SUSPEND
+    service = services.case_suspend
+
+
+class ResumeForm(ReasonForm):
+    command = E.RESUME
+    service = services.case_resume
+
+
+class ReplyForm(CommandForm):
+    command = E.REPLY
+    service = services.case_reply
+    answer = _text_field(_("答复内容"), rows=4)
+    can_be_done = forms.TypedChoiceField(
+        label=_("能否办理"),
+        choices=[("yes", _("可以办理")), ("no", _("暂不能办理（已说明理由）"))],
+        coerce=lambda value: value == "yes",
+        empty_value=True,
+        required=False,
+        initial="yes",
+        widget=forms.RadioSelect,
+    )
+
+
+class ResolveForm(CommandForm):
+    command = E.RESOLVE
+    service = services.case_resolve
+    summary = _text_field(_("办结情况"), rows=4)
+    evidence = forms.ModelMultipleChoiceField(
+        label=_("证明材料"),
+        queryset=CaseAttachment.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def setup(self) -> None:
+        attachments = self.case.attachments.order_by("id")
+        self.fields["evidence"].queryset = attachments
+        if not attachments.exists():
+            del self.fields["evidence"]
+
+    def service_kwargs(self) -> dict[str, Any]:
+        kwargs = super().service_kwargs()
+        kwargs["evidence"] = list(kwargs.get("evidence") or [])
+        return kwargs
+
+
+class CallbackForm(CommandForm):
+    command = E.CALLBACK
+    service = services.case_callback
+    satisfaction = forms.ChoiceField(
+        label=_("满意度"), choices=Satisfaction.choices, widget=forms.RadioSelect, required=False
+    )
+    comment = _text_field(_("回访意见"), rows=2)
+
+
+class ReopenForm(CommandForm):
+    command = E.REOPEN
+    service = services.case_reopen
+    reason = _text_field(_("重办理由"))
+    lead_department = DepartmentChoiceField(
+        label=_("改派主办部门"),
+        queryset=Department.objects.none(),
+        required=False,
+        help_text=_("仅督办人员可改派；留空则由原主办部门重办"),
+    )
+
+    def setup(self) -> None:
+        self.fields["lead_department"].queryset = routing_departments(self.case)
+
+
+class CloseForm(CommandForm):
+    command = E.CLOSE
+    service = services.case_close
+    reason = _text_field(_("销号说明"), rows=2)
+    override = forms.BooleanField(label=_("督办销号（未经满意回访）"), required=False)
+
+
+COMMAND_FORMS: dict[str, type[CommandForm]] = {
+    form.command: form
+    for form in (
+        NotAcceptForm,
+        WithdrawForm,
+        ClassifyForm,
+        ReclassifyForm,
+        AssignForm,
+        AcceptForm,
+        ReturnForm,
+        TransferForm,
+        EscalateForm,
+        DelegateForm,
+        CoordinateForm,
+        ReassignForm,
+        NoteForm,
+        SuspendForm,
+        ResumeForm,
+        ReplyForm,
+        ResolveForm,
+        CallbackForm,
+        ReopenForm,
+        CloseForm,
+    )
+}
+
+
+def command_form(command: str, *, case: Case, user, data=None) -> CommandForm:
+    return COMMAND_FORMS[command](data, case=case, user=user)

@@ -1,0 +1,149 @@
+"""Reads on cases, all built on ``Case.objects.visible_to(user)``: lists, one case, timelines, queues.
+
+A case the user may not see is ``NotFound`` exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from routing.models import Department
+from windowsvc.errors import NotFound
+
+from . import workflow
+from .choices import AssignmentStatus
+from .models import Assignment, Case, CaseEvent, Category
+
+# What a list of cases shows without extra queries per row.
+_LIST_RELATED = ("requester", "window", "region", "lead_department", "category")
+
+
+def case_list_visible(*, user, open_only: bool = False) -> QuerySet[Case]:
+    """The cases ``user`` may see, newest first, with what list rows display (filter it further)."""
+    queryset = Case.objects.visible_to(user).select_related(*_LIST_RELATED)
+    if open_only:
+        queryset = queryset.open()
+    return queryset.order_by("-taken_in_at", "-id")
+
+
+def case_get_visible(*, user, case_id: int | None = None, tracking_number: str | None = None) -> Case:
+    """One case by id or tracking number, or ``NotFound`` when it is missing or out of the user's scope."""
+    queryset = Case.objects.visible_to(user).select_related(*_LIST_RELATED, "clerk")
+    try:
+        if case_id is not None:
+            return queryset.get(pk=int(case_id))
+        if tracking_number:
+            return queryset.get(tracking_number=tracking_number.strip())
+    except (Case.DoesNotExist, TypeError, ValueError):
+        pass
+    raise NotFound(_("未找到该案件。"))
+
+
+def case_timeline(*, user, case_id: int, public_only: bool = False) -> QuerySet[CaseEvent]:
+    """The case's events in order (``NotFound`` when the case is not visible)."""
+    case = case_get_visible(user=user, case_id=case_id)
+    events = case.events.select_related("actor", "department").order_by("sequence")
+    return events.public() if public_only else events
+
+
+def case_public_timeline(*, case: Case) -> QuerySet[CaseEvent]:
+    """The events the citizens' status page may show; callers must show no staff names or personal data."""
+    return case.events.public().select_related("department").order_by("sequence")
+
+
+def case_allowed_commands(*, user, case: Case) -> list[str]:
+    """The commands ``user`` may run on ``case`` now (for buttons and the API)."""
+    return workflow.allowed_commands(case, user)
+
+
+def case_assignments(*, user, case_id: int) -> QuerySet[Assignment]:
+    case = case_get_visible(user=user, case_id=case_id)
+    return case.assignments.select_related("department", "accepted_by").order_by("id")
+
+
+def department_queue(
+    *, user, department_id: int | None = None, status: str | None = None
+) -> QuerySet[Assignment]:
+    """A department work queue: current assignments (to sign for, in progress) of the user's departments.
+
+    ``status=returned`` lists the department's returned assignments instead (its 退回 history).
+    """
+    from routing.scoping import scope_for
+
+    scope = scope_for(user)
+    queryset = Assignment.objects.select_related("case", "case__requester", "department")
+    if not scope.is_superuser:
+        queryset = queryset.filter(department_id__in=sorted(scope.department_ids))
+    if department_id is not None:
+        queryset = queryset.filter(department_id=department_id)
+    if status == AssignmentStatus.RETURNED:
+        return queryset.filter(status=AssignmentStatus.RETURNED).order_by("-ended_at")
+    queryset = queryset.filter(is_current=True)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("created_at")
+
+
+def department_bounce_counts(
+    *, since: datetime | None = None, until: datetime | None = None, region_path: str | None = None
+) -> list[dict]:
+    """Returns and transfers (incl. escalations, delegations) per department, for rankings.
+
+    Rows ``{"department_id", "returned", "transferred"}``; ``since``/``until`` bound when the department let
+    the assignment go; ``region_path`` limits to departments within a subtree.
+    """
+    queryset = Assignment.objects.all()
+    if since is not None:
+        queryset = queryset.filter(ended_at__gte=since)
+    if until is not None:
+        queryset = queryset.filter(ended_at__lt=until)
+    if region_path:
+        queryset = queryset.filter(department__region__path__startswith=region_path)
+    return list(queryset.bounce_counts())
+
+
+def requester_open_cases(
+    *,
+    user,
+    phone: str = "",
+    id_number: str = "",
+    credit_code: str = "",
+    category_id: int | None = None,
+) -> QuerySet[Case]:
+    """Open visible cases of the same requester (by phone, id number or credit code), optionally one category.
+
+    The intake form warns with these before a duplicate is taken in.
+    """
+    from django.db.models import Q
+
+    from .validators import normalize_credit_code, normalize_id_number, normalize_phone
+
+    match = Q(pk__in=[])
+    if phone:
+        match |= Q(requester__phone=normalize_phone(phone))
+    if id_number:
+        match |= Q(requester__id_number=normalize_id_number(id_number))
+    if credit_code:
+        match |= Q(requester__credit_code=normalize_credit_code(credit_code))
+    queryset = Case.objects.visible_to(user).open().filter(match)
+    if category_id is not None:
+        queryset = queryset.filter(category_id=category_id)
+    return queryset.select_related("category").order_by("-taken_in_at")
+
+
+def category_search(*, user, county_path: str, text: str = "", limit: int = 20) -> QuerySet[Category]:
+    """Active categories of a county matching ``text`` in code or name (the intake form's search)."""
+    from django.db.models import Q
+
+    queryset = Category.objects.visible_to(user).active().for_region_path(county_path)
+    if text:
+        queryset = queryset.filter(Q(name__icontains=text) | Q(code__istartswith=text))
+    return queryset.select_related("parent").order_by("code")[:limit]
+
+
+def category_default_department(*, category: Category, region_path: str) -> Department | None:
+    """The default lead department of a category for a case taken in at ``region_path``."""
+    return workflow.default_lead_department(category, region_path)

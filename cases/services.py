@@ -1,0 +1,499 @@
+"""Writes on cases: one thin keyword-only function per workflow command, plus attachments.
+
+Every function takes the acting user (``actor``; None = the system, for the few commands that allow it),
+runs in one transaction through ``cases.workflow.run`` and returns the ``CaseEvent`` it wrote (intake
+returns an ``IntakeResult``). Errors (``windowsvc.errors``): ``NotFound`` (missing or not visible),
+``TransitionNotAllowed`` (409: ``.current`` status, ``.allowed`` commands), ``PermissionDenied`` (403),
+``ValidationFailed`` (400: ``.errors`` field → messages; requester fields as ``requester.<field>``),
+``IdempotencyConflict`` (422). Departments, categories, windows and attachments are passed as ids (or
+model instances). ``expected_version`` (optional) refuses a command if the case changed since it was read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from windowsvc.errors import IdempotencyConflict, PermissionDenied, ValidationFailed
+
+from . import workflow
+from .choices import EventKind
+from .models import Case, CaseAttachment, CaseEvent, IdempotencyRecord
+from .selectors import case_get_visible
+
+logger = logging.getLogger(__name__)
+
+E = EventKind
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """What an intake returns; ``replayed`` is True when an idempotency key returned an earlier case."""
+
+    case: Case
+    event: CaseEvent | None
+    replayed: bool = False
+    # The stored answer of the first request (ids, numbers, status): what a replay should send back.
+    snapshot: dict[str, Any] | None = None
+
+
+def _ref(value):
+    return value.pk if hasattr(value, "pk") else value
+
+
+def request_fingerprint(data: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of an intake's input: same body → same fingerprint."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _snapshot(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.pk,
+        "tracking_number": case.tracking_number,
+        "query_code": case.query_code,
+        "status": case.status,
+    }
+
+
+def case_intake(
+    *,
+    actor,
+    window: Any,
+    channel: str,
+    requester: Mapping[str, Any],
+    title: str,
+    description: str,
+    expectation: str = "",
+    category: Any = None,
+    matter_kind: str = "",
+    complexity: str = "",
+    handling_mode: str = "",
+    green_channel: bool = False,
+    resolution_summary: str = "",
+    idempotency_key: str | None = None,
+) -> IntakeResult:
+    """Take a matter in (受理登记) at a window: creates the requester, the case and its intake event.
+
+    ``requester`` = {kind, name, phone, id_number | credit_code, contact_name, address}. Classification fields
+    are optional (all four given → the case waits for routing, else for classification); an immediate
+    (即办) case with a ``resolution_summary`` is resolved at the window in the same step.
+
+    With an ``idempotency_key`` the same actor sending the same input again gets the first case back
+    (``replayed``), also when both requests run at once; the same key with other input raises
+    ``IdempotencyConflict``.
+    """
+    data = {
+        "window": _ref(window),
+        "channel": channel,
+        "requester": dict(requester or {}),
+        "title": title,
+        "description": description,
+        "expectation": expectation,
+        "category": _ref(category),
+        "matter_kind": matter_kind,
+        "complexity": complexity,
+        "handling_mode": handling_mode,
+        "green_channel": green_channel,
+        "resolution_summary": resolution_summary,
+    }
+    if not idempotency_key or actor is None:
+        event = workflow.run(None, E.INTAKE, actor, data)
+        return IntakeResult(case=event.case, event=event, snapshot=_snapshot(event.case))
+    key = idempotency_key.strip()[:200]
+    if not key:
+        raise ValidationFailed({"idempotency_key": [_("幂等键不能为空。")]})
+    fingerprint = request_fingerprint(data)
+    with transaction.atomic():
+        try:
+            # The insert is the lock: a concurrent request with the same key waits here until this
+            # transaction ends, then fails with IntegrityError and replays what this one stored.
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(user=actor, key=key, fingerprint=fingerprint)
+        except IntegrityError:
+            return _replay(actor, key, fingerprint)
+        event = workflow.run(None, E.INTAKE, actor, data)
+        record.case = event.case
+        record.response = _snapshot(event.case)
+        record.save(update_fields=["case", "response"])
+    return IntakeResult(case=event.case, event=event, snapshot=record.response)
+
+
+def _replay(actor, key: str, fingerprint: str) -> IntakeResult:
+    record = IdempotencyRecord.objects.select_related("case").get(user=actor, key=key)
+    if record.fingerprint != fingerprint:
+        raise IdempotencyConflict(_("该幂等键已用于内容不同的受理请求。"))
+    logger.info("intake replayed for key of user %s: case %s", actor.pk, record.case.tracking_number)
+    return IntakeResult(case=record.case, event=None, replayed=True, snapshot=record.response)
+
+
+def _run(command: str, *, actor, case_id: int, expected_version: int | None, **data) -> CaseEvent:
+    return workflow.run(case_id, command, actor, data, expected_version=expected_version)
+
+
+def case_not_accept(
+    *, actor, case_id: int, reason: str, guidance: str, expected_version: int | None = None
+) -> CaseEvent:
+    """不予受理: refuse with the reason and where the requester can turn (一次性告知); flagged for review."""
+    return _run(
+        E.NOT_ACCEPT,
+        actor=actor,
+        case_id=case_id,
+        expected_version=expected_version,
+        reason=reason,
+        guidance=guidance,
+    )
+
+
+def case_withdraw(*, actor, case_id: int, reason: str, expected_version: int | None = None) -> CaseEvent:
+    """The requester withdraws the matter; current assignments are cancelled."""
+    return _run(E.WITHDRAW, actor=actor, case_id=case_id, expected_version=expected_version, reason=reason)
+
+
+def case_classify(
+    *,
+    actor,
+    case_id: int,
+    category: Any,
+    matter_kind: str,
+    complexity: str,
+    handling_mode: str,
+    green_channel: bool = False,
+    expected_version: int | None = None,
+) -> CaseEvent:
+    """分类: fix category, matter kind, complexity, handling mode (→ routing, or coordinating for 协调办/特事特办)."""
+    return _run(
+        E.CLASSIFY,
+        actor=actor,
+        case_id=case_id,
+        expected_version=expected_version,
+        category=_ref(category),
+        matter_kind=matter_kind,
+        complexity=complexity,
+        handling_mode=handling_mode,
+        green_channel=green_channel,
+    )
+
+
+def case_reclassify(
+    *,
+    actor,
+    case_id: int,
+    reason: str,
+    category: Any = None,
+    matter_kind: str = "",
+    complexity: str = "",
+    handling_mode: str = "",
+    green_channel: bool | None = None,
+    expected_version: int | None = None,
+) -> CaseEvent:
+    """Change the classification of a routed case (deadlines are recomputed from it); no status change."""
+    data: dict[str, Any] = {
+        "reason": reason,
+        "category": _ref(category),
+        "matter_kind": matter_kind,
+        "complexity": complexity,
+        "handling_mode": handling_mode,
+    }
+    if green_channel is not None:
+        data["green_channel"] = green_channel
+    return workflow.run(case_id, E.RECLASSIFY, actor, data, expected_version=expected_version)
+
+
+def case_assign(
+    *,
+    actor,
+    case_id: int,
+    lead_department: Any = None,
+    assisting_departments: Iterable[Any] = (),
+    note: str = "",
+    expected_version: int | None = None,
+) -> CaseEvent:
+    """派单: one lead (default: the category's default department) and optional assisting departments."""
+    return _run(
+        E.ASSIGN,
+        actor=actor,
+        case_id=case_id,
+        expected_version=expected_version,
+        lead_department=_ref(lead_department),
+        assisting_departments=[_ref(d) for d in assisting_departments],
+        note=note,
+    )
+
+
+def assignment_accept(
+    *, actor, case_id: int, assignment: Any = None, expected_version: int | None = None
+) -> CaseEvent:
+    """签收 an assignment of the actor's department (the only pending one unless ``assignment`` is given)."""
+    return _run(
+        E.ACCEPT, actor=actor, case_id=case_id, expected_version=expected_version, assignment=_ref(assignment)
+    )
+
+
+def assignment_return(
+    *, actor, case_id: int, reason: str, assignment: Any = None, expected_version: int | None = None
+) -> CaseEvent:
+    """退回 by the department head: the case goes back to the window, or to the coordination centre."""
+    return _run(
+        E.RETURN,
+        actor=actor,
+        case_id=case_id,
+        expected_version=expected_version,
+        reason=reason,
+        assignment=_ref(assignment),
+    )
+
+
+def case_transfer(
+    *, actor, case_id: int, department: Any, reason: str, expected_version: int | None = None
+) -> CaseEvent:
+    """转办: the lead's head hands the case to another department of the county."""
+    return _run(
+        E.TRANSFER,
+        actor=actor,
+        case_id=case_id,
+        expected_version=expected_version,
+        department=_ref(department),
+        reason=reason,
+    )
+
+
+def case_escalate(
+    *, actor, case_id: int, department: Any, reason: str, expected_version: int | None = None
+) -> CaseEvent:
+    """上报: to a department of the lead department's parent region."""
+    return _run(
+        E.ESCALATE,
+        actor=actor,
+        case_id=case_id,
+        expected_version=expected_version,
+        department=_ref(department),
+        reason=reason,
+    )
+
+
+def case_delegate(
+    *, actor, case_id: int, department: Any, reason: str, expected_version: int | None = None
+) -> CaseEvent:
+    """下派: to a department of a child region of the lead department's region."""
+    return _run(
+        E.DELEGATE,
+        actor=actor,
+        case_id=case_id,
+        expected_version=expected_version,
+        department=_ref(department),
+        reason=reason,
+    )
+
+
+def case_coordinate(
+    *,
+    actor,
+    case_id: int,
+    lead_department: Any,
+    decisions: str,
+    assisting_departments: Iterable[Any] = (),
+    participants: Iterable[Any] = (),
+    held_at: datetime | None = None,
+    handling_mode: str = "",
+    expected_version: int | None = None,
+) -> CaseEvent:
+    """协调: record the coordination meeting and name the lead (who can no longer return it) and assistants."""
+    return _run(
+        E.COORDINATE,
+        actor=actor,
+        case_id=case_id,
+        expected_version=expected_version,
+        lead_department=_ref(lead_department),
+        decisions=decisions,
+        assisting_departments=[_ref(d) for d in assisting_departments],
+        participants=[_ref(d) for d in participants],
+        held_at=held_at,
+        handling_mode=handling_mode,
+    )
+
+
+def case_reassign(
+    *, actor, case_id: int, lead_department: Any, reason: str, expected_version: int | None = None
+) -> CaseEvent:
+    """改派 by a supervisor: a new lead that cannot return it; assisting departments stay."""
+    return _run(
+        E.REASSIGN,
+        actor=actor,
+        case_id=case_id,
+        expected_version=expected_version,
+        lead_department=_ref(lead_department),
+        reason=reason,
+    )
+
+
+def case_note(
+    *, actor, case_id: int, text: str, contacted_requester: bool = False, expected_version: int | None = None
+) -> CaseEvent:
+    """办理进展: a progress note (no status change); ``contacted_requester`` records the first contact."""
+    return _run(
+        E.NOTE,
+        actor=actor,
+        case_id=case_id,
+        expected_version=expected_version,
+        text=text,
+        contacted_requester=contacted_requester,
+    )
+
+
+def case_suspend(*, actor, case_id: int, reason: str, expected_version: int | None = None) -> CaseEvent:
+    """挂起 while waiting on the requester (the clock pauses)."""
+    return _run(E.SUSPEND, actor=actor, case_id=case_id, expected_version=expected_version, reason=reason)
+
+
+def case_resume(*, actor, case_id: int, reason: str, expected_version: int | None = None) -> CaseEvent:
+    """恢复: back to the state before the suspension."""
+    return _run(E.RESUME, actor=actor, case_id=case_id, expected_version=expected_version, reason=reason)
+
+
+def case_reply(
+    *, actor, case_id: int, answer: str, can_be_done: bool = True, expected_version: int | None = None
+) -> CaseEvent:
+    """答复 the requester; ``can_be_done=False`` is the reasoned "cannot be done (yet)" answer (reviewed)."""
+    return _run(
+        E.REPLY,
+        actor=actor,
+        case_id=case_id,
+        expected_version=expected_version,
+        answer=answer,
+        can_be_done=can_be_done,
+    )
+
+
+def case_resolve(
+    *, actor, case_id: int, summary: str, evidence: Iterable[Any] = (), expected_version: int | None = None
+) -> CaseEvent:
+    """办结 with a handling summary and evidence (ids of this case's attachments)."""
+    return _run(
+        E.RESOLVE,
+        actor=actor,
+        case_id=case_id,
+        expected_version=expected_version,
+        summary=summary,
+        evidence=[_ref(a) for a in evidence],
+    )
+
+
+def case_callback(
+    *, actor, case_id: int, satisfaction: str, comment: str = "", expected_version: int | None = None
+) -> CaseEvent:
+    """回访: satisfied / basically satisfied / unsatisfied (a comment is required when unsatisfied)."""
+    return _run(
+        E.CALLBACK,
+        actor=actor,
+        case_id=case_id,
+        expected_version=expected_version,
+        satisfaction=satisfaction,
+        comment=comment,
+    )
+
+
+def case_reopen(
+    *, actor, case_id: int, reason: str, lead_department: Any = None, expected_version: int | None = None
+) -> CaseEvent:
+    """重办 after an unsatisfied callback (or by a supervisor): to the same lead unless a supervisor names one."""
+    return _run(
+        E.REOPEN,
+        actor=actor,
+        case_id=case_id,
+        expected_version=expected_version,
+        reason=reason,
+        lead_department=_ref(lead_department),
+    )
+
+
+def case_close(
+    *, actor, case_id: int, reason: str = "", override: bool = False, expected_version: int | None = None
+) -> CaseEvent:
+    """销号: after a satisfied or basically satisfied callback, or a supervisor's override with a reason."""
+    return _run(
+        E.CLOSE,
+        actor=actor,
+        case_id=case_id,
+        expected_version=expected_version,
+        reason=reason,
+        override=override,
+    )
+
+
+# --- Attachments ----------------------------------------------------------------------------------
+
+# Leading bytes of the binary types we accept: the declared type must match what the file really is.
+_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    "application/pdf": (b"%PDF-",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (b"PK\x03\x04",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (b"PK\x03\x04",),
+    "application/msword": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
+    "application/vnd.ms-excel": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
+}
+
+
+def case_attachment_add(*, actor, case_id: int, file, content_type: str | None = None) -> CaseAttachment:
+    """Store a file on a case the actor may act on (any command allowed now, or notes), checked first.
+
+    Type: the declared content type must be in ``CASE_ATTACHMENT_CONTENT_TYPES`` and, for binary formats,
+    the file must start like one. Size: at most ``CASE_ATTACHMENT_MAX_BYTES``. Stored through Django's
+    default storage under a random name; the original name is kept for display.
+    """
+    case = case_get_visible(user=actor, case_id=case_id)
+    if not workflow.allowed_commands(case, actor) and not (actor and actor.is_superuser):
+        raise PermissionDenied(_("您不能为该案件上传附件。"))
+    declared = (content_type or getattr(file, "content_type", "") or "").split(";")[0].strip().lower()
+    allowed = [t.lower() for t in settings.CASE_ATTACHMENT_CONTENT_TYPES]
+    if declared not in allowed:
+        raise ValidationFailed({"file": [_("不支持的文件类型：%(type)s。") % {"type": declared or "?"}]})
+    size = file.size
+    if size is None or size > settings.CASE_ATTACHMENT_MAX_BYTES:
+        raise ValidationFailed(
+            {
+                "file": [
+                    _("文件不能超过 %(mb)s MB。")
+                    % {"mb": settings.CASE_ATTACHMENT_MAX_BYTES // (1024 * 1024)}
+                ]
+            }
+        )
+    if size == 0:
+        raise ValidationFailed({"file": [_("文件为空。")]})
+    digest = hashlib.sha256()
+    file.seek(0)
+    head = file.read(16)
+    file.seek(0)
+    signatures = _SIGNATURES.get(declared)
+    if signatures and not any(head.startswith(sig) for sig in signatures):
+        raise ValidationFailed({"file": [_("文件内容与声明的类型不符。")]})
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    name = (getattr(file, "name", "") or "file").replace("\\", "/").rsplit("/", 1)[-1][:200]
+    attachment = CaseAttachment(
+        case=case,
+        original_name=name,
+        content_type=declared,
+        size=size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
+    )
+    attachment.file.save(name, file, save=False)
+    try:
+        attachment.save()
+    except Exception:
+        # Do not leave an orphaned file in storage when the row cannot be written.
+        attachment.file.storage.delete(attachment.file.name)
+        raise
+    return attachment

@@ -1,0 +1,400 @@
+"""Staff pages of the closed loop (/cases/): intake, receipt, department queue, case list and detail.
+
+Every read goes through ``cases.selectors`` (built on ``Case.objects.visible_to``): a case outside the
+user's scope answers 404 exactly like a missing one. Every write goes through ``cases.services``; the pages
+show only the commands ``workflow.allowed_commands`` returns for the user now, and a refusal (the state
+changed meanwhile, 409; not this user's to do, 403) comes back as a message on the case page, never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import ListView
+
+from routing.choices import StaffRole
+from routing.models import Department
+from routing.scoping import scope_for
+from windowsvc.errors import (
+    IdempotencyConflict,
+    NotFound,
+    PermissionDenied,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
+
+from . import selectors, services
+from .choices import AssignmentStatus, Satisfaction
+from .forms import (
+    COMMAND_FORMS,
+    CaseFilterForm,
+    IntakeForm,
+    apply_service_errors,
+    command_form,
+    intake_windows,
+    new_idempotency_key,
+)
+from .models import Case, CaseEvent
+
+logger = logging.getLogger(__name__)
+
+# The citizens' status page (issue 7 builds it); the receipt's QR code carries only the tracking number.
+STATUS_PAGE_PATH = "/status/"
+PAGE_SIZE = 30
+
+
+def _visible_case(request, pk: int) -> Case:
+    try:
+        return selectors.case_get_visible(user=request.user, case_id=pk)
+    except NotFound:
+        raise Http404(_("未找到该案件。")) from None
+
+
+def status_page_url(request, case: Case) -> str:
+    """The absolute public status-page URL of a case, with the tracking number only (no query code)."""
+    return request.build_absolute_uri(STATUS_PAGE_PATH + "?" + urlencode({"n": case.tracking_number}))
+
+
+def qr_svg(text: str) -> str:
+    """An inline SVG QR code (no external image, prints crisply)."""
+    return segno.make(text, error="m").svg_inline(scale=4, border=2, title=text, svgclass="qr-code")
+
+
+def expected_reply_at(case: Case):
+    """The reply due time printed on the receipt, or None while the case has none yet.
+
+    The Deadlines issue adds the case's reply clock; until then every receipt shows the placeholder
+    “以实际办理时限为准”.
+    """
+    return getattr(case, "reply_due_at", None)
+
+
+class WorkView(LoginRequiredMixin, View):
+    """The nav's “工作台”: clerks land on intake, department staff on their queue, others on the list."""
+
+    def get(self, request):
+        scope = scope_for(request.user)
+        if not scope.is_superuser and scope.has_role(StaffRole.CLERK):
+            return redirect("cases:intake")
+        if not scope.is_superuser and scope.has_role(StaffRole.HANDLER, StaffRole.DEPARTMENT_HEAD):
+            return redirect("cases:queue")
+        return redirect("cases:list")
+
+
+# --- Intake -----------------------------------------------------------------------------------------
+
+
+class IntakeView(LoginRequiredMixin, View):
+    template_name = "cases/intake.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not intake_windows(request.user).exists():
+            raise DjangoPermissionDenied(_("您不是任何受理窗口的工作人员。"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def render_form(self, request, form: IntakeForm, *, similar=None, status: int = 200):
+        window = form.selected_window()
+        categories = (
+            selectors.category_search(user=request.user, county_path=window.region.path, limit=200)
+            if window
+            else []
+        )
+        context = {"form": form, "categories": categories, "similar_cases": similar or []}
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request):
+        return self.render_form(request, IntakeForm(user=request.user))
+
+    def post(self, request):
+        form = IntakeForm(request.POST, user=request.user)
+        if not form.is_valid():
+            similar = form.similar_cases() if "phone" in form.cleaned_data else []
+            return self.render_form(request, form, similar=similar)
+        similar = form.similar_cases()
+        try:
+            result = services.case_intake(actor=request.user, **form.intake_kwargs())
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+            return self.render_form(request, form, similar=similar)
+        except PermissionDenied as exc:
+            form.add_error("window", str(exc))
+            return self.render_form(request, form, similar=similar)
+        except IdempotencyConflict:
+            # The token of this form was already used for another input (e.g. edited after going back):
+            # keep what was typed, give the form a new token, and let the clerk submit again knowingly.
+            data = request.POST.copy()
+            data["idempotency_key"] = new_idempotency_key()
+            form = IntakeForm(data, user=request.user)
+            form.is_valid()
+            messages.error(request, _("此表单已提交过，内容与上次不同。请核对后再次提交。"))
+            return self.render_form(request, form, similar=similar)
+        case = result.case
+        if result.replayed:
+            logger.info("intake form submitted again: case %s", case.tracking_number)
+        else:
+            messages.success(request, _("已受理，受理编号 %(number)s。") % {"number": case.tracking_number})
+            if similar:
+                text = (
+                    _("提醒：该反映人尚有未办结的同类案件：%(numbers)s。")
+                    if form.cleaned_data.get("category")
+                    else _("提醒：该反映人尚有未办结的案件：%(numbers)s。")
+                )
+                messages.warning(request, text % {"numbers": "、".join(c.tracking_number for c in similar)})
+        return redirect("cases:receipt", pk=case.pk)
+
+
+class CategorySearchView(LoginRequiredMixin, View):
+    """JSON for the intake form's category search: active categories of the chosen window's county."""
+
+    def get(self, request):
+        windows = intake_windows(request.user)
+        window = windows.filter(pk=_int(request.GET.get("window"))).first() or windows.first()
+        if window is None:
+            return JsonResponse({"results": []})
+        found = selectors.category_search(
+            user=request.user, county_path=window.region.path, text=request.GET.get("q", "").strip()[:50]
+        )
+        return JsonResponse(
+            {
+                "results": [
+                    {"id": c.pk, "code": c.code, "name": c.name, "parent": c.parent.name if c.parent else ""}
+                    for c in found
+                ]
+            }
+        )
+
+
+class SimilarCasesView(LoginRequiredMixin, View):
+    """JSON for the intake form's warning: open visible cases of the same requester (and category)."""
+
+    def get(self, request):
+        params = {k: request.GET.get(k, "").strip()[:32] for k in ("phone", "id_number", "credit_code")}
+        if not any(params.values()):
+            return JsonResponse({"results": []})
+        category_id = None
+        code = request.GET.get("category", "").strip().split(" ")[0][:32]
+        windows = intake_windows(request.user)
+        window = windows.filter(pk=_int(request.GET.get("window"))).first() or windows.first()
+        if code and window is not None:
+            matches = selectors.category_search(user=request.user, county_path=window.region.path, text=code)
+            category_id = next((c.pk for c in matches if c.code.upper() == code.upper()), None)
+        cases = selectors.requester_open_cases(user=request.user, category_id=category_id, **params)[:5]
+        return JsonResponse(
+            {
+                "same_category": category_id is not None,
+                "results": [
+                    {
+                        "tracking_number": c.tracking_number,
+                        "title": c.title,
+                        "status": c.get_status_display(),
+                        "category": c.category.name if c.category else "",
+                        "url": reverse("cases:detail", args=[c.pk]),
+                    }
+                    for c in cases
+                ],
+            }
+        )
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- Receipt ----------------------------------------------------------------------------------------
+
+
+class ReceiptView(LoginRequiredMixin, View):
+    """回执单: what the requester takes home; printable (the page's print CSS hides the site chrome)."""
+
+    template_name = "cases/receipt.html"
+
+    def get(self, request, pk: int):
+        case = _visible_case(request, pk)
+        url = status_page_url(request, case)
+        context = {
+            "case": case,
+            "requester": case.requester,
+            "expected_reply_at": expected_reply_at(case),
+            "status_url": url,
+            "qr_svg": mark_safe(qr_svg(url)),  # noqa: S308 (segno's SVG of our own URL, no user markup)
+        }
+        return render(request, self.template_name, context)
+
+
+# --- Department queue and case list -----------------------------------------------------------------
+
+QUEUE_TABS = (
+    ("to-sign", _("待签收"), AssignmentStatus.PENDING),
+    ("in-progress", _("办理中"), AssignmentStatus.ACCEPTED),
+    ("returned", _("已退回"), AssignmentStatus.RETURNED),
+)
+
+
+class QueueView(LoginRequiredMixin, View):
+    """A department work queue: to sign for, in progress, returned (the user's departments)."""
+
+    template_name = "cases/queue.html"
+
+    def get(self, request):
+        tabs = {key: (label, status) for key, label, status in QUEUE_TABS}
+        current = request.GET.get("tab", "to-sign")
+        if current not in tabs:
+            current = "to-sign"
+        queues = {
+            key: selectors.department_queue(user=request.user, status=status)
+            for key, (_l, status) in tabs.items()
+        }
+        page = Paginator(queues[current], PAGE_SIZE).get_page(request.GET.get("page"))
+        departments = scope_for(request.user).department_ids
+        context = {
+            "tabs": [
+                {"key": key, "label": label, "count": queues[key].count(), "active": key == current}
+                for key, label, _s in QUEUE_TABS
+            ],
+            "tab": current,
+            "page_obj": page,
+            "assignments": page.object_list,
+            "departments": Department.objects.filter(pk__in=sorted(departments)).order_by("code"),
+        }
+        return render(request, self.template_name, context)
+
+
+class CaseListView(LoginRequiredMixin, ListView):
+    """Cases the user may see, filtered by status and text; phones masked."""
+
+    template_name = "cases/list.html"
+    context_object_name = "cases"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        self.filter_form = CaseFilterForm(self.request.GET or None)
+        return self.filter_form.filter(selectors.case_list_visible(user=self.request.user))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(filter_form=self.filter_form, query=query.urlencode())
+        return context
+
+
+# --- Case detail and commands -----------------------------------------------------------------------
+
+
+def _department_names(events) -> dict[int, str]:
+    ids: set[int] = set()
+    for event in events:
+        payload = event.payload or {}
+        for key in ("lead_department", "requested_department"):
+            if isinstance(payload.get(key), int):
+                ids.add(payload[key])
+        ids.update(i for i in payload.get("assisting_departments") or [] if isinstance(i, int))
+    return dict(Department.objects.filter(pk__in=sorted(ids)).values_list("pk", "name")) if ids else {}
+
+
+def event_details(event: CaseEvent, names: dict[int, str]) -> str:
+    """A short human-readable line from an event's payload (departments named, choices labelled)."""
+    payload = event.payload or {}
+    parts = []
+    if payload.get("lead_department") in names:
+        parts.append((_("主办"), names[payload["lead_department"]]))
+    assisting = [names[i] for i in payload.get("assisting_departments") or [] if i in names]
+    if assisting:
+        parts.append((_("协办"), "、".join(assisting)))
+    if payload.get("requested_department") in names:
+        parts.append((_("接收部门"), names[payload["requested_department"]]))
+    if payload.get("guidance"):
+        parts.append((_("告知途径"), payload["guidance"]))
+    if payload.get("satisfaction") in Satisfaction.values:
+        parts.append((_("满意度"), Satisfaction(payload["satisfaction"]).label))
+    if payload.get("can_be_done") is False:
+        parts.append((_("答复"), _("暂不能办理")))
+    if payload.get("contacted_requester"):
+        parts.append((_("联系"), _("已联系反映人")))
+    if payload.get("pingpong_guard"):
+        parts.append((_("提示"), _("退回/转办次数超限，转协调中心")))
+    return format_html_join("；", "{}：{}", parts)
+
+
+class CaseDetailView(LoginRequiredMixin, View):
+    template_name = "cases/detail.html"
+
+    def get(self, request, pk: int):
+        case = _visible_case(request, pk)
+        allowed = selectors.case_allowed_commands(user=request.user, case=case)
+        forms = [command_form(c, case=case, user=request.user) for c in allowed if c in COMMAND_FORMS]
+        events = list(selectors.case_timeline(user=request.user, case_id=case.pk))
+        names = _department_names(events)
+        context = {
+            "case": case,
+            "requester": case.requester,
+            "command_forms": forms,
+            "assignments": selectors.case_assignments(user=request.user, case_id=case.pk),
+            "timeline": [(event, event_details(event, names)) for event in events],
+            "attachments": case.attachments.order_by("id"),
+            "expected_reply_at": expected_reply_at(case),
+        }
+        return render(request, self.template_name, context)
+
+
+class CaseActionView(LoginRequiredMixin, View):
+    """One command on one case: GET shows its form alone, POST runs it through the service."""
+
+    template_name = "cases/action.html"
+
+    def setup_case(self, request, pk: int, command: str) -> Case:
+        if command not in COMMAND_FORMS:
+            raise Http404
+        return _visible_case(request, pk)
+
+    def render_form(self, request, form):
+        return render(request, self.template_name, {"case": form.case, "form": form})
+
+    def get(self, request, pk: int, command: str):
+        case = self.setup_case(request, pk, command)
+        if command not in selectors.case_allowed_commands(user=request.user, case=case):
+            messages.error(request, _("您当前不能对该案件执行此操作。"))
+            return redirect("cases:detail", pk=case.pk)
+        return self.render_form(request, command_form(command, case=case, user=request.user))
+
+    def post(self, request, pk: int, command: str):
+        case = self.setup_case(request, pk, command)
+        form = command_form(command, case=case, user=request.user, data=request.POST)
+        if not form.is_valid():
+            return self.render_form(request, form)
+        try:
+            form.run()
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+            return self.render_form(request, form)
+        except TransitionNotAllowed as exc:
+            # 409: someone else changed the case meanwhile, or the state no longer allows it.
+            messages.error(request, _("操作未执行：%(reason)s") % {"reason": exc})
+            return redirect("cases:detail", pk=case.pk)
+        except PermissionDenied as exc:
+            messages.error(request, _("操作未执行：%(reason)s") % {"reason": exc})
+            return redirect("cases:detail", pk=case.pk)
+        except NotFound:
+            raise Http404 from None
+        messages.success(request, _("已%(command)s。") % {"command": form.label})
+        try:
+            selectors.case_get_visible(user=request.user, case_id=case.pk)
+        except NotFound:
+            return redirect("cases:work")
+        return redirect("cases:detail", pk=case.pk)

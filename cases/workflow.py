@@ -1,0 +1,1256 @@
+"""The closed loop's state machine: THE ONLY module that changes ``Case.status``.
+
+``run(case_id, command, actor, data)`` is the single entry point of every write on a case:
+
+1. it locks the case row (``SELECT … FOR UPDATE``) through ``Case.objects.visible_to(actor)`` — a case the
+   actor may not see is ``NotFound``, exactly like a missing one;
+2. re-checks the state against the command's allowed source states (``TransitionNotAllowed``: 409 with the
+   current status and the commands this actor may run now), then the actor's relation to *this* case
+   (``PermissionDenied``), then the command's own guard (``TransitionNotAllowed``) and its input
+   (``ValidationFailed`` with field errors);
+3. applies the change, saves the case with ``update_fields`` and bumps its version, and writes exactly one
+   ``CaseEvent`` in the same transaction; ``cases.effects`` hooks run in the transaction and on commit.
+
+The table ``RULES`` lists every command with its source states, who may run it and its required fields;
+docs (``docs/ARCHITECTURE.md``, "The closed loop: state machine") describe the same table in prose.
+
+Who may run a command is a relation of the actor to the case (``Relation``), computed from their
+memberships: the intake window's clerks, the staff or head of a department holding a current assignment
+(or the current lead one), the coordination centre of the case's county, a supervisor whose subtree holds
+the case. Superusers hold every relation; ``actor=None`` is the system (citizen links, sweeps) and may run
+only commands marked ``system``.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from routing.choices import DepartmentRole, StaffRole
+from routing.models import Department, Membership, ServiceWindow
+from windowsvc.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+
+from . import effects
+from .choices import (
+    CLOSING_SATISFACTION,
+    COORDINATION_MODES,
+    CURRENT_ASSIGNMENT_STATUSES,
+    PUBLIC_EVENT_KINDS,
+    AssignmentOrigin,
+    AssignmentRole,
+    AssignmentStatus,
+    CaseStatus,
+    Channel,
+    Complexity,
+    EventKind,
+    HandlingMode,
+    MatterKind,
+    RequesterKind,
+    Satisfaction,
+)
+from .masking import mask_phone
+from .models import (
+    Assignment,
+    Case,
+    CaseAttachment,
+    CaseEvent,
+    CaseNumberCounter,
+    Category,
+    CategoryDefaultDepartment,
+    CoordinationMeeting,
+    Requester,
+)
+from .validators import normalize_credit_code, normalize_id_number, normalize_phone
+
+logger = logging.getLogger(__name__)
+
+S = CaseStatus
+E = EventKind
+
+
+class Relation(enum.StrEnum):
+    """How an actor stands to one case; commands list the relations allowed to run them."""
+
+    WINDOW_CLERK = "window_clerk"  # a clerk of the window that took the case in (首问负责)
+    ASSIGNEE_STAFF = "assignee_staff"  # handler or head of a department with a current assignment
+    ASSIGNEE_HEAD = "assignee_head"  # head of a department with a current assignment
+    LEAD_STAFF = "lead_staff"  # handler or head of the current lead department
+    LEAD_HEAD = "lead_head"  # head of the current lead department
+    COORDINATOR = "coordinator"  # the coordination centre of the case's county
+    SUPERVISOR = "supervisor"  # a supervisor whose subtree holds the case (taken in or handled there)
+    SYSTEM = "system"  # no user: citizen links, Celery sweeps
+
+
+R = Relation
+STAFF_RELATIONS = frozenset(r for r in Relation if r is not R.SYSTEM)
+
+_OPEN_BEFORE_RESOLVE = frozenset(
+    {S.REGISTERED, S.ROUTING, S.COORDINATING, S.ASSIGNED, S.IN_PROGRESS, S.SUSPENDED, S.REPLIED}
+)
+_IN_FLIGHT = frozenset({S.ASSIGNED, S.IN_PROGRESS, S.SUSPENDED, S.REPLIED})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the state machine's table."""
+
+    command: EventKind
+    sources: frozenset[CaseStatus]
+    relations: frozenset[Relation]
+    required: tuple[str, ...] = ()
+    system: bool = False  # may run without a user (actor None)
+
+    @property
+    def is_public(self) -> bool:
+        return self.command in PUBLIC_EVENT_KINDS
+
+
+def _rule(command, sources, relations, required=(), system=False) -> Rule:
+    return Rule(command, frozenset(sources), frozenset(relations), tuple(required), system)
+
+
+# fmt: off
+RULES: dict[str, Rule] = {rule.command.value: rule for rule in [
+    # intake creates the case; it has no source state (its event's from_status is empty).
+    _rule(E.INTAKE, (), (R.WINDOW_CLERK,), ("window", "channel", "requester", "title", "description"), system=True),
+    _rule(E.NOT_ACCEPT, (S.REGISTERED, S.ROUTING), (R.WINDOW_CLERK, R.SUPERVISOR), ("reason", "guidance")),
+    _rule(E.WITHDRAW, _OPEN_BEFORE_RESOLVE, (R.WINDOW_CLERK, R.SUPERVISOR), ("reason",)),
+    _rule(E.CLASSIFY, (S.REGISTERED,), (R.WINDOW_CLERK, R.COORDINATOR),
+          ("category", "matter_kind", "complexity", "handling_mode")),
+    _rule(E.RECLASSIFY, (S.ROUTING, S.COORDINATING, *_IN_FLIGHT), (R.WINDOW_CLERK, R.COORDINATOR, R.SUPERVISOR),
+          ("reason",)),
+    _rule(E.ASSIGN, (S.ROUTING, S.COORDINATING), (R.WINDOW_CLERK, R.COORDINATOR)),
+    _rule(E.ACCEPT, _IN_FLIGHT, (R.ASSIGNEE_STAFF,)),
+    _rule(E.RETURN, (S.ASSIGNED, S.IN_PROGRESS), (R.ASSIGNEE_HEAD,), ("reason",)),
+    _rule(E.TRANSFER, (S.ASSIGNED, S.IN_PROGRESS), (R.LEAD_HEAD,), ("department", "reason")),
+    _rule(E.ESCALATE, (S.ASSIGNED, S.IN_PROGRESS), (R.LEAD_HEAD,), ("department", "reason")),
+    _rule(E.DELEGATE, (S.ASSIGNED, S.IN_PROGRESS), (R.LEAD_HEAD,), ("department", "reason")),
+    _rule(E.COORDINATE, (S.ROUTING, S.COORDINATING, S.ASSIGNED, S.IN_PROGRESS, S.REPLIED), (R.COORDINATOR,),
+          ("lead_department", "decisions")),
+    _rule(E.REASSIGN, _IN_FLIGHT, (R.SUPERVISOR,), ("lead_department", "reason")),
+    _rule(E.NOTE, (*_OPEN_BEFORE_RESOLVE, S.RESOLVED),
+          (R.ASSIGNEE_STAFF, R.WINDOW_CLERK, R.COORDINATOR, R.SUPERVISOR), ("text",)),
+    _rule(E.SUSPEND, (S.IN_PROGRESS, S.REPLIED), (R.LEAD_STAFF,), ("reason",)),
+    _rule(E.RESUME, (S.SUSPENDED,), (R.LEAD_STAFF, R.SUPERVISOR), ("reason",)),
+    _rule(E.REPLY, (S.IN_PROGRESS, S.REPLIED), (R.LEAD_STAFF,), ("answer",)),
+    _rule(E.RESOLVE, (S.IN_PROGRESS, S.REPLIED), (R.LEAD_STAFF,), ("summary",)),
+    _rule(E.CALLBACK, (S.RESOLVED,), (R.WINDOW_CLERK, R.COORDINATOR, R.SUPERVISOR), ("satisfaction",),
+          system=True),
+    _rule(E.REOPEN, (S.RESOLVED,), (R.WINDOW_CLERK, R.SUPERVISOR), ("reason",), system=True),
+    _rule(E.CLOSE, (S.RESOLVED,), (R.WINDOW_CLERK, R.COORDINATOR, R.SUPERVISOR)),
+]}
+# fmt: on
+
+COMMANDS: tuple[str, ...] = tuple(RULES)  # in loop order
+CASE_COMMANDS: tuple[str, ...] = tuple(c for c in COMMANDS if c != E.INTAKE)
+
+
+def pingpong_limit() -> int:
+    return int(getattr(settings, "CASE_PINGPONG_LIMIT", 2))
+
+
+# --- The command context ---------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What a command handler hands back to the engine, which writes the case and the event."""
+
+    to_status: str
+    reason: str = ""
+    payload: dict[str, Any] = field(default_factory=dict)
+    department: Department | None = None
+
+
+@dataclass
+class Context:
+    """Everything a command sees: the locked case, the actor, their memberships and relations."""
+
+    case: Case
+    actor: Any
+    memberships: list[Membership]
+    current: list[Assignment]
+    relations: frozenset[Relation]
+    now: datetime
+    changed: set[str] = field(default_factory=set)
+
+    def set(self, **values) -> None:
+        """Change case fields and remember them for ``save(update_fields=…)``."""
+        for name, value in values.items():
+            setattr(self.case, name, value)
+            self.changed.add(name)
+
+    def has(self, *relations: Relation) -> bool:
+        return bool(self.relations.intersection(relations))
+
+    @property
+    def lead(self) -> Assignment | None:
+        return next((a for a in self.current if a.role == AssignmentRole.LEAD), None)
+
+    def staff_departments(self, *, heads_only: bool = False) -> set[int] | None:
+        """Departments the actor works in (None = any: the superuser)."""
+        if self.actor is not None and self.actor.is_superuser:
+            return None
+        roles = {StaffRole.DEPARTMENT_HEAD} if heads_only else {StaffRole.HANDLER, StaffRole.DEPARTMENT_HEAD}
+        return {m.department_id for m in self.memberships if m.role in roles and m.department_id}
+
+    def my_assignments(self, *, heads_only: bool = False) -> list[Assignment]:
+        departments = self.staff_departments(heads_only=heads_only)
+        return [a for a in self.current if departments is None or a.department_id in departments]
+
+    def coordination_centre(self) -> Department | None:
+        for m in self.memberships:
+            if (
+                m.role == StaffRole.COORDINATOR
+                and m.department
+                and self.case.region_path.startswith(m.region.path)
+            ):
+                return m.department
+        return None
+
+
+def _relations(
+    case: Case, actor, memberships: list[Membership], current: list[Assignment]
+) -> frozenset[Relation]:
+    if actor is None:
+        return frozenset({R.SYSTEM})
+    if actor.is_superuser:
+        return STAFF_RELATIONS
+    relations: set[Relation] = set()
+    assigned = {a.department_id for a in current}
+    lead = next((a.department_id for a in current if a.role == AssignmentRole.LEAD), None)
+    for m in memberships:
+        path = m.region.path
+        if m.role == StaffRole.CLERK:
+            if m.window_id == case.window_id or (m.window_id is None and m.region_id == case.region_id):
+                relations.add(R.WINDOW_CLERK)
+        elif m.role == StaffRole.SUPERVISOR:
+            if case.region_path.startswith(path) or case.handling_region_path.startswith(path):
+                relations.add(R.SUPERVISOR)
+        elif m.role == StaffRole.COORDINATOR:
+            if (
+                m.department is not None
+                and m.department.role == DepartmentRole.COORDINATOR
+                and case.region_path.startswith(path)
+            ):
+                relations.add(R.COORDINATOR)
+        elif m.role in (StaffRole.HANDLER, StaffRole.DEPARTMENT_HEAD) and m.department_id in assigned:
+            head = m.role == StaffRole.DEPARTMENT_HEAD
+            relations.add(R.ASSIGNEE_STAFF)
+            if head:
+                relations.add(R.ASSIGNEE_HEAD)
+            if m.department_id == lead:
+                relations.add(R.LEAD_STAFF)
+                if head:
+                    relations.add(R.LEAD_HEAD)
+    return frozenset(relations)
+
+
+def _memberships(actor) -> list[Membership]:
+    if actor is None or actor.is_superuser:
+        return []
+    return list(Membership.objects.filter(user_id=actor.pk).select_related("region", "department"))
+
+
+def _current_assignments(case: Case) -> list[Assignment]:
+    return list(case.assignments.filter(is_current=True).select_related("department__region").order_by("id"))
+
+
+def _context(case: Case, actor, now: datetime | None = None) -> Context:
+    memberships = _memberships(actor)
+    current = _current_assignments(case)
+    return Context(
+        case=case,
+        actor=actor,
+        memberships=memberships,
+        current=current,
+        relations=_relations(case, actor, memberships, current),
+        now=now or timezone.now(),
+    )
+
+
+# --- Input helpers ---------------------------------------------------------------------------------
+
+
+def _invalid(field_name: str, message: str) -> ValidationFailed:
+    return ValidationFailed({field_name: [message]})
+
+
+def _text(data: Mapping, key: str) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _invalid(key, _("应为文本。"))
+    return value.strip()
+
+
+def _bool(data: Mapping, key: str, default: bool = False) -> bool:
+    value = data.get(key, default)
+    if isinstance(value, bool):
+        return value
+    if value in (None, ""):
+        return default
+    raise _invalid(key, _("应为是或否。"))
+
+
+def _choice(data: Mapping, key: str, choices, *, allowed: Iterable[str] | None = None) -> str:
+    value = _text(data, key)
+    if not value:
+        return ""
+    if value not in choices.values or (allowed is not None and value not in allowed):
+        raise _invalid(key, _("“%(value)s” 不是有效的选项。") % {"value": value})
+    return value
+
+
+def _pk(value, key: str) -> int | None:
+    """Accept a model instance or a primary key (int or digit string)."""
+    if value in (None, ""):
+        return None
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, bool):
+        raise _invalid(key, _("无效的编号。"))
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise _invalid(key, _("无效的编号。")) from None
+
+
+def _pk_list(data: Mapping, key: str) -> list[int]:
+    values = data.get(key) or []
+    if not isinstance(values, list | tuple | set | frozenset):
+        raise _invalid(key, _("应为列表。"))
+    result: list[int] = []
+    for value in values:
+        pk = _pk(value, key)
+        if pk is not None and pk not in result:
+            result.append(pk)
+    return result
+
+
+def _present(data: Mapping, key: str) -> bool:
+    value = data.get(key)
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, list | tuple | dict):
+        return bool(value)
+    return value is not None
+
+
+def _check_required(rule: Rule, data: Mapping) -> None:
+    missing = {key: [_("该字段是必填项。")] for key in rule.required if not _present(data, key)}
+    if missing:
+        raise ValidationFailed(missing)
+
+
+def _handling_department(case: Case, pk: int | None, key: str) -> Department:
+    """An active handling department of the case's county (not a coordination centre)."""
+    if pk is None:
+        raise _invalid(key, _("该字段是必填项。"))
+    department = Department.objects.select_related("region").filter(pk=pk).first()
+    if (
+        department is None
+        or not department.is_active
+        or department.role != DepartmentRole.HANDLING
+        or not department.region.path.startswith(case.county_path)
+    ):
+        raise _invalid(key, _("请选择本县(市、区)内有效的承办部门。"))
+    return department
+
+
+def _category(case_region_path: str, pk: int | None, key: str = "category") -> Category | None:
+    if pk is None:
+        return None
+    county_code = case_region_path.strip("/").split("/")[0]
+    category = Category.objects.filter(pk=pk, county__code=county_code, is_active=True).first()
+    if category is None:
+        raise _invalid(key, _("请选择本县(市、区)内有效的事项类别。"))
+    return category
+
+
+def default_lead_department(category: Category | None, region_path: str) -> Department | None:
+    """The category's default lead department for a region: the most specific region on the path wins;
+    a category without a rule falls back to its parent's."""
+    if category is None:
+        return None
+    prefixes = []
+    parts = region_path.strip("/").split("/")
+    for i in range(len(parts)):
+        prefixes.append("/" + "/".join(parts[: i + 1]) + "/")
+    rules = list(
+        CategoryDefaultDepartment.objects.filter(
+            category__in=category.ancestors_and_self(),
+            region__path__in=prefixes,
+            department__is_active=True,
+        ).select_related("region", "department")
+    )
+    for node in category.ancestors_and_self():
+        mine = [r for r in rules if r.category_id == node.pk]
+        if mine:
+            return max(mine, key=lambda r: len(r.region.path)).department
+    return None
+
+
+# --- Assignment helpers ----------------------------------------------------------------------------
+
+
+def _end(assignment: Assignment, status: str, now: datetime, **extra) -> None:
+    assignment.status = status
+    assignment.is_current = False
+    assignment.ended_at = now
+    for name, value in extra.items():
+        setattr(assignment, name, value)
+    assignment.save(update_fields=["status", "is_current", "ended_at", "updated_at", *extra])
+
+
+def _cancel_current(ctx: Context, *, keep: Iterable[Assignment] = ()) -> None:
+    kept = {a.pk for a in keep}
+    for assignment in ctx.current:
+        if assignment.pk not in kept:
+            _end(assignment, AssignmentStatus.CANCELLED, ctx.now)
+    ctx.current = [a for a in ctx.current if a.pk in kept]
+
+
+def _create_assignment(
+    ctx: Context, department: Department, role: str, origin: str, *, can_return: bool
+) -> Assignment:
+    # A department holds at most one current assignment per case: a department promoted from assisting to
+    # lead gives its assisting assignment up first.
+    for other in [a for a in ctx.current if a.department_id == department.pk]:
+        _end(other, AssignmentStatus.CANCELLED, ctx.now)
+        ctx.current.remove(other)
+    assignment = Assignment.objects.create(
+        case=ctx.case,
+        department=department,
+        role=role,
+        origin=origin,
+        can_return=can_return,
+        assigned_by=ctx.actor,
+    )
+    ctx.current.append(assignment)
+    return assignment
+
+
+def _route_to_lead(ctx: Context, department: Department) -> None:
+    ctx.set(lead_department=department, handling_region_path=department.region.path)
+
+
+def _route_to_window(ctx: Context) -> None:
+    ctx.set(lead_department=None, handling_region_path=ctx.case.region_path)
+
+
+def _route_to_centre(ctx: Context) -> None:
+    ctx.set(lead_department=None, handling_region_path=ctx.case.county_path)
+
+
+def _pick_assignment(ctx: Context, data: Mapping, *, heads_only: bool, statuses: Iterable[str]) -> Assignment:
+    """The actor's current assignment the command is about: the given one, else the only candidate."""
+    statuses = tuple(statuses)
+    mine = ctx.my_assignments(heads_only=heads_only)
+    wanted = _pk(data.get("assignment"), "assignment")
+    if wanted is not None:
+        assignment = next((a for a in ctx.current if a.pk == wanted), None)
+        if assignment is None:
+            raise _invalid("assignment", _("该承办单不属于本案或已失效。"))
+        if assignment not in mine:
+            raise PermissionDenied(_("您不是该承办部门的人员。"))
+    else:
+        candidates = [a for a in mine if a.status in statuses] or mine
+        if not candidates:
+            raise PermissionDenied(_("您所在部门没有本案的有效承办单。"))
+        leads = [a for a in candidates if a.role == AssignmentRole.LEAD]
+        if len(candidates) > 1 and len(leads) != 1:
+            raise _invalid("assignment", _("请指明承办单。"))
+        assignment = leads[0] if len(candidates) > 1 else candidates[0]
+    if assignment.status not in statuses:
+        raise TransitionNotAllowed(
+            _("该承办单当前状态为“%(status)s”，不能执行此操作。")
+            % {"status": assignment.get_status_display()},
+            current=ctx.case.status,
+            allowed=allowed_commands_in(ctx),
+        )
+    return assignment
+
+
+# --- Guards: refusals that depend on more than the status (409) ------------------------------------
+
+Guard = Callable[[Context], str | None]
+
+
+def _guard_accept(ctx: Context) -> str | None:
+    if not any(a.status == AssignmentStatus.PENDING for a in ctx.my_assignments()):
+        return _("没有待签收的承办单。")
+    return None
+
+
+def _guard_return(ctx: Context) -> str | None:
+    mine = ctx.my_assignments(heads_only=True)
+    if not any(a.can_return for a in mine):
+        return _("该案件由协调中心或督办确定承办，不能退回。")
+    return None
+
+
+def _guard_move(ctx: Context) -> str | None:
+    lead = ctx.lead
+    if lead is None or not lead.can_return:
+        return _("该案件由协调中心或督办确定承办，不能转办、上报或下派。")
+    return None
+
+
+def _guard_callback(ctx: Context) -> str | None:
+    if ctx.case.callback_satisfaction:
+        return _("本轮办结已回访。")
+    return None
+
+
+def _guard_reopen(ctx: Context) -> str | None:
+    if ctx.case.callback_satisfaction != Satisfaction.UNSATISFIED and not ctx.has(R.SUPERVISOR):
+        return _("回访不满意时方可重办（督办人员除外）。")
+    return None
+
+
+def _guard_close(ctx: Context) -> str | None:
+    if ctx.case.callback_satisfaction not in CLOSING_SATISFACTION and not ctx.has(R.SUPERVISOR):
+        return _("办结并回访满意或基本满意后方可销号（督办人员可说明理由后销号）。")
+    return None
+
+
+def _guard_assign(ctx: Context) -> str | None:
+    # Once at the coordination centre, only the centre routes the case.
+    if ctx.case.status == S.COORDINATING and not ctx.has(R.COORDINATOR):
+        return _("该案件待协调中心处理。")
+    return None
+
+
+GUARDS: dict[str, Guard] = {
+    E.ACCEPT: _guard_accept,
+    E.RETURN: _guard_return,
+    E.TRANSFER: _guard_move,
+    E.ESCALATE: _guard_move,
+    E.DELEGATE: _guard_move,
+    E.CALLBACK: _guard_callback,
+    E.REOPEN: _guard_reopen,
+    E.CLOSE: _guard_close,
+    E.ASSIGN: _guard_assign,
+}
+
+
+# --- Command handlers ------------------------------------------------------------------------------
+
+
+def _classification(data: Mapping, case_region_path: str, *, partial: bool) -> dict[str, Any]:
+    """Validated classification fields present in ``data`` (all four required unless ``partial``)."""
+    values: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for key, choices in (
+        ("matter_kind", MatterKind),
+        ("complexity", Complexity),
+        ("handling_mode", HandlingMode),
+    ):
+        try:
+            value = _choice(data, key, choices)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+            continue
+        if value:
+            values[key] = value
+        elif not partial:
+            errors[key] = [_("该字段是必填项。")]
+    try:
+        category = _category(case_region_path, _pk(data.get("category"), "category"))
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    else:
+        if category is not None:
+            values["category"] = category
+        elif not partial:
+            errors["category"] = [_("该字段是必填项。")]
+    if "green_channel" in data:
+        values["green_channel"] = _bool(data, "green_channel")
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+def _classification_payload(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (v.pk if hasattr(v, "pk") else v) for k, v in values.items()}
+
+
+def _do_not_accept(ctx: Context, data: Mapping) -> Outcome:
+    ctx.set(needs_review=True)
+    return Outcome(S.NOT_ACCEPTED, _text(data, "reason"), {"guidance": _text(data, "guidance")})
+
+
+def _do_withdraw(ctx: Context, data: Mapping) -> Outcome:
+    _cancel_current(ctx)
+    return Outcome(S.WITHDRAWN, _text(data, "reason"))
+
+
+def _do_classify(ctx: Context, data: Mapping) -> Outcome:
+    values = _classification(data, ctx.case.region_path, partial=False)
+    values.setdefault("green_channel", ctx.case.green_channel)
+    ctx.set(**values)
+    # 协调办 / 特事特办 belong to the county coordination centre; everything else is routed by the window.
+    if values["handling_mode"] in COORDINATION_MODES:
+        _route_to_centre(ctx)
+        to_status = S.COORDINATING
+    else:
+        to_status = S.ROUTING
+    return Outcome(to_status, "", _classification_payload(values))
+
+
+def _do_reclassify(ctx: Context, data: Mapping) -> Outcome:
+    values = _classification(data, ctx.case.region_path, partial=True)
+    changes = {k: v for k, v in values.items() if getattr(ctx.case, k) != v}
+    if not changes:
+        raise _invalid("category", _("请至少修改一项分类。"))
+    before = {k: getattr(ctx.case, k) for k in changes}
+    ctx.set(**changes)
+    return Outcome(
+        ctx.case.status,
+        _text(data, "reason"),
+        {"before": _classification_payload(before), "after": _classification_payload(changes)},
+    )
+
+
+def _acting_centre(ctx: Context) -> Department | None:
+    return ctx.coordination_centre() if ctx.has(R.COORDINATOR) else None
+
+
+def _do_assign(ctx: Context, data: Mapping) -> Outcome:
+    case = ctx.case
+    lead_pk = _pk(data.get("lead_department"), "lead_department")
+    if lead_pk is None:
+        default = default_lead_department(case.category, case.region_path)
+        if default is None:
+            raise _invalid("lead_department", _("该字段是必填项。"))
+        lead_pk = default.pk
+    lead = _handling_department(case, lead_pk, "lead_department")
+    assisting = [
+        _handling_department(case, pk, "assisting_departments")
+        for pk in _pk_list(data, "assisting_departments")
+    ]
+    if lead in assisting:
+        raise _invalid("assisting_departments", _("主办部门不能同时作为协办部门。"))
+    # The window routes what it took in; the coordination centre's routing is final (no return).
+    by_window = case.status == S.ROUTING and ctx.has(R.WINDOW_CLERK)
+    _cancel_current(ctx)
+    lead_assignment = _create_assignment(
+        ctx, lead, AssignmentRole.LEAD, AssignmentOrigin.ASSIGN, can_return=by_window
+    )
+    for department in assisting:
+        _create_assignment(
+            ctx, department, AssignmentRole.ASSISTING, AssignmentOrigin.ASSIGN, can_return=by_window
+        )
+    _route_to_lead(ctx, lead)
+    return Outcome(
+        S.ASSIGNED,
+        _text(data, "note"),
+        {
+            "lead_department": lead.pk,
+            "assisting_departments": [d.pk for d in assisting],
+            "assignment": lead_assignment.pk,
+            "can_return": by_window,
+        },
+        department=None if by_window else _acting_centre(ctx),
+    )
+
+
+def _do_accept(ctx: Context, data: Mapping) -> Outcome:
+    assignment = _pick_assignment(ctx, data, heads_only=False, statuses=(AssignmentStatus.PENDING,))
+    assignment.status = AssignmentStatus.ACCEPTED
+    assignment.accepted_at = ctx.now
+    assignment.accepted_by = ctx.actor
+    assignment.save(update_fields=["status", "accepted_at", "accepted_by", "updated_at"])
+    to_status = ctx.case.status
+    if assignment.role == AssignmentRole.LEAD and ctx.case.status == S.ASSIGNED:
+        to_status = S.IN_PROGRESS
+    return Outcome(
+        to_status,
+        "",
+        {"assignment": assignment.pk, "role": assignment.role},
+        department=assignment.department,
+    )
+
+
+def _over_pingpong_limit(case: Case) -> bool:
+    return case.bounce_count() > pingpong_limit()
+
+
+def _do_return(ctx: Context, data: Mapping) -> Outcome:
+    assignment = _pick_assignment(ctx, data, heads_only=True, statuses=CURRENT_ASSIGNMENT_STATUSES)
+    if not assignment.can_return:
+        raise TransitionNotAllowed(
+            _("该案件由协调中心或督办确定承办，不能退回。"),
+            current=ctx.case.status,
+            allowed=allowed_commands_in(ctx),
+        )
+    reason = _text(data, "reason")
+    _end(assignment, AssignmentStatus.RETURNED, ctx.now, returned_reason=reason)
+    ctx.current.remove(assignment)
+    payload: dict[str, Any] = {"assignment": assignment.pk, "role": assignment.role}
+    if assignment.role == AssignmentRole.ASSISTING:
+        # An assisting department stepping out does not move the case; it counts against that department.
+        return Outcome(ctx.case.status, reason, payload, department=assignment.department)
+    ctx.set(return_count=ctx.case.return_count + 1)
+    _cancel_current(ctx)
+    guard = _over_pingpong_limit(ctx.case)
+    payload["pingpong_guard"] = guard
+    if guard or ctx.case.handling_mode in COORDINATION_MODES:
+        _route_to_centre(ctx)
+        to_status = S.COORDINATING
+    else:
+        _route_to_window(ctx)
+        to_status = S.ROUTING
+    return Outcome(to_status, reason, payload, department=assignment.department)
+
+
+def _move_target(ctx: Context, command: str, data: Mapping) -> Department:
+    lead = ctx.lead
+    target = _handling_department(ctx.case, _pk(data.get("department"), "department"), "department")
+    here = lead.department.region
+    if target.pk == lead.department_id:
+        raise _invalid("department", _("不能转给本部门。"))
+    if command == E.ESCALATE and target.region_id != here.parent_id:
+        raise _invalid("department", _("上报应选择上一级区划的部门。"))
+    if command == E.DELEGATE and target.region.parent_id != here.pk:
+        raise _invalid("department", _("下派应选择下一级区划的部门。"))
+    return target
+
+
+def _do_move(command: str) -> Callable[[Context, Mapping], Outcome]:
+    """transfer (转办), escalate (上报) and delegate (下派): the lead hands the case to another department."""
+
+    def handler(ctx: Context, data: Mapping) -> Outcome:
+        target = _move_target(ctx, command, data)
+        lead = ctx.lead
+        reason = _text(data, "reason")
+        _end(lead, AssignmentStatus.TRANSFERRED, ctx.now)
+        ctx.current.remove(lead)
+        ctx.set(transfer_count=ctx.case.transfer_count + 1)
+        payload: dict[str, Any] = {"from_assignment": lead.pk, "requested_department": target.pk}
+        if _over_pingpong_limit(ctx.case):
+            # 推诿扯皮: the case has bounced too often; the coordination centre names who must do it.
+            _cancel_current(ctx)
+            _route_to_centre(ctx)
+            payload["pingpong_guard"] = True
+            return Outcome(S.COORDINATING, reason, payload, department=lead.department)
+        new = _create_assignment(ctx, target, AssignmentRole.LEAD, AssignmentOrigin(command), can_return=True)
+        _route_to_lead(ctx, target)
+        payload.update({"pingpong_guard": False, "assignment": new.pk})
+        return Outcome(S.ASSIGNED, reason, payload, department=lead.department)
+
+    return handler
+
+
+def _parse_when(data: Mapping, key: str, default: datetime) -> datetime:
+    value = data.get(key)
+    if value in (None, ""):
+        return default
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if not isinstance(value, datetime) or timezone.is_naive(value):
+        raise _invalid(key, _("请输入带时区的日期时间。"))
+    return value
+
+
+def _do_coordinate(ctx: Context, data: Mapping) -> Outcome:
+    case = ctx.case
+    lead = _handling_department(case, _pk(data.get("lead_department"), "lead_department"), "lead_department")
+    assisting = [
+        _handling_department(case, pk, "assisting_departments")
+        for pk in _pk_list(data, "assisting_departments")
+    ]
+    if lead in assisting:
+        raise _invalid("assisting_departments", _("主办部门不能同时作为协办部门。"))
+    participants = [_handling_department(case, pk, "participants") for pk in _pk_list(data, "participants")]
+    mode = _choice(data, "handling_mode", HandlingMode, allowed=COORDINATION_MODES)
+    if not mode:
+        mode = case.handling_mode if case.handling_mode in COORDINATION_MODES else HandlingMode.COORDINATED
+    held_at = _parse_when(data, "held_at", ctx.now)
+    decisions = _text(data, "decisions")
+    meeting = CoordinationMeeting.objects.create(
+        case=case, decisions=decisions, lead_department=lead, held_at=held_at, convened_by=ctx.actor
+    )
+    meeting.departments.set({lead, *assisting, *participants})
+    # The meeting's decision replaces the routing: the named departments sign for fresh assignments they
+    # can no longer return.
+    _cancel_current(ctx)
+    lead_assignment = _create_assignment(
+        ctx, lead, AssignmentRole.LEAD, AssignmentOrigin.COORDINATE, can_return=False
+    )
+    for department in assisting:
+        _create_assignment(
+            ctx, department, AssignmentRole.ASSISTING, AssignmentOrigin.COORDINATE, can_return=False
+        )
+    ctx.set(handling_mode=mode, status_before_suspend="")
+    _route_to_lead(ctx, lead)
+    return Outcome(
+        S.ASSIGNED,
+        decisions,
+        {
+            "meeting": meeting.pk,
+            "lead_department": lead.pk,
+            "assisting_departments": [d.pk for d in assisting],
+            "assignment": lead_assignment.pk,
+            "handling_mode": mode,
+        },
+        department=ctx.coordination_centre(),
+    )
+
+
+def _do_reassign(ctx: Context, data: Mapping) -> Outcome:
+    target = _handling_department(
+        ctx.case, _pk(data.get("lead_department"), "lead_department"), "lead_department"
+    )
+    old = ctx.lead
+    if old is not None and old.department_id == target.pk:
+        raise _invalid("lead_department", _("新的主办部门与当前相同。"))
+    if old is not None:
+        _end(old, AssignmentStatus.CANCELLED, ctx.now)
+        ctx.current.remove(old)
+    new = _create_assignment(ctx, target, AssignmentRole.LEAD, AssignmentOrigin.REASSIGN, can_return=False)
+    _route_to_lead(ctx, target)
+    ctx.set(status_before_suspend="", suspended_at=None)
+    return Outcome(
+        S.ASSIGNED,
+        _text(data, "reason"),
+        {
+            "from_department": old.department_id if old else None,
+            "lead_department": target.pk,
+            "assignment": new.pk,
+        },
+    )
+
+
+def _acting_department(ctx: Context) -> Department | None:
+    mine = ctx.my_assignments()
+    if ctx.actor is None or ctx.actor.is_superuser or not mine:
+        return None
+    lead = [a for a in mine if a.role == AssignmentRole.LEAD]
+    return (lead or mine)[0].department
+
+
+def _do_note(ctx: Context, data: Mapping) -> Outcome:
+    contacted = _bool(data, "contacted_requester")
+    if contacted and ctx.case.first_contacted_at is None:
+        ctx.set(first_contacted_at=ctx.now)
+    return Outcome(
+        ctx.case.status,
+        _text(data, "text"),
+        {"contacted_requester": contacted},
+        department=_acting_department(ctx) if ctx.has(R.ASSIGNEE_STAFF) else None,
+    )
+
+
+def _lead_department(ctx: Context) -> Department | None:
+    return ctx.lead.department if ctx.lead else None
+
+
+def _do_suspend(ctx: Context, data: Mapping) -> Outcome:
+    ctx.set(status_before_suspend=ctx.case.status, suspended_at=ctx.now)
+    return Outcome(S.SUSPENDED, _text(data, "reason"), {}, department=_lead_department(ctx))
+
+
+def _do_resume(ctx: Context, data: Mapping) -> Outcome:
+    back = ctx.case.status_before_suspend or S.IN_PROGRESS
+    suspended_at = ctx.case.suspended_at
+    ctx.set(status_before_suspend="", suspended_at=None)
+    payload = {"suspended_at": suspended_at.isoformat() if suspended_at else None}
+    department = _lead_department(ctx) if ctx.has(R.LEAD_STAFF) else None
+    return Outcome(back, _text(data, "reason"), payload, department=department)
+
+
+def _do_reply(ctx: Context, data: Mapping) -> Outcome:
+    can_be_done = _bool(data, "can_be_done", default=True)
+    if ctx.case.replied_at is None:
+        ctx.set(replied_at=ctx.now)
+    if not can_be_done:
+        # 否定答复报告: "cannot be done (yet)" is reported for a supervisor's review.
+        ctx.set(needs_review=True)
+    return Outcome(
+        S.REPLIED, _text(data, "answer"), {"can_be_done": can_be_done}, department=_lead_department(ctx)
+    )
+
+
+def _do_resolve(ctx: Context, data: Mapping) -> Outcome:
+    evidence = _pk_list(data, "evidence")
+    if evidence:
+        found = set(
+            CaseAttachment.objects.filter(case=ctx.case, pk__in=evidence).values_list("pk", flat=True)
+        )
+        if found != set(evidence):
+            raise _invalid("evidence", _("证明材料应为本案的附件。"))
+    department = _lead_department(ctx)
+    for assignment in list(ctx.current):
+        done = assignment.status == AssignmentStatus.ACCEPTED
+        _end(assignment, AssignmentStatus.COMPLETED if done else AssignmentStatus.CANCELLED, ctx.now)
+    ctx.current = []
+    summary = _text(data, "summary")
+    ctx.set(resolution_summary=summary, resolved_at=ctx.now)
+    return Outcome(S.RESOLVED, summary, {"evidence": evidence}, department=department)
+
+
+def _do_callback(ctx: Context, data: Mapping) -> Outcome:
+    satisfaction = _choice(data, "satisfaction", Satisfaction)
+    comment = _text(data, "comment")
+    if satisfaction == Satisfaction.UNSATISFIED and not comment:
+        raise _invalid("comment", _("不满意时请记录原因。"))
+    ctx.set(
+        callback_satisfaction=satisfaction,
+        callback_comment=comment,
+        callback_at=ctx.now,
+        callback_by=ctx.actor,
+    )
+    return Outcome(ctx.case.status, comment, {"satisfaction": satisfaction})
+
+
+def _do_reopen(ctx: Context, data: Mapping) -> Outcome:
+    case = ctx.case
+    requested = _pk(data.get("lead_department"), "lead_department")
+    if requested is not None and not ctx.has(R.SUPERVISOR):
+        raise PermissionDenied(_("只有督办人员可以改派重办的主办部门。"))
+    payload: dict[str, Any] = {"satisfaction": case.callback_satisfaction or None}
+    ctx.set(
+        reopen_count=case.reopen_count + 1,
+        callback_satisfaction="",
+        callback_comment="",
+        callback_at=None,
+        callback_by=None,
+        replied_at=None,
+        resolved_at=None,
+    )
+    target = (
+        _handling_department(case, requested, "lead_department")
+        if requested is not None
+        else case.lead_department
+    )
+    if target is None:
+        # Resolved at the window (即办) and never routed: the window routes the redo.
+        _route_to_window(ctx)
+        return Outcome(S.ROUTING, _text(data, "reason"), payload)
+    # 重办 goes to the same lead (or the supervisor's choice), which may not hand the redo back.
+    new = _create_assignment(ctx, target, AssignmentRole.LEAD, AssignmentOrigin.REOPEN, can_return=False)
+    _route_to_lead(ctx, target)
+    payload.update({"lead_department": target.pk, "assignment": new.pk})
+    return Outcome(S.ASSIGNED, _text(data, "reason"), payload)
+
+
+def _do_close(ctx: Context, data: Mapping) -> Outcome:
+    reason = _text(data, "reason")
+    satisfied = ctx.case.callback_satisfaction in CLOSING_SATISFACTION
+    override = _bool(data, "override") or not satisfied
+    if override:
+        if not ctx.has(R.SUPERVISOR):
+            raise PermissionDenied(_("只有督办人员可以不经满意回访直接销号。"))
+        if not reason:
+            raise _invalid("reason", _("督办销号须写明理由。"))
+    ctx.set(closed_at=ctx.now)
+    return Outcome(
+        S.CLOSED,
+        reason,
+        {"override": override, "satisfaction": ctx.case.callback_satisfaction or None},
+    )
+
+
+HANDLERS: dict[str, Callable[[Context, Mapping], Outcome]] = {
+    E.NOT_ACCEPT: _do_not_accept,
+    E.WITHDRAW: _do_withdraw,
+    E.CLASSIFY: _do_classify,
+    E.RECLASSIFY: _do_reclassify,
+    E.ASSIGN: _do_assign,
+    E.ACCEPT: _do_accept,
+    E.RETURN: _do_return,
+    E.TRANSFER: _do_move(E.TRANSFER),
+    E.ESCALATE: _do_move(E.ESCALATE),
+    E.DELEGATE: _do_move(E.DELEGATE),
+    E.COORDINATE: _do_coordinate,
+    E.REASSIGN: _do_reassign,
+    E.NOTE: _do_note,
+    E.SUSPEND: _do_suspend,
+    E.RESUME: _do_resume,
+    E.REPLY: _do_reply,
+    E.RESOLVE: _do_resolve,
+    E.CALLBACK: _do_callback,
+    E.REOPEN: _do_reopen,
+    E.CLOSE: _do_close,
+}
+
+
+# --- Which commands an actor may run now -----------------------------------------------------------
+
+
+def _permitted(rule: Rule, ctx: Context) -> bool:
+    if R.SYSTEM in ctx.relations:
+        return rule.system
+    return bool(rule.relations & ctx.relations)
+
+
+def allowed_commands_in(ctx: Context) -> list[str]:
+    result = []
+    for name in CASE_COMMANDS:
+        rule = RULES[name]
+        if ctx.case.status not in rule.sources or not _permitted(rule, ctx):
+            continue
+        guard = GUARDS.get(name)
+        if guard is not None and guard(ctx) is not None:
+            continue
+        result.append(name)
+    return result
+
+
+def allowed_commands(case: Case, user) -> list[str]:
+    """The commands ``user`` may run on ``case`` now (buttons); empty when the case is not visible."""
+    if user is not None and not Case.objects.visible_to(user).filter(pk=case.pk).exists():
+        return []
+    return allowed_commands_in(_context(case, user))
+
+
+# --- The engine ------------------------------------------------------------------------------------
+
+
+def _lock(case_id: int, actor) -> Case:
+    queryset = Case.objects.all() if actor is None else Case.objects.visible_to(actor)
+    try:
+        pk = int(case_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("未找到该案件。")) from None
+    case = queryset.select_for_update(of=("self",)).filter(pk=pk).first()
+    if case is None:
+        raise NotFound(_("未找到该案件。"))
+    return case
+
+
+def _write_event(ctx: Context, rule: Rule, from_status: str, outcome: Outcome) -> CaseEvent:
+    """Save the changed case fields with the bumped version, then append the command's one event."""
+    case = ctx.case
+    ctx.set(status=outcome.to_status, version=case.version + 1)
+    case.save(update_fields=sorted(ctx.changed | {"updated_at"}))
+    return _append_event(ctx, rule, from_status, outcome)
+
+
+def _append_event(ctx: Context, rule: Rule, from_status: str, outcome: Outcome) -> CaseEvent:
+    case = ctx.case
+    event = CaseEvent.objects.create(
+        case=case,
+        sequence=case.version,
+        kind=rule.command,
+        actor=ctx.actor,
+        department=outcome.department,
+        from_status=from_status,
+        to_status=outcome.to_status,
+        reason=outcome.reason,
+        payload=outcome.payload,
+        is_public=rule.is_public,
+        created_at=ctx.now,
+    )
+    effects.event_recorded(event)
+    logger.info(
+        "case %s: %s by user %s (%s → %s)",
+        case.tracking_number,
+        rule.command,
+        getattr(ctx.actor, "pk", None),
+        from_status or "-",
+        outcome.to_status,
+    )
+    return event
+
+
+def run(
+    case_id: int | None,
+    command: str,
+    actor,
+    data: Mapping | None = None,
+    *,
+    expected_version: int | None = None,
+) -> CaseEvent:
+    """Run one command on one case in one transaction and return its event (see the module docstring).
+
+    ``case_id`` is None for ``intake``. ``expected_version`` (optional) refuses the command with
+    ``TransitionNotAllowed`` when the case changed since the caller read it.
+    """
+    data = data or {}
+    rule = RULES.get(str(command))
+    if rule is None:
+        raise _invalid("command", _("未知的操作。"))
+    if actor is not None and not (actor.is_authenticated and actor.is_active):
+        raise PermissionDenied(_("请先登录。"))
+    if rule.command == E.INTAKE:
+        return _intake(rule, actor, data)
+    with transaction.atomic():
+        case = _lock(case_id, actor)
+        ctx = _context(case, actor)
+        if expected_version is not None and expected_version != case.version:
+            raise TransitionNotAllowed(
+                _("案件已被他人更新，请刷新后重试。"), current=case.status, allowed=allowed_commands_in(ctx)
+            )
+        if case.status not in rule.sources:
+            raise TransitionNotAllowed(
+                _("案件当前状态为“%(status)s”，不能执行“%(command)s”。")
+                % {"status": case.get_status_display(), "command": rule.command.label},
+                current=case.status,
+                allowed=allowed_commands_in(ctx),
+            )
+        if not _permitted(rule, ctx):
+            raise PermissionDenied(_("您无权对该案件执行“%(command)s”。") % {"command": rule.command.label})
+        guard = GUARDS.get(rule.command)
+        refusal = guard(ctx) if guard else None
+        if refusal:
+            raise TransitionNotAllowed(refusal, current=case.status, allowed=allowed_commands_in(ctx))
+        _check_required(rule, data)
+        from_status = case.status
+        outcome = HANDLERS[rule.command](ctx, data)
+        return _write_event(ctx, rule, from_status, outcome)
+
+
+# --- Intake ----------------------------------------------------------------------------------------
+
+_REQUESTER_FIELDS = ("kind", "name", "contact_name", "phone", "id_number", "credit_code", "address")
+
+
+def _requester(data: Mapping) -> Requester:
+    raw = data.get("requester")
+    if isinstance(raw, Requester):
+        raw = {name: getattr(raw, name) for name in _REQUESTER_FIELDS}
+    if not isinstance(raw, Mapping):
+        raise _invalid("requester", _("请填写反映人信息。"))
+    values = {}
+    for name in _REQUESTER_FIELDS:
+        value = raw.get(name, "")
+        values[name] = value.strip() if isinstance(value, str) else ("" if value is None else value)
+    values["phone"] = normalize_phone(values["phone"])
+    values["id_number"] = normalize_id_number(values["id_number"])
+    values["credit_code"] = normalize_credit_code(values["credit_code"])
+    requester = Requester(**values)
+    errors: dict[str, list[str]] = {}
+    try:
+        requester.full_clean(validate_constraints=False)
+    except DjangoValidationError as exc:
+        errors = {f"requester.{k}": [str(m) for m in v] for k, v in exc.message_dict.items()}
+    if requester.kind == RequesterKind.ENTERPRISE:
+        if not requester.credit_code:
+            errors.setdefault("requester.credit_code", []).append(_("企业须填写统一社会信用代码。"))
+        if requester.id_number:
+            errors.setdefault("requester.id_number", []).append(
+                _("企业请填写统一社会信用代码，无需身份证号码。")
+            )
+    elif requester.kind == RequesterKind.PERSON and requester.credit_code:
+        errors.setdefault("requester.credit_code", []).append(_("个人无需填写统一社会信用代码。"))
+    if errors:
+        raise ValidationFailed(errors)
+    return requester
+
+
+def _usable_window(actor, window_pk: int | None) -> ServiceWindow:
+    window = ServiceWindow.objects.select_related("region").filter(pk=window_pk, is_active=True).first()
+    if window is None:
+        raise _invalid("window", _("请选择有效的受理窗口。"))
+    if actor is None or actor.is_superuser:
+        return window
+    clerk = Membership.objects.filter(user_id=actor.pk, role=StaffRole.CLERK)
+    if not (
+        clerk.filter(window=window).exists()
+        or clerk.filter(window__isnull=True, region_id=window.region_id).exists()
+    ):
+        raise PermissionDenied(_("您不是该受理窗口的工作人员。"))
+    return window
+
+
+def next_tracking_number(region, day) -> str:
+    """Region code + YYYYMMDD + a zero-padded per-(region, day) sequence, from one atomic upsert.
+
+    Call inside the intake transaction: the counter row stays locked until commit, so concurrent intakes
+    at one region get distinct numbers; a rolled-back intake gives its number back.
+    """
+    table = connection.ops.quote_name(CaseNumberCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (region_id, day, last_value) VALUES (%s, %s, 1) "  # noqa: S608 (table name from model meta)
+            f"ON CONFLICT (region_id, day) DO UPDATE SET last_value = {table}.last_value + 1 "
+            "RETURNING last_value",
+            [region.pk, day.isoformat()],
+        )
+        sequence = cursor.fetchone()[0]
+    return f"{region.code}{day:%Y%m%d}{sequence:04d}"
+
+
+def _intake(rule: Rule, actor, data: Mapping) -> CaseEvent:
+    _check_required(rule, data)
+    window = _usable_window(actor, _pk(data.get("window"), "window"))
+    channel = _choice(data, "channel", Channel)
+    title, description = _text(data, "title"), _text(data, "description")
+    errors: dict[str, list[str]] = {}
+    if len(title) > Case._meta.get_field("title").max_length:
+        errors["title"] = [_("标题过长。")]
+    requester = None
+    try:
+        requester = _requester(data)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    try:
+        classification = _classification(data, window.region.path, partial=True)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+        classification = {}
+    resolution = _text(data, "resolution_summary")
+    complete = all(k in classification for k in ("category", "matter_kind", "complexity", "handling_mode"))
+    if resolution and (classification.get("handling_mode") != HandlingMode.IMMEDIATE or not complete):
+        errors["resolution_summary"] = [_("只有分类完整的即办事项可以在受理时直接办结。")]
+    if errors:
+        raise ValidationFailed(errors)
+
+    now = timezone.now()
+    region = window.region
+    if resolution:
+        status = S.RESOLVED  # 即办: taken in and resolved at the window in one step
+    elif complete:
+        status = S.COORDINATING if classification["handling_mode"] in COORDINATION_MODES else S.ROUTING
+    else:
+        status = S.REGISTERED
+    with transaction.atomic():
+        requester.save()
+        case = Case(
+            tracking_number=next_tracking_number(region, timezone.localdate(now)),
+            channel=channel,
+            window=window,
+            clerk=actor,
+            region=region,
+            region_path=region.path,
+            handling_region_path=region.path,
+            requester=requester,
+            title=title,
+            description=description,
+            expectation=_text(data, "expectation"),
+            status=status,
+            taken_in_at=now,
+            version=1,  # the intake event is event 1
+            **classification,
+        )
+        if status == S.COORDINATING:
+            case.handling_region_path = case.county_path
+        if resolution:
+            case.resolution_summary = resolution
+            case.resolved_at = now
+        case.save()
+        ctx = Context(case=case, actor=actor, memberships=[], current=[], relations=frozenset(), now=now)
+        payload = {
+            "window": window.pk,
+            "channel": channel,
+            "classification": _classification_payload(classification),
+            "resolved_at_window": bool(resolution),
+        }
+        event = _append_event(ctx, rule, "", Outcome(status, resolution, payload))
+    logger.info("case %s taken in for requester %s", case.tracking_number, mask_phone(requester.phone))
+    return event

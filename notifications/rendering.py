@@ -1,0 +1,146 @@
+"""Render message templates and count SMS segments.
+
+Texts come from a ``MessageTemplate`` row when an administrator has overridden the code and language, else
+from ``defaults.DEFAULT_TEMPLATES``. They are rendered by a bare Django template engine: no loaders (so
+``{% include %}`` and ``{% extends %}`` reach no file) and only the built-in tags and filters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.template import Context, Engine
+from django.utils import timezone, translation
+
+from .choices import Language, TemplateCode
+from .defaults import DEFAULT_TEMPLATES, REQUIRED_VARIABLES, MessageText
+
+# Plain text: the e-mail's HTML part escapes the body itself.
+_ENGINE = Engine(loaders=[], autoescape=False, libraries={})
+
+# GSM 03.38 default alphabet (one septet each) and its extension table (escape + char: two septets).
+_GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM_EXTENDED = set("^{}\\[~]|€\f")
+
+SMS_UCS2_SINGLE, SMS_UCS2_PART = 70, 67
+SMS_GSM_SINGLE, SMS_GSM_PART = 160, 153
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    """One template rendered for one context and language."""
+
+    subject: str
+    body: str
+    sms: str
+
+    @property
+    def sms_segments(self) -> int:
+        return sms_segments(self.sms)
+
+
+def _pack(widths: list[int], single: int, part: int) -> int:
+    """Parts needed when a unit of width > 1 (escape sequence, surrogate pair) may not be split."""
+    total = sum(widths)
+    if total == 0:
+        return 0
+    if total <= single:
+        return 1
+    parts, used = 1, 0
+    for width in widths:
+        if used + width > part:
+            parts += 1
+            used = 0
+        used += width
+    return parts
+
+
+def sms_encoding(text: str) -> str:
+    """``"gsm7"`` when every character is in the GSM 7-bit alphabet, else ``"ucs2"`` (any Chinese)."""
+    return "gsm7" if all(ch in _GSM_BASIC or ch in _GSM_EXTENDED for ch in text) else "ucs2"
+
+
+def sms_segments(text: str) -> int:
+    """How many SMS parts the text takes.
+
+    UCS-2 (any character outside GSM 7-bit, e.g. Chinese): 70 per single message, 67 per part when
+    concatenated (the user-data header takes the rest), counted in UTF-16 code units. GSM 7-bit: 160 and
+    153 septets, extension characters (``{ } [ ] ~ \\ | ^ €``) taking two.
+    """
+    if sms_encoding(text) == "gsm7":
+        return _pack([2 if ch in _GSM_EXTENDED else 1 for ch in text], SMS_GSM_SINGLE, SMS_GSM_PART)
+    widths = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
+    return _pack(widths, SMS_UCS2_SINGLE, SMS_UCS2_PART)
+
+
+def normalise_language(language: str | None) -> str:
+    """A supported template language; anything else falls back to Chinese (the source language)."""
+    value = (language or "").lower()
+    if value in Language.values:
+        return value
+    if value.startswith("zh"):
+        return Language.ZH_HANS
+    if value.startswith("en"):
+        return Language.EN
+    return Language.ZH_HANS
+
+
+def prepare_context(context: dict) -> dict:
+    """Format dates and times once, in local time, so templates and the stored JSON agree."""
+    prepared = {}
+    for key, value in context.items():
+        if isinstance(value, dt.datetime):
+            value = (
+                timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+                if timezone.is_aware(value)
+                else (value.strftime("%Y-%m-%d %H:%M"))
+            )
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        prepared[key] = value
+    return prepared
+
+
+def missing_variables(template_code: str, context: dict) -> list[str]:
+    return [name for name in REQUIRED_VARIABLES.get(template_code, ()) if name not in context]
+
+
+def template_texts(template_code: str, language: str) -> MessageText:
+    """The texts in force: an active administrator override, else the shipped default."""
+    from .models import MessageTemplate
+
+    language = normalise_language(language)
+    override = (
+        MessageTemplate.objects.filter(code=template_code, language=language, is_active=True)
+        .only("subject", "body", "sms")
+        .first()
+    )
+    if override is not None:
+        return override.texts()
+    return DEFAULT_TEMPLATES[template_code][language]
+
+
+def render_text(source: str, context: dict, language: str) -> str:
+    with translation.override(normalise_language(language)):
+        return _ENGINE.from_string(source).render(Context(context, autoescape=False)).strip()
+
+
+def render_texts(texts: MessageText, context: dict, language: str) -> RenderedMessage:
+    prepared = prepare_context(context)
+    return RenderedMessage(
+        # A subject is one line whatever the template does.
+        subject=" ".join(render_text(texts.subject, prepared, language).split()),
+        body=render_text(texts.body, prepared, language),
+        sms=" ".join(render_text(texts.sms, prepared, language).split()),
+    )
+
+
+def render_message(template_code: str, language: str, context: dict) -> RenderedMessage:
+    """Render the template in force for the code and language; unknown codes raise ``ValueError``."""
+    if template_code not in TemplateCode.values:
+        raise ValueError(f"unknown template code {template_code!r}")
+    return render_texts(template_texts(template_code, language), context, language)

@@ -1,0 +1,13 @@
+"""Inbox pages (/notifications/)."""
+
+from django.urls import path
+
+from .views import InboxView, MarkAllReadView, MarkReadView
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("", InboxView.as_view(), name="inbox"),
+    path("<int:pk>/read/", MarkReadView.as_view(), name="mark-read"),
+    path("read-all/", MarkAllReadView.as_view(), name="mark-all-read"),
+]

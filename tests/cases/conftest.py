@@ -1,0 +1,10 @@
+"""Fixtures of the cases tests: the small county organisation of ``factories.build_org``."""
+
+import pytest
+
+from .factories import build_org
+
+
+@pytest.fixture
+def org(db):
+    return build_org()
