@@ -1,4 +1,8 @@
-"""Load the demo organisation (demo/organisation.yaml) and the ``admin`` superuser; running it again changes nothing."""
+"""Load the demo data: the organisation (demo/organisation.yaml), the ``admin`` superuser, the category tree
+(demo/categories.yaml) and a handful of demo cases in every state; running it again changes nothing.
+
+It lives in the project package because it spans apps (routing never imports cases).
+"""
 
 import unicodedata
 
@@ -9,12 +13,14 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
+from cases.demo import demo_cases_load, demo_categories_load
 from routing.models import Membership
 from routing.orgfile import OrgFileInvalid, organisation_import, orgfile_parse
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105  (documented demo credential, local use only)
 DEMO_FILE = settings.BASE_DIR / "demo" / "organisation.yaml"
 DEMO_SOURCE = "demo/organisation.yaml"
+DEMO_CATEGORIES = settings.BASE_DIR / "demo" / "categories.yaml"
 
 
 def _pad(text: str, width: int) -> str:
@@ -43,10 +49,14 @@ class Command(BaseCommand):
             with transaction.atomic():
                 result = organisation_import(text=text, source=DEMO_SOURCE)
                 self._ensure_admin()
+                categories_changed = demo_categories_load(DEMO_CATEGORIES)
+                cases_made = demo_cases_load()
         except OrgFileInvalid as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(result.summary())
-        self.stdout.write("demo data ready" + ("" if result.changed else " (no changes)"))
+        self.stdout.write(f"categories changed: {categories_changed}; demo cases created: {cases_made}")
+        changed = result.changed or categories_changed or cases_made
+        self.stdout.write("demo data ready" + ("" if changed else " (no changes)"))
 
     def _ensure_admin(self) -> None:
         admin, created = get_user_model().objects.get_or_create(
