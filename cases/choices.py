@@ -13,7 +13,7 @@ class CaseStatus(models.TextChoices):
 
     registered → (classify) → routing | coordinating → (assign / coordinate) → assigned → (lead accepts) →
     in_progress ⇄ suspended, → replied → resolved → (callback, close) → closed; reopen sends a resolved case
-    back to assigned. not_accepted, withdrawn and closed are terminal.
+    back to in_progress with the same lead (assigned when a supervisor names another). not_accepted, withdrawn and closed are terminal.
     """
 
     REGISTERED = "registered", _("已登记")  # taken in, waiting to be classified

@@ -941,10 +941,18 @@ def _do_reopen(ctx: Context, data: Mapping) -> Outcome:
         # Resolved at the window (即办) and never routed: the window routes the redo.
         _route_to_window(ctx)
         return Outcome(S.ROUTING, _text(data, "reason"), payload)
+    same_lead = target.pk == case.lead_department_id
     # 重办 goes to the same lead (or the supervisor's choice), which may not hand the redo back.
     new = _create_assignment(ctx, target, AssignmentRole.LEAD, AssignmentOrigin.REOPEN, can_return=False)
     _route_to_lead(ctx, target)
     payload.update({"lead_department": target.pk, "assignment": new.pk})
+    if same_lead:
+        # The same lead signed for this case before: a redo is an order to it, not a new routing, so it
+        # goes straight back to handling (no second sign-for; the department is told by notification).
+        new.status = AssignmentStatus.ACCEPTED
+        new.accepted_at = ctx.now
+        new.save(update_fields=["status", "accepted_at", "updated_at"])
+        return Outcome(S.IN_PROGRESS, _text(data, "reason"), payload)
     return Outcome(S.ASSIGNED, _text(data, "reason"), payload)
 
 

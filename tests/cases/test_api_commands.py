@@ -80,7 +80,7 @@ def table(org) -> dict[str, dict]:
                         wrong=S.SUSPENDED, invalid={"evidence": [MISSING_PK]}, fields={"summary"}),
         E.CALLBACK: dict(state=S.RESOLVED, actor="v1_clerk", body={"satisfaction": "satisfied"}, to=S.RESOLVED,
                          wrong=S.IN_PROGRESS, invalid={"satisfaction": "so-so"}, fields={"satisfaction"}),
-        E.REOPEN: dict(state=S.RESOLVED, actor="county_supervisor", body={"reason": "督办要求重办"}, to=S.ASSIGNED,
+        E.REOPEN: dict(state=S.RESOLVED, actor="county_supervisor", body={"reason": "督办要求重办"}, to=S.IN_PROGRESS,
                        wrong=S.REPLIED, invalid={}, fields={"reason"}),
         E.CLOSE: dict(state=S.RESOLVED, actor="county_supervisor", body={"override": True, "reason": "申请人无法联系"},
                       to=S.CLOSED, wrong=S.IN_PROGRESS, invalid={"override": True}, fields={"reason"}),
