@@ -16,8 +16,8 @@ def test_staff_member_logs_in_and_out_in_chinese(live_server, page):
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(live_server.url + "/")
     assert page.locator(".user-name").inner_text() == "小王"
-    page.get_by_role("button", name="退出").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="退出").click()
     assert page.get_by_role("link", name="登录").first.is_visible()
 
 
@@ -33,6 +33,7 @@ def test_wrong_password_shows_an_error_and_stays_on_the_login_page(live_server, 
 
 def test_language_switch_to_english(live_server, page):
     page.goto(live_server.url + "/")
-    page.select_option("select[name=language]", "en")
-    page.wait_for_load_state()
+    # Selecting submits the form; wait for that navigation, not just the current page's load state.
+    with page.expect_navigation():
+        page.select_option("select[name=language]", "en")
     assert page.locator("html").get_attribute("lang") == "en"
