@@ -1,6 +1,10 @@
 """Shared pytest fixtures: the database/Redis banner, API clients, and a real Celery worker process."""
 
+import sys
+
 import pytest
+
+BANNER = pytest.StashKey[str]()
 
 pytest_plugins = ["tests.fixtures.celery_worker", "tests.fixtures.browser"]
 
@@ -31,16 +35,21 @@ def _announce_backends(request, django_db_setup, django_db_blocker):
         ]
     except redis.RedisError as exc:
         redis_version = f"unreachable ({exc})"
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     line = (
         f"database: {connection.vendor} {connection.settings_dict['NAME']} — {version}\n"
         f"redis: {settings.REDIS_URL} — {redis_version}; celery queue {settings.CELERY_TASK_DEFAULT_QUEUE}"
     )
-    if reporter is not None:
-        reporter.write_line("")
-        reporter.write_line(line)
-    else:  # pragma: no cover - only without the terminal reporter (e.g. -p no:terminal)
-        print(line)
+    # Straight to the real stdout (output capture is active here), and again in the summary at the end.
+    sys.__stdout__.write(f"\n{line}\n")
+    sys.__stdout__.flush()
+    request.config.stash[BANNER] = line
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    banner = config.stash.get(BANNER, None)
+    if banner:
+        terminalreporter.section("backends")
+        terminalreporter.write_line(banner)
 
 
 @pytest.fixture
