@@ -41,7 +41,7 @@ from django.db.models import Count, Max, Q
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import Signal, receiver
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from windowsvc.errors import ServiceError
@@ -76,7 +76,7 @@ class CalendarSource(models.TextChoices):
 
 def _check_county(region) -> None:
     if region is not None and region.tier != Tier.COUNTY:
-        raise ValidationError({"region": _g("只能为县级区划设置。")})
+        raise ValidationError({"region": gettext("只能为县级区划设置。")})
 
 
 class WorkingDay(TimeStampedModel):
@@ -138,7 +138,7 @@ class WorkingDay(TimeStampedModel):
         self.is_working_day = self.reason in WORKING_REASONS
         _check_county(self.region if self.region_id else None)
         if self.reason == DayReason.COUNTY_CLOSURE and not self.region_id:
-            raise ValidationError({"region": _g("县级停止办公需要选择县级区划。")})
+            raise ValidationError({"region": gettext("县级停止办公需要选择县级区划。")})
 
     def save(self, *args, **kwargs):
         self.is_working_day = self.reason in WORKING_REASONS
@@ -190,7 +190,7 @@ class BusinessHours(TimeStampedModel):
         _check_county(self.region if self.region_id else None)
         times = [self.morning_start, self.morning_end, self.afternoon_start, self.afternoon_end]
         if None not in times and not (times[0] < times[1] <= times[2] < times[3]):
-            raise ValidationError(_g("办公时间应依次为：上午上班 < 上午下班 ≤ 下午上班 < 下午下班。"))
+            raise ValidationError(gettext("办公时间应依次为：上午上班 < 上午下班 ≤ 下午上班 < 下午下班。"))
 
     @property
     def periods(self) -> tuple[tuple[time, time], ...]:
@@ -216,7 +216,7 @@ class CalendarHorizonAlert(TimeStampedModel):
         ordering = ["-year"]
 
     def __str__(self) -> str:
-        return _g("%(year)s 年工作日历未导入") % {"year": self.year}
+        return gettext("%(year)s 年工作日历未导入") % {"year": self.year}
 
 
 # --- Alerts --------------------------------------------------------------------------------------------
@@ -562,7 +562,7 @@ def _seed(
     unknown = [year for year in years if year not in known]
     if unknown:
         raise CalendarError(
-            _g(
+            gettext(
                 "chinese-calendar 没有 %(years)s 年的数据（支持 %(first)s–%(last)s 年）；请用 import_calendar 导入国务院公布的安排。"
             )
             % {"years": "、".join(map(str, unknown)), "first": known.start, "last": known.stop - 1}
@@ -678,7 +678,7 @@ def _expand_days(spec: str, line: int, errors: list) -> list[date]:
         errors.append(
             (
                 line,
-                _g("无法识别的日期“%(value)s”，应为 YYYY-MM-DD 或 YYYY-MM-DD..YYYY-MM-DD。")
+                gettext("无法识别的日期“%(value)s”，应为 YYYY-MM-DD 或 YYYY-MM-DD..YYYY-MM-DD。")
                 % {"value": spec},
             )
         )
@@ -687,14 +687,14 @@ def _expand_days(spec: str, line: int, errors: list) -> list[date]:
         first = date.fromisoformat(match.group(1))
         last = date.fromisoformat(match.group(2)) if match.group(2) else first
     except ValueError:
-        errors.append((line, _g("日期“%(value)s”不存在。") % {"value": spec}))
+        errors.append((line, gettext("日期“%(value)s”不存在。") % {"value": spec}))
         return []
     if last < first:
-        errors.append((line, _g("日期范围“%(value)s”的结束早于开始。") % {"value": spec}))
+        errors.append((line, gettext("日期范围“%(value)s”的结束早于开始。") % {"value": spec}))
         return []
     if (last - first).days >= _MAX_RANGE_DAYS:
         errors.append(
-            (line, _g("日期范围“%(value)s”超过 %(n)s 天。") % {"value": spec, "n": _MAX_RANGE_DAYS})
+            (line, gettext("日期范围“%(value)s”超过 %(n)s 天。") % {"value": spec, "n": _MAX_RANGE_DAYS})
         )
         return []
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
@@ -705,13 +705,13 @@ def _check_entries(year: int | None, entries: list[ScheduleEntry], errors: list)
     for entry in entries:
         if year is not None and entry.day.year != year:
             errors.append(
-                (entry.line, _g("日期 %(day)s 不在 %(year)s 年。") % {"day": entry.day, "year": year})
+                (entry.line, gettext("日期 %(day)s 不在 %(year)s 年。") % {"day": entry.day, "year": year})
             )
         if entry.day in seen:
             errors.append(
                 (
                     entry.line,
-                    _g("日期 %(day)s 重复（第 %(first)s 行已列出）。")
+                    gettext("日期 %(day)s 重复（第 %(first)s 行已列出）。")
                     % {"day": entry.day, "first": seen[entry.day]},
                 )
             )
@@ -721,12 +721,12 @@ def _check_entries(year: int | None, entries: list[ScheduleEntry], errors: list)
             errors.append(
                 (
                     entry.line,
-                    _g("调休上班日 %(day)s 是星期%(weekday)s；调休上班只会在周六或周日。")
+                    gettext("调休上班日 %(day)s 是星期%(weekday)s；调休上班只会在周六或周日。")
                     % {"day": entry.day, "weekday": _WEEKDAYS[entry.day.weekday()]},
                 )
             )
     if not any(not entry.is_working_day for entry in entries):
-        errors.append((None, _g("文件没有列出任何放假日期。")))
+        errors.append((None, gettext("文件没有列出任何放假日期。")))
 
 
 def _parse_yaml(text: str) -> Schedule:
@@ -741,12 +741,12 @@ def _parse_yaml(text: str) -> Schedule:
             [
                 (
                     mark.line + 1 if mark else None,
-                    _g("YAML 格式错误：%(problem)s") % {"problem": exc.problem or exc},
+                    gettext("YAML 格式错误：%(problem)s") % {"problem": exc.problem or exc},
                 )
             ]
         ) from exc
     except yaml.YAMLError as exc:
-        raise CalendarImportError([(None, _g("YAML 格式错误：%(problem)s") % {"problem": exc})]) from exc
+        raise CalendarImportError([(None, gettext("YAML 格式错误：%(problem)s") % {"problem": exc})]) from exc
 
     errors: list[tuple[int | None, str]] = []
 
@@ -756,12 +756,12 @@ def _parse_yaml(text: str) -> Schedule:
     def scalar(node, what: str) -> str | None:
         if isinstance(node, ScalarNode) and node.value.strip():
             return node.value.strip()
-        errors.append((line_of(node), _g("%(what)s应为一个值。") % {"what": what}))
+        errors.append((line_of(node), gettext("%(what)s应为一个值。") % {"what": what}))
         return None
 
     def mapping(node, allowed: set[str], what: str) -> dict:
         if not isinstance(node, MappingNode):
-            errors.append((line_of(node), _g("%(what)s应为键值映射。") % {"what": what}))
+            errors.append((line_of(node), gettext("%(what)s应为键值映射。") % {"what": what}))
             return {}
         found = {}
         for key_node, value_node in node.value:
@@ -770,54 +770,54 @@ def _parse_yaml(text: str) -> Schedule:
                 errors.append(
                     (
                         line_of(key_node),
-                        _g("未知的键“%(key)s”（可用：%(allowed)s）。")
+                        gettext("未知的键“%(key)s”（可用：%(allowed)s）。")
                         % {"key": key, "allowed": "、".join(sorted(allowed))},
                     )
                 )
             elif key in found:
-                errors.append((line_of(key_node), _g("键“%(key)s”重复。") % {"key": key}))
+                errors.append((line_of(key_node), gettext("键“%(key)s”重复。") % {"key": key}))
             else:
                 found[key] = value_node
         return found
 
     if root is None:
-        raise CalendarImportError([(1, _g("文件为空。"))])
-    top = mapping(root, {"year", "example", "note", "holidays"}, _g("文件"))
+        raise CalendarImportError([(1, gettext("文件为空。"))])
+    top = mapping(root, {"year", "example", "note", "holidays"}, gettext("文件"))
     year = None
     if "year" not in top:
-        errors.append((1, _g("缺少年份（year）。")))
+        errors.append((1, gettext("缺少年份（year）。")))
     else:
         value = scalar(top["year"], "year")
         if value is not None:
             if value.isdigit() and 2000 <= int(value) <= 2100:
                 year = int(value)
             else:
-                errors.append((line_of(top["year"]), _g("年份“%(value)s”无效。") % {"value": value}))
+                errors.append((line_of(top["year"]), gettext("年份“%(value)s”无效。") % {"value": value}))
     example, example_line = False, None
     if "example" in top:
         value = scalar(top["example"], "example")
         if value is not None:
             if value.lower() not in {"true", "false", "yes", "no"}:
-                errors.append((line_of(top["example"]), _g("example 应为 true 或 false。")))
+                errors.append((line_of(top["example"]), gettext("example 应为 true 或 false。")))
             example = value.lower() in {"true", "yes"}
             example_line = line_of(top["example"])
 
     entries: list[ScheduleEntry] = []
     holidays = top.get("holidays")
     if holidays is None:
-        errors.append((1, _g("缺少节假日列表（holidays）。")))
+        errors.append((1, gettext("缺少节假日列表（holidays）。")))
     elif not isinstance(holidays, SequenceNode):
-        errors.append((line_of(holidays), _g("holidays 应为列表。")))
+        errors.append((line_of(holidays), gettext("holidays 应为列表。")))
     else:
         for item in holidays.value:
-            fields = mapping(item, {"name", "off", "work"}, _g("每个节日"))
+            fields = mapping(item, {"name", "off", "work"}, gettext("每个节日"))
             if not fields:
                 continue
             name = scalar(fields["name"], "name") if "name" in fields else None
             if "name" not in fields:
-                errors.append((line_of(item), _g("缺少节日名称（name）。")))
+                errors.append((line_of(item), gettext("缺少节日名称（name）。")))
             if "off" not in fields:
-                errors.append((line_of(item), _g("缺少放假日期（off）。")))
+                errors.append((line_of(item), gettext("缺少放假日期（off）。")))
             for key, working in (("off", False), ("work", True)):
                 node = fields.get(key)
                 if node is None:
@@ -849,24 +849,29 @@ def _parse_csv(text: str) -> Schedule:
         if not header_seen:
             header_seen = True
             if [cell.lower() for cell in cells] != ["date", "type", "name"]:
-                errors.append((number, _g("第一行应为表头 date,type,name。")))
+                errors.append((number, gettext("第一行应为表头 date,type,name。")))
                 break
             continue
         if len(cells) != 3:
-            errors.append((number, _g("应有 3 列（date,type,name），实有 %(n)s 列。") % {"n": len(cells)}))
+            errors.append(
+                (number, gettext("应有 3 列（date,type,name），实有 %(n)s 列。") % {"n": len(cells)})
+            )
             continue
         spec, kind, name = cells
         if kind.lower() not in _CSV_KINDS:
             errors.append(
-                (number, _g("类型“%(kind)s”无效，应为 off（放假）或 work（调休上班）。") % {"kind": kind})
+                (
+                    number,
+                    gettext("类型“%(kind)s”无效，应为 off（放假）或 work（调休上班）。") % {"kind": kind},
+                )
             )
             continue
         if not name:
-            errors.append((number, _g("缺少节日名称。")))
+            errors.append((number, gettext("缺少节日名称。")))
         for day in _expand_days(spec, number, errors):
             entries.append(ScheduleEntry(day, _CSV_KINDS[kind.lower()], name, number))
     if not header_seen:
-        errors.append((1, _g("文件为空。")))
+        errors.append((1, gettext("文件为空。")))
     years = sorted({entry.day.year for entry in entries})
     year = years[0] if years else None
     _check_entries(year, entries, errors)
@@ -896,7 +901,7 @@ def parse_schedule(text: str, *, fmt: str) -> Schedule:
         return _parse_yaml(text)
     if fmt == "csv":
         return _parse_csv(text)
-    raise CalendarImportError([(None, _g("不支持的格式“%(fmt)s”，应为 yaml 或 csv。") % {"fmt": fmt})])
+    raise CalendarImportError([(None, gettext("不支持的格式“%(fmt)s”，应为 yaml 或 csv。") % {"fmt": fmt})])
 
 
 class CalendarImportResult(NamedTuple):
@@ -924,7 +929,9 @@ def calendar_import(
             [
                 (
                     schedule.example_line,
-                    _g("这是示例文件（example: true），不是国务院公布的安排；确需导入请加 --allow-example。"),
+                    gettext(
+                        "这是示例文件（example: true），不是国务院公布的安排；确需导入请加 --allow-example。"
+                    ),
                 )
             ]
         )
@@ -953,7 +960,7 @@ def calendar_import_file(*, path: str | Path, fmt: str | None = None, **options)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CalendarImportError([(None, _g("无法读取文件：%(error)s") % {"error": exc})]) from exc
+        raise CalendarImportError([(None, gettext("无法读取文件：%(error)s") % {"error": exc})]) from exc
     return calendar_import(text=text, fmt=fmt, source_name=path.name, **options)
 
 
@@ -972,7 +979,7 @@ def working_day_set(
     """
     _check_county(region)
     if reason == DayReason.COUNTY_CLOSURE and region is None:
-        raise ValidationError({"region": _g("县级停止办公需要选择县级区划。")})
+        raise ValidationError({"region": gettext("县级停止办公需要选择县级区划。")})
     with transaction.atomic():
         row, _created = WorkingDay.objects.select_for_update().get_or_create(
             date=day,

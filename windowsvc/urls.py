@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from .health import healthz
@@ -12,6 +13,7 @@ api_v1 = [
     path("", include("routing.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("cases.api.urls")),
+    path("", include("supervision.api.urls")),
 ]
 
 urlpatterns = [
@@ -19,6 +21,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("notifications/", include("notifications.urls")),
     path("cases/", include("cases.urls")),
+    path("supervision/", include("supervision.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -27,7 +30,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # The public side (citizens/): anonymous status API, Open311, status and survey pages.
+    path("api/public/", include("citizens.api.urls")),
+    path("open311/v2/", include("citizens.open311.urls")),
+    path("", include("citizens.urls")),
 ]
 
-admin.site.site_header = "“办不成事”反映窗口 管理后台"
+admin.site.site_header = _("“办不成事”反映窗口 管理后台")
 admin.site.site_title = "windowsvc"

@@ -1,6 +1,7 @@
 """Maps service errors to HTTP: 400 field errors, 403, 404 (missing or not visible), 409 transitions,
 422 reused idempotency keys."""
 
+from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -10,7 +11,8 @@ from windowsvc import errors
 
 def exception_handler(exc, context):
     if isinstance(exc, errors.NotFound):
-        return Response({"detail": "未找到。"}, status=status.HTTP_404_NOT_FOUND)
+        # DRF's own wording, so a service's "not visible" matches the router's "does not exist" byte for byte.
+        return Response({"detail": drf_exceptions.NotFound.default_detail}, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, errors.TransitionNotAllowed):
         return Response(
             {"detail": str(exc), "current_status": exc.current, "allowed_commands": exc.allowed},
