@@ -8,7 +8,16 @@ from django.utils.translation import gettext_lazy as _
 
 from routing.models import Region
 
-from .models import Assignment, Case, CaseEvent, Category, CategoryDefaultDepartment, Requester
+from .models import (
+    Assignment,
+    Case,
+    CaseEvent,
+    Category,
+    CategoryDefaultDepartment,
+    Extension,
+    Requester,
+    SlaPolicy,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -163,3 +172,57 @@ class CategoryAdmin(admin.ModelAdmin):
 
             kwargs["queryset"] = Department.objects.administered_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# --- Deadlines (docs/DEADLINES.md) ------------------------------------------------------------------------
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    """Time limits per category × matter kind × handling mode × complexity; the most specific row wins.
+
+    Edits apply to cases classified (or reclassified) afterwards; stored deadlines do not move. Only
+    superusers hold the model permissions (no role group grants them).
+    """
+
+    list_display = (
+        "name",
+        "category",
+        "matter_kind",
+        "handling_mode",
+        "complexity",
+        "sign_for_hours",
+        "reply_days",
+        "completion_days",
+        "reasoned_reply_days",
+        "extension_ceiling_days",
+        "green_channel_percent",
+        "is_active",
+    )
+    list_filter = ("is_active", "handling_mode", "complexity", "matter_kind")
+    search_fields = ("name", "category__name", "category__code")
+    list_select_related = ("category",)
+    autocomplete_fields = ()
+
+
+@admin.register(Extension)
+class ExtensionAdmin(admin.ModelAdmin):
+    """延期申请 are looked at here; they are requested and decided only through workflow commands."""
+
+    list_display = ("case", "department", "days", "status", "requested_by", "decided_by", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("case", "department", "requested_by", "decided_by")
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).filter(case__in=Case.objects.visible_to(request.user).values("pk"))
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

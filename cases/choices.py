@@ -159,6 +159,25 @@ class EventKind(models.TextChoices):
     CALLBACK = "callback", _("回访")
     REOPEN = "reopen", _("重办")
     CLOSE = "close", _("销号")
+    # Deadlines (docs/DEADLINES.md): a department asks for more time, a supervisor decides.
+    EXTENSION_REQUEST = "extension_request", _("延期申请")
+    EXTENSION_DECIDE = "extension_decide", _("延期审批")
+
+
+class SweepEventKind(models.TextChoices):
+    """Events that are no command: the deadline sweep (``cases.sweep``, system actor) records each step
+    of the escalation ladder it fires; nobody runs them."""
+
+    SIGN_REMINDER = "sign_reminder", _("签收提醒")
+    WARN = "warn", _("黄灯预警")
+    URGE = "urge", _("催办")
+    SUPERVISE = "supervise", _("督办")
+    BULLETIN = "bulletin", _("列入通报")
+
+
+SWEEP_EVENT_KINDS = frozenset(SweepEventKind)
+# What ``CaseEvent.kind`` holds: a command's kind or a sweep step's.
+CASE_EVENT_KINDS = [*EventKind.choices, *SweepEventKind.choices]
 
 
 # Events the citizens' public timeline shows (without staff names or personal data).
@@ -176,3 +195,35 @@ PUBLIC_EVENT_KINDS = frozenset(
         EventKind.CLOSE,
     }
 )
+
+
+class Light(models.TextChoices):
+    """Deadline light of a running clock, derived from stored times when read (docs/DEADLINES.md)."""
+
+    GREEN = "green", _("绿灯")
+    YELLOW = "yellow", _("黄灯")
+    RED = "red", _("红灯")
+
+
+class AlarmLevel(models.IntegerChoices):
+    """Steps of the escalation ladder a clock has reached; each fires once per clock (stored per clock).
+
+    Ordered: a higher level reached first (after downtime) fires alone, the lower ones are recorded as
+    skipped. Assignments use SIGN (not signed for in time) and, for assisting departments, YELLOW and RED;
+    the case clock uses YELLOW, RED, SUPERVISE and BULLETIN.
+    """
+
+    NONE = 0, _("无")
+    SIGN = 5, _("签收提醒")
+    YELLOW = 10, _("黄灯预警")
+    RED = 20, _("催办")
+    SUPERVISE = 30, _("督办")
+    BULLETIN = 40, _("列入通报")
+
+
+class ExtensionStatus(models.TextChoices):
+    """延期申请: requested → approved or refused (by a supervisor)."""
+
+    REQUESTED = "requested", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REFUSED = "refused", _("未批准")

@@ -9,8 +9,10 @@ event. Two kinds of handlers can be registered per event kind:
   this is where delivery is kicked off; they must be safe to run twice and must not assume they run at all
   (a relay sweep catches up), because the process may die right after the commit.
 
-Nothing is registered here yet on purpose: there is no fake behaviour to remove later. The notifications
-app (which never imports ``cases``) gets wired in from ``cases`` by registering handlers in this module.
+Registered here (bottom of the module): ``cases.notices.notify_event``, in transaction, for every event
+kind — the outbox rows of the closed loop's notifications (see that module for who gets what). The
+notifications app never imports ``cases``; it enqueues its own deliveries on commit, so no on-commit
+handler is needed for it.
 """
 
 from __future__ import annotations
@@ -67,3 +69,10 @@ def _run_on_commit(handler: OnCommitHandler, event_id: int) -> None:
         handler(event_id)
     except Exception:
         logger.exception("case event %s: on-commit handler %r failed", event_id, handler)
+
+
+# --- Registered reactions ----------------------------------------------------------------------------
+# Imported last: ``notices`` needs the models and services of other apps, and never imports this module.
+from . import notices  # noqa: E402
+
+register()(notices.notify_event)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from routing.choices import Tier
 from routing.models import Region
 
-from .choices import TERMINAL_STATUSES, CaseStatus, Channel, Complexity, HandlingMode, MatterKind
+from .choices import TERMINAL_STATUSES, CaseStatus, Channel, Complexity, HandlingMode, Light, MatterKind
 from .models import Assignment, Case, Category
 
 
@@ -46,6 +46,9 @@ class CaseFilterSet(django_filters.FilterSet):
     needs_review = django_filters.BooleanFilter(label=_("待督办审核"))
     taken_in_at = django_filters.IsoDateTimeFromToRangeFilter(label=_("受理时间"))
     q = django_filters.CharFilter(method="filter_search", label=_("搜索（标题、内容、受理编号）"))
+    light = django_filters.MultipleChoiceFilter(
+        choices=Light.choices, method="filter_light", label=_("时限灯（可多选）")
+    )
 
     class Meta:
         model = Case
@@ -67,6 +70,7 @@ class CaseFilterSet(django_filters.FilterSet):
             "needs_review",
             "taken_in_at",
             "q",
+            "light",
         ]
 
     def filter_open(self, queryset, name, value):
@@ -91,6 +95,10 @@ class CaseFilterSet(django_filters.FilterSet):
             frontier = set(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - ids
             ids |= frontier
         return queryset.filter(category_id__in=sorted(ids))
+
+    def filter_light(self, queryset, name, value):
+        # Lights are derived from stored times at read time (Case.objects.with_light), never stored.
+        return queryset.with_light().filter(light__in=value) if value else queryset
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

@@ -31,6 +31,7 @@ from .choices import (
     MatterKind,
     RequesterKind,
     Satisfaction,
+    SweepEventKind,
 )
 from .models import Case, CaseAttachment, Category
 from .validators import validate_credit_code, validate_id_number, validate_phone
@@ -320,7 +321,7 @@ class CommandForm(forms.Form):
 
     @property
     def label(self) -> str:
-        return EventKind(self.command).label
+        return workflow.RULES[self.command].command.label
 
     @property
     def has_visible_fields(self) -> bool:
@@ -586,6 +587,48 @@ class CloseForm(CommandForm):
     override = forms.BooleanField(label=_("督办销号（未经满意回访）"), required=False)
 
 
+class ExtensionRequestForm(CommandForm):
+    command = E.EXTENSION_REQUEST
+    service = services.case_extension_request
+    days = forms.IntegerField(label=_("延长工作日"), min_value=1, max_value=30)
+    reason = _text_field(_("申请理由"))
+
+
+class ExtensionDecideForm(CommandForm):
+    command = E.EXTENSION_DECIDE
+    service = services.case_extension_decide
+    approve = forms.TypedChoiceField(
+        label=_("审批意见"),
+        choices=[("yes", _("批准")), ("no", _("不批准"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    note = _text_field(_("说明"), rows=2)
+
+
+class UrgeForm(CommandForm):
+    """催办 (supervisors): a reminder to the department holding the case."""
+
+    command = SweepEventKind.URGE
+    service = services.case_urge
+    reason = _text_field(_("催办事由"))
+
+
+class SuperviseForm(CommandForm):
+    """督办 (supervisors): a formal order with its own deadline in working days."""
+
+    command = SweepEventKind.SUPERVISE
+    service = services.case_supervise
+    reason = _text_field(_("督办事由"))
+    days = forms.IntegerField(
+        label=_("督办时限（工作日）"),
+        min_value=1,
+        max_value=30,
+        required=False,
+        help_text=_("留空按默认时限"),
+    )
+
+
 COMMAND_FORMS: dict[str, type[CommandForm]] = {
     form.command: form
     for form in (
@@ -609,6 +652,10 @@ COMMAND_FORMS: dict[str, type[CommandForm]] = {
         CallbackForm,
         ReopenForm,
         CloseForm,
+        ExtensionRequestForm,
+        ExtensionDecideForm,
+        UrgeForm,
+        SuperviseForm,
     )
 }
 

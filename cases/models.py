@@ -17,9 +17,12 @@ from __future__ import annotations
 import hmac
 import secrets
 import uuid
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -30,15 +33,17 @@ from routing.models import Department, Region, ServiceWindow
 from windowsvc.models import TimeStampedModel
 
 from .choices import (
+    CASE_EVENT_KINDS,
     CURRENT_ASSIGNMENT_STATUSES,
     TERMINAL_STATUSES,
+    AlarmLevel,
     AssignmentOrigin,
     AssignmentRole,
     AssignmentStatus,
     CaseStatus,
     Channel,
     Complexity,
-    EventKind,
+    ExtensionStatus,
     HandlingMode,
     MatterKind,
     RequesterKind,
@@ -188,6 +193,99 @@ class CategoryDefaultDepartment(models.Model):
         return f"{self.category} · {self.region} → {self.department}"
 
 
+class SlaPolicy(TimeStampedModel):
+    """Time limits (时限) of a kind of case; editable in the admin, defaults seeded (docs/DEADLINES.md).
+
+    A row applies to the cases matching every key it sets; a blank key matches anything. For a case the
+    most specific active row wins: a row naming the case's category (or, failing that, its nearest parent
+    category) beats one naming no category, then a row with the handling mode, then the matter kind, then
+    the complexity. Limits count working days on the official calendar ("N working days" = close of
+    business of the Nth working day after the intake day; 0 = the same day); sign-for counts working hours.
+    The green channel (绿色通道) multiplies every limit by ``green_channel_percent`` (rounded down, at
+    least the same day). Changing a row applies to cases classified afterwards: stored deadlines move only
+    on (re)classification, suspension and approved extensions.
+    """
+
+    name = models.CharField(_("名称"), max_length=100)
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("事项类别"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sla_policies",
+        help_text=_("留空适用于所有类别；指定类别时也适用于其下级类别。"),
+    )
+    matter_kind = models.CharField(
+        _("事项性质"), max_length=16, choices=MatterKind.choices, blank=True, help_text=_("留空为任意。")
+    )
+    handling_mode = models.CharField(
+        _("办理方式"), max_length=16, choices=HandlingMode.choices, blank=True, help_text=_("留空为任意。")
+    )
+    complexity = models.CharField(
+        _("复杂程度"), max_length=16, choices=Complexity.choices, blank=True, help_text=_("留空为任意。")
+    )
+    sign_for_hours = models.DecimalField(
+        _("签收时限（工作小时）"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("7"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("7 个工作小时即 1 个工作日。"),
+    )
+    first_contact_days = models.PositiveSmallIntegerField(
+        _("首次联系时限（工作日）"), default=0, help_text=_("0 表示受理当日。")
+    )
+    reply_days = models.PositiveSmallIntegerField(_("答复时限（工作日）"), default=5)
+    completion_days = models.PositiveSmallIntegerField(_("办结时限（工作日）"), default=5)
+    reasoned_reply_days = models.PositiveSmallIntegerField(
+        _("暂不能办理的说明答复时限（工作日）"),
+        null=True,
+        blank=True,
+        default=3,
+        help_text=_("在此时限内说明理由答复的，按时办结统计；留空表示此类事项不允许以说明答复代替办结。"),
+    )
+    extension_ceiling_days = models.PositiveSmallIntegerField(
+        _("延期后最长办结时限（工作日）"),
+        default=15,
+        help_text=_("办结时限加上已批准的延期不得超过此数。"),
+    )
+    green_channel_percent = models.PositiveSmallIntegerField(
+        _("绿色通道时限比例（%）"),
+        default=50,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("办理时限规则")
+        verbose_name_plural = _("办理时限规则")
+        ordering = ["category_id", "handling_mode", "matter_kind", "complexity"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["matter_kind", "handling_mode", "complexity"],
+                condition=Q(category__isnull=True),
+                name="cases_slapolicy_unique_any_category",
+            ),
+            models.UniqueConstraint(
+                fields=["category", "matter_kind", "handling_mode", "complexity"],
+                condition=Q(category__isnull=False),
+                name="cases_slapolicy_unique_per_category",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        ceiling, days = self.extension_ceiling_days, self.completion_days
+        if ceiling is not None and days is not None and ceiling < days:
+            raise ValidationError({"extension_ceiling_days": _("延期后最长办结时限不能短于办结时限。")})
+
+
 class CaseNumberCounter(models.Model):
     """Per-(region, day) counter behind tracking numbers, incremented inside the intake transaction.
 
@@ -307,6 +405,42 @@ class Case(TimeStampedModel):
     suspended_at = models.DateTimeField(_("挂起时间"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    # --- Deadlines (cases/deadlines.py, cases/sla.py; docs/DEADLINES.md). Stored in UTC, computed by pure
+    # functions when the clock starts (intake), on (re)classification and coordination, shifted by
+    # suspensions (the working time used is kept) and by approved extensions; lights are derived on read.
+    sla_policy = models.ForeignKey(
+        SlaPolicy,
+        verbose_name=_("适用时限规则"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    # Origin of the case clock: intake, or the latest reopen (重办 starts a new round).
+    clock_started_at = models.DateTimeField(_("计时起点"), null=True, blank=True, editable=False)
+    clock_paused_at = models.DateTimeField(_("计时暂停时间"), null=True, blank=True, editable=False)
+    # Working time spent suspended so far (added to every budget) and working time used at the last pause.
+    clock_paused_total = models.DurationField(_("累计暂停工作时间"), default=timedelta, editable=False)
+    clock_used = models.DurationField(_("已用工作时间"), default=timedelta, editable=False)
+    extension_days = models.PositiveSmallIntegerField(_("已延期工作日"), default=0, editable=False)
+    first_contact_due_at = models.DateTimeField(_("首次联系时限"), null=True, blank=True, editable=False)
+    reply_due_at = models.DateTimeField(_("答复时限"), null=True, blank=True, editable=False)
+    due_at = models.DateTimeField(_("办结时限"), null=True, blank=True, editable=False)
+    reasoned_reply_due_at = models.DateTimeField(_("说明答复时限"), null=True, blank=True, editable=False)
+    yellow_at = models.DateTimeField(_("黄灯时间"), null=True, blank=True, editable=False)
+    # Some deadline needed dates past the loaded calendar: counted on weekends only (an alert was raised).
+    deadline_provisional = models.BooleanField(_("时限待确认"), default=False, editable=False)
+    # First "cannot be done yet" answer with reasons (答复 with can_be_done = False) of this round.
+    reasoned_reply_at = models.DateTimeField(_("说明答复时间"), null=True, blank=True, editable=False)
+    # The sweep's bookkeeping: when the next ladder step is due (NULL = nothing to watch) and the last fired.
+    next_alarm_at = models.DateTimeField(null=True, blank=True, editable=False)
+    alarm_level = models.PositiveSmallIntegerField(
+        _("预警级别"), choices=AlarmLevel.choices, default=AlarmLevel.NONE, editable=False
+    )
+    supervision_due_at = models.DateTimeField(_("督办时限"), null=True, blank=True, editable=False)
+    # Listed for the monthly bulletin (月通报): still overdue after the supervision order's deadline.
+    bulletin_at = models.DateTimeField(_("列入通报时间"), null=True, blank=True, editable=False)
     # Row version: bumped by every command; equals the number of events (optimistic checks in forms).
     version = models.PositiveIntegerField(_("版本"), default=0, editable=False)
 
@@ -358,6 +492,13 @@ class Case(TimeStampedModel):
                 opclasses=["varchar_pattern_ops"],
                 condition=Q(needs_review=True),
             ),
+            # The deadline sweep claims clocks due since the last sweep: only watched rows are indexed.
+            models.Index(
+                fields=["next_alarm_at"], name="case_next_alarm_idx", condition=Q(next_alarm_at__isnull=False)
+            ),
+            models.Index(
+                fields=["bulletin_at"], name="case_bulletin_idx", condition=Q(bulletin_at__isnull=False)
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -385,6 +526,35 @@ class Case(TimeStampedModel):
     def bounce_count(self) -> int:
         """Returns plus transfers (incl. escalations and delegations): the ping-pong measure."""
         return self.return_count + self.transfer_count
+
+    @property
+    def clock_settled(self) -> bool:
+        """The case clock has stopped for good this round: resolved, or answered with reasons."""
+        return self.resolved_at is not None or self.reasoned_reply_at is not None
+
+    def light_at(self, now=None):
+        """GREEN / YELLOW / RED of the case clock at ``now`` (None when no clock runs: not yet given a
+        deadline, resolved, answered with reasons, or ended). ``CaseQuerySet.with_light`` is the same rule."""
+        from .deadlines import light
+
+        if not self.is_open or self.clock_settled:
+            return None
+        return light(
+            now=now or timezone.now(),
+            due_at=self.due_at,
+            yellow_at=self.yellow_at,
+            paused_at=self.clock_paused_at,
+        )
+
+    @property
+    def deadline_light(self):
+        """The light now (pages, serializers); an annotated ``light`` (``with_light``) is used when present."""
+        from .choices import Light
+
+        annotated = self.__dict__.get("light")
+        if annotated is not None:
+            return Light(annotated)
+        return self.light_at()
 
 
 class Assignment(TimeStampedModel):
@@ -427,6 +597,18 @@ class Assignment(TimeStampedModel):
     )
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     returned_reason = models.TextField(_("退回理由"), blank=True)
+    # --- This department's own clock (docs/DEADLINES.md): started when the assignment is created, paused
+    # while the case is suspended, moved by its approved extensions.
+    accept_due_at = models.DateTimeField(_("签收时限"), null=True, blank=True, editable=False)
+    due_at = models.DateTimeField(_("办理时限"), null=True, blank=True, editable=False)
+    yellow_at = models.DateTimeField(_("黄灯时间"), null=True, blank=True, editable=False)
+    clock_paused_at = models.DateTimeField(_("计时暂停时间"), null=True, blank=True, editable=False)
+    clock_paused_total = models.DurationField(_("累计暂停工作时间"), default=timedelta, editable=False)
+    extension_days = models.PositiveSmallIntegerField(_("已延期工作日"), default=0, editable=False)
+    next_alarm_at = models.DateTimeField(null=True, blank=True, editable=False)
+    alarm_level = models.PositiveSmallIntegerField(
+        _("预警级别"), choices=AlarmLevel.choices, default=AlarmLevel.NONE, editable=False
+    )
 
     objects = AssignmentQuerySet.as_manager()
 
@@ -443,6 +625,11 @@ class Assignment(TimeStampedModel):
             ),
             # Rankings: returns and transfers per department over a period.
             models.Index(fields=["department", "status", "ended_at"], name="assignment_dept_status_idx"),
+            models.Index(
+                fields=["next_alarm_at"],
+                name="assignment_next_alarm_idx",
+                condition=Q(next_alarm_at__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -465,6 +652,23 @@ class Assignment(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.case.tracking_number} · {self.department} · {self.get_role_display()}"
 
+    def light_at(self, now=None):
+        """The light of this department's own clock (None once the assignment has ended)."""
+        from .deadlines import light
+
+        if not self.is_current:
+            return None
+        return light(
+            now=now or timezone.now(),
+            due_at=self.due_at,
+            yellow_at=self.yellow_at,
+            paused_at=self.clock_paused_at,
+        )
+
+    @property
+    def deadline_light(self):
+        return self.light_at()
+
 
 class CaseEvent(models.Model):
     """One accepted command on a case: the append-only history (timeline) of the loop.
@@ -476,7 +680,7 @@ class CaseEvent(models.Model):
 
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="events")
     sequence = models.PositiveIntegerField(_("序号"))
-    kind = models.CharField(_("类型"), max_length=16, choices=EventKind.choices)
+    kind = models.CharField(_("类型"), max_length=32, choices=CASE_EVENT_KINDS)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("操作人"),
@@ -520,6 +724,85 @@ class CaseEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise CaseEventImmutable(_("案件记录不能删除。"))
+
+
+class Extension(TimeStampedModel):
+    """延期申请: a department asks for more working days before its deadline; a supervisor decides.
+
+    ``assignment`` is the requesting department's assignment. For the lead department the request is
+    about the case (``applies_to_case``): approval moves the case's completion deadline and the lead
+    assignment's; for an assisting department only that assignment's. Approval moves nothing but these
+    due times (and their yellow points); the requesting staff user is told the decision, the requester
+    (群众/企业) the new deadline. Written only by the workflow commands ``extension_request`` and
+    ``extension_decide`` (one event each); counts and lengths are capped (``CASE_EXTENSION_MAX_COUNT``, the
+    policy's ``extension_ceiling_days``).
+    """
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="extensions"
+    )
+    assignment = models.ForeignKey(
+        Assignment,
+        verbose_name=_("承办单"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="extensions",
+    )
+    applies_to_case = models.BooleanField(_("延长案件办结时限"), default=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("申请部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("申请理由"))
+    days = models.PositiveSmallIntegerField(_("申请延长工作日"), validators=[MinValueValidator(1)])
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ExtensionStatus.choices, default=ExtensionStatus.REQUESTED
+    )
+    due_before = models.DateTimeField(_("原时限"), null=True, blank=True)
+    due_after = models.DateTimeField(_("批准后时限"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        ordering = ["case_id", "id"]
+        constraints = [
+            # One open request per clock at a time.
+            models.UniqueConstraint(
+                fields=["case", "assignment"],
+                condition=Q(status=ExtensionStatus.REQUESTED),
+                name="cases_extension_one_pending_per_clock",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["case"], name="extension_pending_idx", condition=Q(status=ExtensionStatus.REQUESTED)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.tracking_number} · {self.days} · {self.get_status_display()}"
 
 
 class CaseEventImmutable(Exception):
@@ -616,3 +899,33 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class SurveyToken(models.Model):
+    """The requester's single-use, expiring link to the satisfaction survey (满意度回访), sent by SMS on resolve.
+
+    Invariants: one token per resolving event (``event`` is unique), so processing that event again finds the
+    same link the outbox already holds; the token is random (``secrets``), never derived from ids; it is
+    usable while unused, before ``expires_at``, and while the case still waits for this resolution's
+    callback (a reopen or a recorded callback supersedes it). ``cases.surveys`` issues, checks and
+    consumes tokens; the survey page (Citizens issue) consumes one in the same transaction as its callback.
+    """
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="survey_tokens"
+    )
+    event = models.OneToOneField(
+        CaseEvent, verbose_name=_("办结记录"), on_delete=models.PROTECT, related_name="survey_token"
+    )
+    token = models.CharField(_("令牌"), max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField(_("过期时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("回访链接")
+        verbose_name_plural = _("回访链接")
+        ordering = ["case_id", "id"]
+
+    def __str__(self) -> str:  # never the token itself: it is a bearer credential
+        return f"{self.case_id} · {self.event_id}"

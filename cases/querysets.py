@@ -13,11 +13,37 @@ It is one SQL query: prefix filters OR-ed with an EXISTS on assignments (no join
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from routing.scoping import paths_q, scope_for
 
-from .choices import CURRENT_ASSIGNMENT_STATUSES, TERMINAL_STATUSES, AssignmentRole, AssignmentStatus
+from .choices import (
+    CURRENT_ASSIGNMENT_STATUSES,
+    TERMINAL_STATUSES,
+    AssignmentRole,
+    AssignmentStatus,
+    Light,
+)
+
+
+def _light(now, *, running: Q):
+    """The light rule of ``cases.deadlines.light`` as SQL: a paused clock is judged when it was paused."""
+    moment = Coalesce(F("clock_paused_at"), Value(now, output_field=models.DateTimeField()))
+    return models.Case(
+        When(~running | Q(due_at__isnull=True), then=Value(None)),
+        When(due_at__lt=moment, then=Value(Light.RED.value)),
+        When(yellow_at__lte=moment, then=Value(Light.YELLOW.value)),
+        default=Value(Light.GREEN.value),
+        output_field=models.CharField(null=True),
+    )
+
+
+# A case clock runs (or is paused) while the case is open and neither resolved nor answered with reasons.
+_CASE_CLOCK_RUNNING = ~Q(status__in=TERMINAL_STATUSES) & Q(
+    resolved_at__isnull=True, reasoned_reply_at__isnull=True
+)
 
 
 class CaseQuerySet(models.QuerySet):
@@ -52,6 +78,38 @@ class CaseQuerySet(models.QuerySet):
         """Cases held now by a department (or centre, or window) within a region's subtree."""
         return self.filter(handling_region_path__startswith=path)
 
+    def clock_running(self):
+        """Cases whose clock runs or is paused: open, not resolved, not answered with reasons."""
+        return self.filter(_CASE_CLOCK_RUNNING)
+
+    def with_light(self, now=None):
+        """Annotate ``light`` (green / yellow / red, NULL without a running clock) as of ``now``; filter on
+        it (``.with_light(now).filter(light=Light.RED)``). Same rule as ``Case.light_at``."""
+        return self.annotate(light=_light(now or timezone.now(), running=_CASE_CLOCK_RUNNING))
+
+    def with_on_time(self, now=None):
+        """Annotate ``on_time`` (True / False / NULL = undecided): ``cases.deadlines.on_time`` in SQL, the
+        one rule every statistic counts with (e.g. ``aggregate(late=Count("pk", filter=Q(on_time=False)))``)."""
+        now = now or timezone.now()
+        moment = Coalesce(F("clock_paused_at"), Value(now, output_field=models.DateTimeField()))
+        return self.annotate(
+            on_time=models.Case(
+                When(due_at__isnull=True, then=Value(None)),
+                When(resolved_at__lte=F("due_at"), then=Value(True)),
+                When(
+                    reasoned_reply_at__isnull=False,
+                    reasoned_reply_due_at__isnull=False,
+                    reasoned_reply_at__lte=F("reasoned_reply_due_at"),
+                    then=Value(True),
+                ),
+                When(resolved_at__isnull=False, then=Value(False)),
+                When(status__in=TERMINAL_STATUSES, then=Value(None)),
+                When(due_at__lt=moment, then=Value(False)),
+                default=Value(None),
+                output_field=models.BooleanField(null=True),
+            )
+        )
+
 
 class AssignmentQuerySet(models.QuerySet):
     def visible_to(self, user):
@@ -62,6 +120,10 @@ class AssignmentQuerySet(models.QuerySet):
 
     def current(self):
         return self.filter(is_current=True)
+
+    def with_light(self, now=None):
+        """Annotate ``light`` of each department's own clock (NULL once the assignment has ended)."""
+        return self.annotate(light=_light(now or timezone.now(), running=Q(is_current=True)))
 
     def leads(self):
         return self.filter(role=AssignmentRole.LEAD)

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from windowsvc.errors import IdempotencyConflict, PermissionDenied, ValidationFailed
 
 from . import workflow
-from .choices import EventKind
+from .choices import EventKind, SweepEventKind
 from .models import Case, CaseAttachment, CaseEvent, IdempotencyRecord
 from .selectors import case_get_visible
 
@@ -355,6 +355,25 @@ def case_suspend(*, actor, case_id: int, reason: str, expected_version: int | No
     return _run(E.SUSPEND, actor=actor, case_id=case_id, expected_version=expected_version, reason=reason)
 
 
+def case_urge(*, actor, case_id: int, reason: str, expected_version: int | None = None) -> CaseEvent:
+    """催办 by a supervisor (no status change): a reminder to the department holding the case."""
+    return _run(
+        SweepEventKind.URGE, actor=actor, case_id=case_id, expected_version=expected_version, reason=reason
+    )
+
+
+def case_supervise(
+    *, actor, case_id: int, reason: str, days: int | None = None, expected_version: int | None = None
+) -> CaseEvent:
+    """督办 by a supervisor (no status change): a formal order with its own deadline (``days`` working days)."""
+    data = {"reason": reason}
+    if days:
+        data["days"] = days
+    return _run(
+        SweepEventKind.SUPERVISE, actor=actor, case_id=case_id, expected_version=expected_version, **data
+    )
+
+
 def case_resume(*, actor, case_id: int, reason: str, expected_version: int | None = None) -> CaseEvent:
     """恢复: back to the state before the suspension."""
     return _run(E.RESUME, actor=actor, case_id=case_id, expected_version=expected_version, reason=reason)
@@ -427,6 +446,52 @@ def case_close(
         expected_version=expected_version,
         reason=reason,
         override=override,
+    )
+
+
+def case_extension_request(
+    *,
+    actor,
+    case_id: int,
+    reason: str,
+    days: int,
+    assignment: Any = None,
+    expected_version: int | None = None,
+) -> CaseEvent:
+    """延期申请 before the deadline: ``days`` more working days, with a reason, for the actor's department
+    (the lead's request is about the case's completion deadline; an assisting department's about its own).
+    Capped in number (``CASE_EXTENSION_MAX_COUNT``) and length (the policy's ceiling)."""
+    return _run(
+        E.EXTENSION_REQUEST,
+        actor=actor,
+        case_id=case_id,
+        expected_version=expected_version,
+        reason=reason,
+        days=days,
+        assignment=_ref(assignment),
+    )
+
+
+def case_extension_decide(
+    *,
+    actor,
+    case_id: int,
+    approve: bool,
+    note: str = "",
+    extension: Any = None,
+    expected_version: int | None = None,
+) -> CaseEvent:
+    """延期审批 by a supervisor (the only pending request unless ``extension`` is given): approval moves
+    only the due time(s); refusing needs a ``note``. Whoever asked is told, and the requester (群众/企业)
+    gets the new deadline."""
+    return _run(
+        E.EXTENSION_DECIDE,
+        actor=actor,
+        case_id=case_id,
+        expected_version=expected_version,
+        approve=approve,
+        note=note,
+        extension=_ref(extension),
     )
 
 

@@ -51,8 +51,9 @@ from .models import Case, CaseEvent
 
 logger = logging.getLogger(__name__)
 
-# The citizens' status page (issue 7 builds it); the receipt's QR code carries only the tracking number.
-STATUS_PAGE_PATH = "/status/"
+# The citizens' status page (citizens/ app, URL name ``public-status-page``); the receipt's QR code carries
+# only the tracking number.
+STATUS_PAGE_URL_NAME = "public-status-page"
 PAGE_SIZE = 30
 
 
@@ -65,7 +66,8 @@ def _visible_case(request, pk: int) -> Case:
 
 def status_page_url(request, case: Case) -> str:
     """The absolute public status-page URL of a case, with the tracking number only (no query code)."""
-    return request.build_absolute_uri(STATUS_PAGE_PATH + "?" + urlencode({"n": case.tracking_number}))
+    path = reverse(STATUS_PAGE_URL_NAME)
+    return request.build_absolute_uri(path + "?" + urlencode({"n": case.tracking_number}))
 
 
 def qr_svg(text: str) -> str:
@@ -74,11 +76,8 @@ def qr_svg(text: str) -> str:
 
 
 def expected_reply_at(case: Case):
-    """The reply due time printed on the receipt, or None while the case has none yet.
-
-    The Deadlines issue adds the case's reply clock; until then every receipt shows the placeholder
-    “以实际办理时限为准”.
-    """
+    """The reply due time printed on the receipt (``Case.reply_due_at``, set from intake on; see
+    docs/DEADLINES.md), or None for a case without one (the receipt then shows “以实际办理时限为准”)."""
     return getattr(case, "reply_due_at", None)
 
 

@@ -41,12 +41,13 @@ from routing.choices import DepartmentRole, StaffRole
 from routing.models import Department, Membership, ServiceWindow
 from windowsvc.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 
-from . import effects
+from . import effects, sla
 from .choices import (
     CLOSING_SATISFACTION,
     COORDINATION_MODES,
     CURRENT_ASSIGNMENT_STATUSES,
     PUBLIC_EVENT_KINDS,
+    SWEEP_EVENT_KINDS,
     AssignmentOrigin,
     AssignmentRole,
     AssignmentStatus,
@@ -54,11 +55,14 @@ from .choices import (
     Channel,
     Complexity,
     EventKind,
+    ExtensionStatus,
     HandlingMode,
     MatterKind,
     RequesterKind,
     Satisfaction,
+    SweepEventKind,
 )
+from .deadlines import supervision_deadline as d_supervision_deadline
 from .masking import mask_phone
 from .models import (
     Assignment,
@@ -69,6 +73,7 @@ from .models import (
     Category,
     CategoryDefaultDepartment,
     CoordinationMeeting,
+    Extension,
     Requester,
 )
 from .validators import normalize_credit_code, normalize_id_number, normalize_phone
@@ -149,6 +154,13 @@ RULES: dict[str, Rule] = {rule.command.value: rule for rule in [
           system=True),
     _rule(E.REOPEN, (S.RESOLVED,), (R.WINDOW_CLERK, R.SUPERVISOR), ("reason",), system=True),
     _rule(E.CLOSE, (S.RESOLVED,), (R.WINDOW_CLERK, R.COORDINATOR, R.SUPERVISOR)),
+    # Deadlines (cases/sla.py): a department asks for more time before its deadline, a supervisor decides.
+    _rule(E.EXTENSION_REQUEST, _IN_FLIGHT, (R.ASSIGNEE_STAFF,), ("reason", "days")),
+    _rule(E.EXTENSION_DECIDE, _IN_FLIGHT, (R.SUPERVISOR,), ("approve",)),
+    # Supervision (supervision/): a supervisor's 催办 / 督办 on a case a department holds; no status change.
+    # The same event kinds as the deadline ladder's steps, run by a person instead of the sweep.
+    _rule(SweepEventKind.URGE, _IN_FLIGHT, (R.SUPERVISOR,), ("reason",)),
+    _rule(SweepEventKind.SUPERVISE, _IN_FLIGHT, (R.SUPERVISOR,), ("reason",)),
 ]}
 # fmt: on
 
@@ -534,6 +546,22 @@ def _guard_assign(ctx: Context) -> str | None:
     return None
 
 
+def _guard_extension_request(ctx: Context) -> str | None:
+    # Listed only while one of the actor's signed assignments could ask: before its deadline, under the
+    # caps (a department that has not signed for the case has taken on no deadline to extend).
+    signed = [a for a in ctx.my_assignments() if a.status == AssignmentStatus.ACCEPTED]
+    refusals = [sla.extension_blocker(ctx.case, a, now=ctx.now) for a in signed]
+    if not refusals:
+        return _("您所在部门没有已签收的承办单。")
+    return None if None in refusals else refusals[0]
+
+
+def _guard_extension_decide(ctx: Context) -> str | None:
+    if not Extension.objects.filter(case=ctx.case, status=ExtensionStatus.REQUESTED).exists():
+        return _("没有待审批的延期申请。")
+    return None
+
+
 GUARDS: dict[str, Guard] = {
     E.ACCEPT: _guard_accept,
     E.RETURN: _guard_return,
@@ -544,6 +572,8 @@ GUARDS: dict[str, Guard] = {
     E.REOPEN: _guard_reopen,
     E.CLOSE: _guard_close,
     E.ASSIGN: _guard_assign,
+    E.EXTENSION_REQUEST: _guard_extension_request,
+    E.EXTENSION_DECIDE: _guard_extension_decide,
 }
 
 
@@ -973,6 +1003,123 @@ def _do_close(ctx: Context, data: Mapping) -> Outcome:
     )
 
 
+def _positive_int(data: Mapping, key: str) -> int:
+    value = data.get(key)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise _invalid(key, _("请输入正整数。"))
+    return value
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _do_extension_request(ctx: Context, data: Mapping) -> Outcome:
+    """延期申请 by a department with a signed assignment, before its deadline (cases/sla.py): the lead's
+    request is about the case's completion deadline, an assisting department's about its own."""
+    assignment = _pick_assignment(ctx, data, heads_only=False, statuses=(AssignmentStatus.ACCEPTED,))
+    refusal = sla.extension_blocker(ctx.case, assignment, now=ctx.now)
+    if refusal:
+        raise TransitionNotAllowed(refusal, current=ctx.case.status, allowed=allowed_commands_in(ctx))
+    days = _positive_int(data, "days")
+    room = sla.extension_room(ctx.case, assignment)
+    if days > room:
+        raise _invalid("days", _("最多还可延长 %(days)s 个工作日。") % {"days": room})
+    reason = _text(data, "reason")
+    extension = Extension.objects.create(
+        case=ctx.case,
+        assignment=assignment,
+        applies_to_case=assignment.role == AssignmentRole.LEAD,
+        department=assignment.department,
+        requested_by=ctx.actor,
+        reason=reason,
+        days=days,
+        due_before=sla.extension_target_due(ctx.case, assignment),
+    )
+    payload = {
+        "extension": extension.pk,
+        "assignment": assignment.pk,
+        "days": days,
+        "applies_to_case": extension.applies_to_case,
+        "due_before": _iso(extension.due_before),
+    }
+    return Outcome(ctx.case.status, reason, payload, department=assignment.department)
+
+
+def _do_extension_decide(ctx: Context, data: Mapping) -> Outcome:
+    """延期审批 by a supervisor: approval moves only the due time(s); who asked is told either way
+    (``sla.on_extension_decided``, an in-transaction effect of the event)."""
+    pending = list(
+        Extension.objects.select_for_update()
+        .filter(case=ctx.case, status=ExtensionStatus.REQUESTED)
+        .select_related("case")
+        .order_by("id")
+    )
+    wanted = _pk(data.get("extension"), "extension")
+    if wanted is not None:
+        extension = next((x for x in pending if x.pk == wanted), None)
+        if extension is None:
+            raise _invalid("extension", _("该延期申请不存在或已处理。"))
+    elif len(pending) == 1:
+        extension = pending[0]
+    else:
+        raise _invalid("extension", _("请指明延期申请。"))
+    approve = _bool(data, "approve")
+    note = _text(data, "note")
+    if not approve and not note:
+        raise _invalid("note", _("不批准时请写明理由。"))
+    extension.case = ctx.case  # the locked instance: the approval changes its deadline
+    extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
+    extension.decided_by = ctx.actor
+    extension.decided_at = ctx.now
+    extension.decision_note = note
+    if approve:
+        extension.due_after = sla.extension_apply(extension, now=ctx.now, current=ctx.current)
+    extension.save(
+        update_fields=["status", "decided_by", "decided_at", "decision_note", "due_after", "updated_at"]
+    )
+    payload = {
+        "extension": extension.pk,
+        "approved": approve,
+        "days": extension.days,
+        "due_before": _iso(extension.due_before),
+        "due_after": _iso(extension.due_after),
+    }
+    return Outcome(ctx.case.status, note, payload)
+
+
+def _do_urge(ctx: Context, data: Mapping) -> Outcome:
+    """催办 by a supervisor: a reminder to the department holding the case (the status stays)."""
+    department = _lead_department(ctx)
+    return Outcome(
+        ctx.case.status,
+        _text(data, "reason"),
+        {"manual": True, "lead_department": department.pk if department else None},
+        department=department,
+    )
+
+
+def _do_supervise(ctx: Context, data: Mapping) -> Outcome:
+    """督办 by a supervisor: a formal order with its own deadline, ``days`` working days from now (default
+    ``CASE_SUPERVISION_DAYS``), recorded in the event (the status stays)."""
+    days = _positive_int(data, "days") if data.get("days") not in (None, "") else sla.supervision_days()
+    department = _lead_department(ctx)
+    due = d_supervision_deadline(ctx.now, days, calendar=sla.calendar_for(ctx.case))
+    return Outcome(
+        ctx.case.status,
+        _text(data, "reason"),
+        {
+            "manual": True,
+            "lead_department": department.pk if department else None,
+            "days": days,
+            "due_at": due.isoformat(),
+        },
+        department=department,
+    )
+
+
 HANDLERS: dict[str, Callable[[Context, Mapping], Outcome]] = {
     E.NOT_ACCEPT: _do_not_accept,
     E.WITHDRAW: _do_withdraw,
@@ -994,6 +1141,10 @@ HANDLERS: dict[str, Callable[[Context, Mapping], Outcome]] = {
     E.CALLBACK: _do_callback,
     E.REOPEN: _do_reopen,
     E.CLOSE: _do_close,
+    E.EXTENSION_REQUEST: _do_extension_request,
+    E.EXTENSION_DECIDE: _do_extension_decide,
+    SweepEventKind.URGE: _do_urge,
+    SweepEventKind.SUPERVISE: _do_supervise,
 }
 
 
@@ -1039,6 +1190,58 @@ def _lock(case_id: int, actor) -> Case:
     if case is None:
         raise NotFound(_("未找到该案件。"))
     return case
+
+
+def _keep_clocks(ctx: Context, rule: Rule, outcome: Outcome) -> None:
+    """Deadlines follow every command (``cases.sla.command_applied``): computed again on classification,
+    paused and resumed with suspensions, started for new assignments, re-armed for the sweep."""
+    sla.command_applied(
+        ctx.case,
+        ctx.current,
+        command=rule.command,
+        to_status=outcome.to_status,
+        now=ctx.now,
+        payload=outcome.payload,
+    )
+    ctx.changed.update(sla.CASE_CLOCK_FIELDS)
+
+
+def record_sweep_event(
+    case: Case,
+    kind: str,
+    *,
+    now: datetime,
+    reason: str = "",
+    payload: dict[str, Any] | None = None,
+    department: Department | None = None,
+    update_fields: Iterable[str] = (),
+) -> CaseEvent:
+    """Append one step of the deadline ladder (``cases.sweep``): not a command, the status stays.
+
+    The caller holds the case row locked (``SELECT … FOR UPDATE``) in its transaction. Like a command, it
+    bumps ``version`` (saved with ``update_fields``) and writes exactly one event, by the system
+    (actor None), so ``version`` still counts the case's events.
+    """
+    if kind not in SWEEP_EVENT_KINDS:
+        raise ValueError(f"{kind!r} is not a sweep event")
+    case.version += 1
+    case.save(update_fields=sorted({*update_fields, "version", "updated_at"}))
+    event = CaseEvent.objects.create(
+        case=case,
+        sequence=case.version,
+        kind=kind,
+        actor=None,
+        department=department,
+        from_status=case.status,
+        to_status=case.status,
+        reason=reason,
+        payload=payload or {},
+        is_public=False,
+        created_at=now,
+    )
+    effects.event_recorded(event)
+    logger.info("case %s: %s by the deadline sweep", case.tracking_number, kind)
+    return event
 
 
 def _write_event(ctx: Context, rule: Rule, from_status: str, outcome: Outcome) -> CaseEvent:
@@ -1120,6 +1323,7 @@ def run(
         _check_required(rule, data)
         from_status = case.status
         outcome = HANDLERS[rule.command](ctx, data)
+        _keep_clocks(ctx, rule, outcome)
         return _write_event(ctx, rule, from_status, outcome)
 
 
@@ -1251,6 +1455,7 @@ def _intake(rule: Rule, actor, data: Mapping) -> CaseEvent:
         if resolution:
             case.resolution_summary = resolution
             case.resolved_at = now
+        sla.intake_started(case, now=now)  # the case clock starts at intake (the receipt shows its reply due)
         case.save()
         ctx = Context(case=case, actor=actor, memberships=[], current=[], relations=frozenset(), now=now)
         payload = {

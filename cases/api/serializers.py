@@ -26,6 +26,7 @@ from ..choices import (
     Channel,
     Complexity,
     HandlingMode,
+    Light,
     MatterKind,
     RequesterKind,
     Satisfaction,
@@ -159,6 +160,14 @@ class CaseListSerializer(serializers.ModelSerializer):
     window = WindowRefSerializer(read_only=True)
     lead_department = DepartmentRefSerializer(read_only=True)
     requester = RequesterMaskedSerializer(read_only=True)
+    # Deadlines (docs/DEADLINES.md): the light is derived from the stored times when read.
+    light = serializers.ChoiceField(
+        choices=Light.choices,
+        source="deadline_light",
+        read_only=True,
+        allow_null=True,
+        help_text=_("绿灯/黄灯/红灯；无计时（未受理完成、已办结或已说明答复）时为空"),
+    )
 
     class Meta:
         model = Case
@@ -185,6 +194,10 @@ class CaseListSerializer(serializers.ModelSerializer):
             "taken_in_at",
             "updated_at",
             "version",
+            "light",
+            "reply_due_at",
+            "due_at",
+            "deadline_provisional",
         ]
         read_only_fields = fields
 
@@ -194,6 +207,9 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
     department = DepartmentRefSerializer(read_only=True)
     accepted_by = UserRefSerializer(read_only=True)
+    light = serializers.ChoiceField(
+        choices=Light.choices, source="deadline_light", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Assignment
@@ -210,6 +226,9 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "accepted_by",
             "ended_at",
             "returned_reason",
+            "accept_due_at",
+            "due_at",
+            "light",
         ]
         read_only_fields = fields
 
@@ -237,6 +256,13 @@ class CaseDetailSerializer(CaseListSerializer):
             "suspended_at",
             "resolved_at",
             "closed_at",
+            "first_contact_due_at",
+            "yellow_at",
+            "reasoned_reply_due_at",
+            "reasoned_reply_at",
+            "extension_days",
+            "supervision_due_at",
+            "bulletin_at",
         ]
         read_only_fields = fields
 
@@ -558,6 +584,13 @@ class ReasonInputSerializer(CommandInputSerializer):
     reason = serializers.CharField()
 
 
+class SuperviseInputSerializer(CommandInputSerializer):
+    """督办: the reason and, optionally, the order's own limit in working days (default: the setting)."""
+
+    reason = serializers.CharField()
+    days = serializers.IntegerField(min_value=1, max_value=30, required=False)
+
+
 class ReplyInputSerializer(CommandInputSerializer):
     answer = serializers.CharField()
     can_be_done = serializers.BooleanField(
@@ -585,6 +618,34 @@ class ReopenInputSerializer(CommandInputSerializer):
 class CloseInputSerializer(CommandInputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     override = serializers.BooleanField(required=False, default=False, help_text=_("督办销号（须写明理由）"))
+
+
+class ExtensionRequestInputSerializer(CommandInputSerializer):
+    """延期申请 (before the deadline): more working days with a reason."""
+
+    days = serializers.IntegerField(min_value=1, help_text=_("申请延长的工作日数"))
+    reason = serializers.CharField()
+    assignment = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("申请部门的承办单；本部门只有一张时可不填"),
+    )
+
+
+class ExtensionDecideInputSerializer(CommandInputSerializer):
+    """延期审批 by a supervisor."""
+
+    approve = serializers.BooleanField(help_text=_("是：批准；否：不批准（须写明理由）"))
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("审批意见"))
+    extension = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("延期申请；只有一件待审批时可不填"),
+    )
 
 
 def nest_errors(errors: dict[str, list[str]]) -> dict:

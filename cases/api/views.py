@@ -39,7 +39,7 @@ from windowsvc.api.viewsets import ScopedReadOnlyViewSet
 from windowsvc.errors import NotFound, TransitionNotAllowed, ValidationFailed
 
 from .. import selectors, services, workflow
-from ..choices import AssignmentStatus, EventKind
+from ..choices import AssignmentStatus, EventKind, SweepEventKind
 from ..filtersets import CaseFilterSet, CategoryFilterSet
 from ..models import Assignment, Category
 from . import serializers as s
@@ -338,7 +338,11 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                     "version": case.version,
                     "allowed_commands": names,
                     "commands": [
-                        {"name": name, "label": EventKind(name).label, "path": command_path(name)}
+                        {
+                            "name": name,
+                            "label": workflow.RULES[name].command.label,
+                            "path": command_path(name),
+                        }
                         for name in names
                     ],
                 }
@@ -415,7 +419,7 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             # means a command the state forbids is 409 whatever was sent.
             raise TransitionNotAllowed(
                 _("案件当前状态为“%(status)s”，不能执行“%(command)s”。")
-                % {"status": case.get_status_display(), "command": EventKind(command).label},
+                % {"status": case.get_status_display(), "command": workflow.RULES[command].command.label},
                 current=case.status,
                 allowed=selectors.case_allowed_commands(user=request.user, case=case),
             )
@@ -445,6 +449,15 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     callback = _command(E.CALLBACK, s.CallbackInputSerializer, services.case_callback)
     reopen = _command(E.REOPEN, s.ReopenInputSerializer, services.case_reopen)
     close = _command(E.CLOSE, s.CloseInputSerializer, services.case_close)
+    extension_request = _command(
+        E.EXTENSION_REQUEST, s.ExtensionRequestInputSerializer, services.case_extension_request
+    )
+    extension_decide = _command(
+        E.EXTENSION_DECIDE, s.ExtensionDecideInputSerializer, services.case_extension_decide
+    )
+    # Supervision: 催办 / 督办 by a supervisor (no status change).
+    urge = _command(SweepEventKind.URGE, s.ReasonInputSerializer, services.case_urge)
+    supervise = _command(SweepEventKind.SUPERVISE, s.SuperviseInputSerializer, services.case_supervise)
 
 
 # --- Department work queue --------------------------------------------------------------------------

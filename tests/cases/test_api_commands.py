@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
+from cases import services
 from cases.choices import CaseStatus, EventKind
 from cases.models import Case, CaseEvent
 
@@ -84,6 +85,13 @@ def table(org) -> dict[str, dict]:
                        wrong=S.REPLIED, invalid={}, fields={"reason"}),
         E.CLOSE: dict(state=S.RESOLVED, actor="county_supervisor", body={"override": True, "reason": "申请人无法联系"},
                       to=S.CLOSED, wrong=S.IN_PROGRESS, invalid={"override": True}, fields={"reason"}),
+        E.EXTENSION_REQUEST: dict(state=S.IN_PROGRESS, actor="t1_office_handler", body={"days": 2, "reason": "需补充调查"},
+                                  to=S.IN_PROGRESS, wrong=S.ROUTING, invalid={"days": 0}, fields={"days", "reason"}),
+        # Deciding needs a pending request: ``prepare`` files one first.
+        E.EXTENSION_DECIDE: dict(state=S.IN_PROGRESS, actor="county_supervisor", body={"approve": True},
+                                 to=S.IN_PROGRESS, wrong=S.REGISTERED, invalid={"approve": "maybe"}, fields={"approve"},
+                                 prepare=lambda org, case: services.case_extension_request(
+                                     actor=org["t1_office_handler"], case_id=case.pk, days=2, reason="需补充调查")),
     }  # fmt: skip
 
 
@@ -108,6 +116,8 @@ def _row(case) -> dict:
 def test_allowed(world, command):
     row = table(world)[command]
     case = drive(world, row["state"])
+    if "prepare" in row:
+        row["prepare"](world, case)
     response = client_for(world[row["actor"]]).post(case_url(case.pk, command), row["body"], format="json")
     assert response.status_code == 200, response.content
     body = response.json()

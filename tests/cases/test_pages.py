@@ -280,8 +280,11 @@ def test_receipt_shows_numbers_masked_phone_placeholder_and_qr(client, org):
     assert "13800138000" not in html
     assert case.requester.id_number not in html
     assert org.windows["v1"].name in html
-    assert "以实际办理时限为准" in html
-    assert response.context["expected_reply_at"] is None
+    # The reply deadline runs from intake (docs/DEADLINES.md), so the receipt prints it.
+    assert case.reply_due_at is not None
+    assert response.context["expected_reply_at"] == case.reply_due_at
+    reply_local = timezone.localtime(case.reply_due_at, ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    assert reply_local in html
     local = timezone.localtime(case.taken_in_at, ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
     assert local in html
     # The QR code is inline SVG of the public status URL with the tracking number only (no query code).

@@ -274,6 +274,8 @@ def test_allowed_commands_follow_role_and_state(org):
         "reclassify",
         "reassign",
         "note",
+        "urge",
+        "supervise",
     ]
     assert workflow.allowed_commands(case, org["coordinator"]) == ["reclassify", "coordinate", "note"]
     assert workflow.allowed_commands(case, org["v2_clerk"]) == []

@@ -68,6 +68,7 @@ ALLOWED: dict[str, dict[str, str]] = {
         E.SUSPEND: S.SUSPENDED,
         E.REPLY: S.REPLIED,
         E.RESOLVE: S.RESOLVED,
+        E.EXTENSION_REQUEST: S.IN_PROGRESS,
     },
     S.SUSPENDED: {
         E.WITHDRAW: S.WITHDRAWN,
@@ -76,6 +77,7 @@ ALLOWED: dict[str, dict[str, str]] = {
         E.REASSIGN: S.ASSIGNED,
         E.NOTE: S.SUSPENDED,
         E.RESUME: S.IN_PROGRESS,
+        E.EXTENSION_REQUEST: S.SUSPENDED,
     },
     S.REPLIED: {
         E.WITHDRAW: S.WITHDRAWN,
@@ -87,6 +89,7 @@ ALLOWED: dict[str, dict[str, str]] = {
         E.SUSPEND: S.SUSPENDED,
         E.REPLY: S.REPLIED,
         E.RESOLVE: S.RESOLVED,
+        E.EXTENSION_REQUEST: S.REPLIED,
     },
     S.RESOLVED: {E.NOTE: S.RESOLVED, E.CALLBACK: S.RESOLVED, E.REOPEN: S.IN_PROGRESS, E.CLOSE: S.CLOSED},
     S.CLOSED: {},
@@ -143,6 +146,10 @@ def command_for(org, command: str, state: str) -> tuple[object, dict]:
         E.CALLBACK: (org["v1_clerk"], {"satisfaction": Satisfaction.SATISFIED}),
         E.REOPEN: (org["county_supervisor"], {"reason": "督办要求重办"}),
         E.CLOSE: (org["county_supervisor"], {"override": True, "reason": "申请人无法联系，督办销号"}),
+        # The lead asks before its deadline (never while only pending: nothing signed for yet); deciding
+        # needs a pending request, so it is refused (409) in every state of this table.
+        E.EXTENSION_REQUEST: (org["t1_office_handler"], {"days": 2, "reason": "需补充调查"}),
+        E.EXTENSION_DECIDE: (org["county_supervisor"], {"approve": True}),
     }
     return table[command]
 

@@ -4,7 +4,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["windowsvc", "routing", "cases", "notifications"]
+APPS = ["windowsvc", "routing", "cases", "notifications", "citizens"]
 MAX_COUNTDOWN_SECONDS = 300
 
 

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "routing",
     "cases",
     "notifications",
+    "supervision",
+    "citizens",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +167,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    # Deadline ladder (cases/sweep.py): clocks due since the last sweep; safe to overlap or repeat.
+    "cases-deadline-sweep": {
+        "task": "cases.tasks.sweep_deadlines",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Open311 submissions of integrations that queue: whatever was not processed on commit (citizens/).
+    "open311-queue": {
+        "task": "citizens.tasks.open311_process_queued",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -244,6 +258,15 @@ SPECTACULAR_SETTINGS = {
 # Ping-pong guard (推诿扯皮): a case returned or transferred more than this many times goes to the county
 # coordination centre.
 CASE_PINGPONG_LIMIT = int(os.environ.get("CASE_PINGPONG_LIMIT", "2"))
+# Deadlines (docs/DEADLINES.md; limits themselves are SLA policies in the admin): share of the allowed
+# working time after which the light turns yellow; working days overdue before the 督办 order; working
+# days the 督办 order allows before the case is listed for the monthly bulletin; extensions per clock.
+CASE_YELLOW_SHARE = float(os.environ.get("CASE_YELLOW_SHARE", "0.8"))
+CASE_SUPERVISE_AFTER_DAYS = int(os.environ.get("CASE_SUPERVISE_AFTER_DAYS", "2"))
+CASE_SUPERVISION_DAYS = int(os.environ.get("CASE_SUPERVISION_DAYS", "3"))
+CASE_EXTENSION_MAX_COUNT = int(os.environ.get("CASE_EXTENSION_MAX_COUNT", "1"))
+CASE_SWEEP_BATCH_SIZE = int(os.environ.get("CASE_SWEEP_BATCH_SIZE", "200"))
+CASE_SWEEP_MAX_BATCHES = int(os.environ.get("CASE_SWEEP_MAX_BATCHES", "50"))
 CASE_ATTACHMENT_MAX_BYTES = int(os.environ.get("CASE_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
 CASE_ATTACHMENT_CONTENT_TYPES = env_list(
     "CASE_ATTACHMENT_CONTENT_TYPES",
@@ -252,6 +275,19 @@ CASE_ATTACHMENT_CONTENT_TYPES = env_list(
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,"
     "application/msword,application/vnd.ms-excel,text/plain",
 )
+# Public address of the site as requesters reach it: links in SMS (the satisfaction survey) are built on it.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
+# How long the survey link sent on resolve stays usable (it is single-use as well).
+CASE_SURVEY_LINK_DAYS = int(os.environ.get("CASE_SURVEY_LINK_DAYS", "30"))
+
+# --- Citizens: the anonymous status lookup and Open311 (citizens/conf.py lists every setting) ---------
+# Status lookups (API and page together) per client address and per tracking number, per window (s).
+PUBLIC_STATUS_LIMIT_PER_ADDRESS = int(os.environ.get("PUBLIC_STATUS_LIMIT_PER_ADDRESS", "30"))
+PUBLIC_STATUS_WINDOW_PER_ADDRESS = int(os.environ.get("PUBLIC_STATUS_WINDOW_PER_ADDRESS", "600"))
+PUBLIC_STATUS_LIMIT_PER_NUMBER = int(os.environ.get("PUBLIC_STATUS_LIMIT_PER_NUMBER", "10"))
+PUBLIC_STATUS_WINDOW_PER_NUMBER = int(os.environ.get("PUBLIC_STATUS_WINDOW_PER_NUMBER", "3600"))
+# Reverse proxies of ours in front of the app that append to X-Forwarded-For (0: trust REMOTE_ADDR only).
+PUBLIC_TRUSTED_PROXY_HOPS = int(os.environ.get("PUBLIC_TRUSTED_PROXY_HOPS", "0"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "windowsvc@localhost")

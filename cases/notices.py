@@ -1,0 +1,303 @@
+"""Who hears about a case event and what they read: the closed loop's notifications (issue 6).
+
+``cases.effects`` registers ``HANDLERS`` as in-transaction handlers: each runs inside the command's
+transaction right after its ``CaseEvent`` is written and writes outbox rows through
+``notifications.services`` (which enqueues delivery on commit by itself and never waits on Redis). So a
+notification exists exactly when its cause committed: a refused command (400/403/404/409) writes no event
+and no row, and a command rolled back takes its rows with it.
+
+Event keys are ``case-event:<event id>:<purpose>``: derived from the event, so processing one event again
+sends nothing twice (the outbox is unique on event key + channel + recipient); the purpose keeps two
+messages of one event to one recipient apart (the resolve SMS and the survey SMS).
+
+| event | template | to |
+|---|---|---|
+| intake | receipt (SMS) | requester; plus survey (SMS) when resolved at the window (即办) |
+| not_accept | reply (SMS, "不予受理" with reason and guidance) | requester |
+| assign, coordinate | assignment | staff of the lead and each assisting department |
+| transfer, escalate, delegate | assignment | staff of the new lead; when the ping-pong guard trips: reopen (re-route notice) to the coordination centre |
+| reassign | assignment | staff of the new lead |
+| return (by the lead) | reopen (re-route notice with the reason) | window clerks, or the coordination centre when the case goes there |
+| reply | reply (SMS, the answer) | requester |
+| resolve | resolve (SMS, the summary) + survey (SMS, single-use link) | requester |
+| reopen | reopen (with the reason) | staff of the lead; the window clerks when the case was never routed |
+
+"Staff of a department" = its active handlers and head(s). Requester SMS go to mainland mobile numbers
+only (a landline cannot receive them; the printed receipt stays the record). 急事 and green-channel cases
+are emergencies: their SMS to the requester are not held by the quiet hours (21:00–08:00), and staff
+messages go first in the relay; the survey never is (it can wait for the morning). Requesters read
+zh-hans; staff read their preferred language. Deadline reminders and escalations belong to the deadlines
+code, which can reuse the recipient helpers here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from notifications.choices import Channel, TemplateCode
+from notifications.services import notification_request, notify_staff
+from routing.choices import DepartmentRole, StaffRole
+from routing.models import Department, Membership
+
+from .choices import CaseStatus, EventKind, MatterKind
+from .masking import mask_phone
+from .models import Case, CaseEvent
+from .surveys import survey_token_issue, survey_url
+from .validators import is_mobile
+
+logger = logging.getLogger(__name__)
+
+E = EventKind
+S = CaseStatus
+
+# Longest free text (an answer, a handling summary, a not-accept reason) quoted in an SMS: about three
+# parts. The full text stays on the case's status page.
+SMS_QUOTE_LIMIT = 200
+# A department handing a case back needs a "returned: route it again" message to the window or the centre.
+# The outbox has no code of its own for it yet; the reopen text ("已退回…请重新办理", with the reason)
+# says exactly that, so it is used until a dedicated code exists.
+REROUTE_TEMPLATE = TemplateCode.REOPEN
+REQUESTER_LANGUAGE = "zh-hans"
+
+
+# --- Keys, links, contexts --------------------------------------------------------------------------
+
+
+def event_key(event: CaseEvent, purpose: str) -> str:
+    """The outbox event key of one message purpose of one case event."""
+    return f"case-event:{event.pk}:{purpose}"
+
+
+def case_path(case: Case) -> str:
+    """The staff link of the case (its detail page), as shown in the inbox and e-mails."""
+    return reverse("cases:detail", kwargs={"pk": case.pk})
+
+
+def staff_context(case: Case, **extra) -> dict:
+    return {"tracking_number": case.tracking_number, "title": case.title, "url": case_path(case), **extra}
+
+
+def is_emergency(case: Case) -> bool:
+    """急事 or green channel: time matters more than the quiet hours."""
+    return case.matter_kind == MatterKind.URGENT or case.green_channel
+
+
+def _quote(text: str, limit: int = SMS_QUOTE_LIMIT) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- Recipients ---------------------------------------------------------------------------------------
+
+
+def department_staff(department_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Active handlers and heads of each department: ``{department id: [user ids]}``."""
+    result: dict[int, list[int]] = {}
+    rows = (
+        Membership.objects.filter(
+            department_id__in=list(department_ids),
+            role__in=(StaffRole.HANDLER, StaffRole.DEPARTMENT_HEAD),
+            user__is_active=True,
+        )
+        .order_by("department_id", "user_id")
+        .values_list("department_id", "user_id")
+    )
+    for department_id, user_id in rows:
+        result.setdefault(department_id, []).append(user_id)
+    return result
+
+
+def window_clerks(case: Case) -> list[int]:
+    """Clerks of the window that took the case in (or of its region without a window): 首问负责."""
+    return sorted(
+        set(
+            Membership.objects.filter(role=StaffRole.CLERK, user__is_active=True)
+            .filter(Q(window_id=case.window_id) | Q(window__isnull=True, region_id=case.region_id))
+            .values_list("user_id", flat=True)
+        )
+    )
+
+
+def centre_coordinators(case: Case) -> list[int]:
+    """Members of the coordination centre over the case (the same rule as the coordinator relation)."""
+    parts = case.region_path.strip("/").split("/")
+    prefixes = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+    return sorted(
+        set(
+            Membership.objects.filter(
+                role=StaffRole.COORDINATOR,
+                department__role=DepartmentRole.COORDINATOR,
+                region__path__in=prefixes,
+                user__is_active=True,
+            ).values_list("user_id", flat=True)
+        )
+    )
+
+
+# --- Senders --------------------------------------------------------------------------------------------
+
+
+def _sms_to_requester(event: CaseEvent, purpose: str, template: str, context: dict, *, emergency: bool):
+    case = event.case
+    phone = case.requester.phone
+    if not is_mobile(phone):
+        logger.info(
+            "case %s: no %s SMS, requester phone %s is not a mobile number",
+            case.tracking_number,
+            purpose,
+            mask_phone(phone),
+        )
+        return None
+    return notification_request(
+        event_key=event_key(event, purpose),
+        template_code=template,
+        channel=Channel.SMS,
+        recipient_phone=phone,
+        context={"tracking_number": case.tracking_number, **context},
+        language=REQUESTER_LANGUAGE,
+        emergency=emergency,
+    )
+
+
+def _notify_users(event: CaseEvent, purpose: str, template: str, user_ids: list[int], context: dict) -> None:
+    if not user_ids:
+        logger.warning(
+            "case %s: nobody to tell about %s (%s)", event.case.tracking_number, event.kind, purpose
+        )
+        return
+    notify_staff(
+        event_key=event_key(event, purpose),
+        template_code=template,
+        user_ids=user_ids,
+        context=context,
+        emergency=is_emergency(event.case),
+    )
+
+
+def _notify_departments(event: CaseEvent, department_ids: Iterable[int | None], template: str) -> None:
+    """One message per department (its name in the text) to its staff."""
+    ids = list(dict.fromkeys(pk for pk in department_ids if pk))
+    names = dict(Department.objects.filter(pk__in=ids).values_list("pk", "name"))
+    staff = department_staff(ids)
+    for pk in ids:
+        context = staff_context(event.case, department=names.get(pk, ""), reason=event.reason)
+        _notify_users(event, "department", template, staff.get(pk, []), context)
+
+
+def _notify_router(event: CaseEvent, template: str) -> None:
+    """Whoever must route the case now: the coordination centre while it waits there, else the window."""
+    case = event.case
+    users = centre_coordinators(case) if event.to_status == S.COORDINATING else window_clerks(case)
+    _notify_users(event, "reroute", template, users, staff_context(case, reason=event.reason))
+
+
+def _survey(event: CaseEvent) -> None:
+    if not is_mobile(event.case.requester.phone):
+        return  # no link to send: the window calls back instead
+    token = survey_token_issue(event=event)
+    _sms_to_requester(
+        event, "survey", TemplateCode.SURVEY, {"survey_url": survey_url(token.token)}, emergency=False
+    )
+
+
+# --- Handlers, one per event kind --------------------------------------------------------------------
+
+
+def on_intake(event: CaseEvent) -> None:
+    case = event.case
+    _sms_to_requester(
+        event, "receipt", TemplateCode.RECEIPT, {"query_code": case.query_code}, emergency=is_emergency(case)
+    )
+    if event.to_status == S.RESOLVED:  # 即办: taken in and resolved at the window
+        _survey(event)
+
+
+def on_not_accept(event: CaseEvent) -> None:
+    # 一次性告知: the requester is told why and where to go, in one message.
+    with translation.override(REQUESTER_LANGUAGE):
+        text = _("不予受理，原因：%(reason)s；办理建议：%(guidance)s") % {
+            "reason": event.reason,
+            "guidance": event.payload.get("guidance", ""),
+        }
+    _sms_to_requester(
+        event, "not_accept", TemplateCode.REPLY, {"reply": _quote(text)}, emergency=is_emergency(event.case)
+    )
+
+
+def on_routed(event: CaseEvent) -> None:
+    """assign, coordinate, reassign: the newly named lead (and assisting) departments."""
+    payload = event.payload
+    departments = [payload.get("lead_department"), *(payload.get("assisting_departments") or [])]
+    _notify_departments(event, departments, TemplateCode.ASSIGNMENT)
+
+
+def on_moved(event: CaseEvent) -> None:
+    """transfer, escalate, delegate: the new lead, or the centre when the ping-pong guard tripped."""
+    if event.payload.get("pingpong_guard"):
+        _notify_router(event, REROUTE_TEMPLATE)
+    else:
+        _notify_departments(event, [event.payload.get("requested_department")], TemplateCode.ASSIGNMENT)
+
+
+def on_return(event: CaseEvent) -> None:
+    # An assisting department stepping out leaves the routing as it is: nobody has to route again.
+    if event.to_status in (S.ROUTING, S.COORDINATING):
+        _notify_router(event, REROUTE_TEMPLATE)
+
+
+def on_reply(event: CaseEvent) -> None:
+    _sms_to_requester(
+        event,
+        "reply",
+        TemplateCode.REPLY,
+        {"reply": _quote(event.reason)},
+        emergency=is_emergency(event.case),
+    )
+
+
+def on_resolve(event: CaseEvent) -> None:
+    _sms_to_requester(
+        event,
+        "resolve",
+        TemplateCode.RESOLVE,
+        {"result": _quote(event.reason)},
+        emergency=is_emergency(event.case),
+    )
+    _survey(event)
+
+
+def on_reopen(event: CaseEvent) -> None:
+    lead = event.payload.get("lead_department")
+    if lead:
+        _notify_departments(event, [lead], TemplateCode.REOPEN)
+    else:  # resolved at the window and never routed: the window routes the redo
+        _notify_router(event, TemplateCode.REOPEN)
+
+
+HANDLERS: dict[str, Callable[[CaseEvent], None]] = {
+    E.INTAKE: on_intake,
+    E.NOT_ACCEPT: on_not_accept,
+    E.ASSIGN: on_routed,
+    E.COORDINATE: on_routed,
+    E.REASSIGN: on_routed,
+    E.TRANSFER: on_moved,
+    E.ESCALATE: on_moved,
+    E.DELEGATE: on_moved,
+    E.RETURN: on_return,
+    E.REPLY: on_reply,
+    E.RESOLVE: on_resolve,
+    E.REOPEN: on_reopen,
+}
+
+
+def notify_event(event: CaseEvent) -> None:
+    """Write the notifications of one event (in its transaction); a no-op for kinds that send none."""
+    handler = HANDLERS.get(event.kind)
+    if handler is not None:
+        handler(event)

@@ -1,0 +1,526 @@
+"""Deadlines of cases in the database: which policy applies, starting, recomputing, pausing and extending
+clocks, and who is told. The arithmetic is ``cases.deadlines`` (pure); this module reads policies, the
+calendar and settings, and writes the clock fields of cases and assignments.
+
+Called only from inside a command's transaction (``cases.workflow``) and from the deadline sweep
+(``cases.sweep``), on rows they hold locked. Nothing here changes a status or writes an event.
+
+Settings (defaults in brackets; docs/DEADLINES.md): ``CASE_YELLOW_SHARE`` [0.8],
+``CASE_SUPERVISE_AFTER_DAYS`` [2], ``CASE_SUPERVISION_DAYS`` [3], ``CASE_EXTENSION_MAX_COUNT`` [1].
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+
+from routing.calendar import calendar_snapshot
+from routing.choices import StaffRole
+from routing.deadlines import CalendarSnapshot, working_time_between
+from routing.models import Membership
+
+from . import deadlines as d
+from .choices import (
+    TERMINAL_STATUSES,
+    AlarmLevel,
+    AssignmentRole,
+    AssignmentStatus,
+    CaseStatus,
+    EventKind,
+    ExtensionStatus,
+)
+from .models import Assignment, Case, Extension, SlaPolicy
+
+logger = logging.getLogger(__name__)
+
+E = EventKind
+
+# Every case field this module may change: the workflow adds them to the command's ``update_fields``.
+CASE_CLOCK_FIELDS = (
+    "sla_policy",
+    "clock_started_at",
+    "clock_paused_at",
+    "clock_paused_total",
+    "clock_used",
+    "extension_days",
+    "first_contact_due_at",
+    "reply_due_at",
+    "due_at",
+    "reasoned_reply_due_at",
+    "yellow_at",
+    "deadline_provisional",
+    "reasoned_reply_at",
+    "next_alarm_at",
+    "alarm_level",
+    "supervision_due_at",
+)
+ASSIGNMENT_CLOCK_FIELDS = (
+    "accept_due_at",
+    "due_at",
+    "yellow_at",
+    "clock_paused_at",
+    "clock_paused_total",
+    "extension_days",
+    "next_alarm_at",
+    "alarm_level",
+)
+# Commands after which the deadlines are computed again from the (new) classification.
+RECOMPUTE_COMMANDS = frozenset({E.CLASSIFY, E.RECLASSIFY, E.COORDINATE})
+
+
+def yellow_share() -> float:
+    return float(getattr(settings, "CASE_YELLOW_SHARE", 0.8))
+
+
+def supervise_after_days() -> int:
+    return int(getattr(settings, "CASE_SUPERVISE_AFTER_DAYS", 2))
+
+
+def supervision_days() -> int:
+    return int(getattr(settings, "CASE_SUPERVISION_DAYS", 3))
+
+
+def extension_max_count() -> int:
+    return int(getattr(settings, "CASE_EXTENSION_MAX_COUNT", 1))
+
+
+@dataclass(frozen=True)
+class _County:
+    """What ``calendar_snapshot(region=…)`` reads of a region: its county code (no query for the region)."""
+
+    county_code: str
+
+
+def calendar_for(case: Case) -> CalendarSnapshot:
+    """The working-day calendar of the case's county (national days, county closures, office hours)."""
+    return calendar_snapshot(region=_County(case.region_path.strip("/").split("/")[0]))
+
+
+# --- Policies ------------------------------------------------------------------------------------------
+
+
+def policy_for(case: Case) -> SlaPolicy | None:
+    """The most specific active policy matching the case (``SlaPolicy``'s docstring), or None."""
+    chain = case.category.ancestors_and_self() if case.category_id else []
+    rows = SlaPolicy.objects.filter(is_active=True).filter(
+        Q(category__isnull=True) | Q(category__in=[c.pk for c in chain]),
+        matter_kind__in=["", case.matter_kind],
+        handling_mode__in=["", case.handling_mode],
+        complexity__in=["", case.complexity],
+    )
+    depth = {c.pk: len(chain) - i for i, c in enumerate(chain)}  # the case's own category ranks highest
+
+    def rank(policy: SlaPolicy) -> tuple:
+        return (
+            depth.get(policy.category_id, 0),
+            bool(policy.handling_mode),
+            bool(policy.matter_kind),
+            bool(policy.complexity),
+            -policy.pk,
+        )
+
+    return max(rows, key=rank, default=None)
+
+
+def limits_of(
+    policy: SlaPolicy | None, *, green_channel: bool, handling_mode: str = "", complexity: str = ""
+) -> d.Limits:
+    if policy is None:
+        limits, percent = d.builtin_limits(handling_mode=handling_mode, complexity=complexity), 50
+    else:
+        limits = d.Limits(
+            sign_for=timedelta(hours=float(policy.sign_for_hours)),
+            first_contact_days=policy.first_contact_days,
+            reply_days=policy.reply_days,
+            completion_days=policy.completion_days,
+            reasoned_reply_days=policy.reasoned_reply_days,
+            extension_ceiling_days=policy.extension_ceiling_days,
+        )
+        percent = policy.green_channel_percent
+    return limits.shortened(percent) if green_channel else limits
+
+
+def limits_for(case: Case) -> tuple[d.Limits, SlaPolicy | None]:
+    """The case's limits now (its classification's policy, green channel applied) and the policy."""
+    policy = policy_for(case)
+    if policy is None:
+        logger.warning("case %s: no SLA policy matches; using the built-in defaults", case.tracking_number)
+    limits = limits_of(
+        policy,
+        green_channel=case.green_channel,
+        handling_mode=case.handling_mode,
+        complexity=case.complexity,
+    )
+    return limits, policy
+
+
+# --- The case clock ------------------------------------------------------------------------------------
+
+
+def case_clock_active(case: Case, status: str | None = None) -> bool:
+    """Whether the case ladder is watched: open, not resolved or answered with reasons, not suspended."""
+    status = status or case.status
+    return (
+        status not in TERMINAL_STATUSES
+        and status != CaseStatus.RESOLVED
+        and not case.clock_settled
+        and case.clock_paused_at is None
+        and case.due_at is not None
+    )
+
+
+def case_ladder(case: Case, calendar: CalendarSnapshot) -> tuple[d.Step, ...]:
+    return d.case_ladder(
+        yellow_at=case.yellow_at,
+        due_at=case.due_at,
+        supervise_after_days=supervise_after_days(),
+        supervision_days=supervision_days(),
+        calendar=calendar,
+    )
+
+
+def case_rearm(case: Case, *, now: datetime, calendar: CalendarSnapshot, status: str | None = None) -> None:
+    """Point ``next_alarm_at`` at the next ladder step. After a change that makes the clock greener (a
+    longer limit, an extension) the fired level drops to what is reached now, so the ladder can fire
+    again before the new deadline; it never rises here (only the sweep fires and raises it)."""
+    if not case_clock_active(case, status):
+        case.next_alarm_at = None
+        return
+    ladder = case_ladder(case, calendar)
+    case.alarm_level = min(case.alarm_level, d.level_reached(ladder, now))
+    case.next_alarm_at = d.next_alarm_at(ladder, case.alarm_level)
+
+
+def case_clock_compute(case: Case, *, now: datetime, calendar: CalendarSnapshot | None = None) -> None:
+    """(Re)compute every deadline of the case from its classification's policy, its clock origin, the
+    time spent suspended and its approved extensions (fields set, not saved)."""
+    calendar = calendar or calendar_for(case)
+    if case.clock_started_at is None:
+        case.clock_started_at = case.taken_in_at or now
+    limits, policy = limits_for(case)
+    clock = d.case_clock(
+        origin=case.clock_started_at,
+        limits=limits,
+        extension_days=case.extension_days,
+        paused_total=case.clock_paused_total,
+        yellow_share=yellow_share(),
+        calendar=calendar,
+    )
+    case.sla_policy = policy
+    case.first_contact_due_at = clock.first_contact_due_at
+    case.reply_due_at = clock.reply_due_at
+    case.due_at = clock.due_at
+    case.reasoned_reply_due_at = clock.reasoned_reply_due_at
+    case.yellow_at = clock.yellow_at
+    case.deadline_provisional = clock.provisional
+
+
+def case_clock_start(case: Case, *, now: datetime) -> None:
+    """Start the case clock at ``now`` (intake; reopen starts a new round) and compute its deadlines."""
+    case.clock_started_at = now
+    case.clock_paused_at = None
+    case.clock_paused_total = timedelta()
+    case.clock_used = timedelta()
+    case.extension_days = 0
+    case.reasoned_reply_at = None
+    case.alarm_level = AlarmLevel.NONE
+    case.supervision_due_at = None
+    calendar = calendar_for(case)
+    case_clock_compute(case, now=now, calendar=calendar)
+    case_rearm(case, now=now, calendar=calendar)
+
+
+def _case_pause(case: Case, *, now: datetime, calendar: CalendarSnapshot) -> None:
+    case.clock_used = d.working_time_used(
+        origin=case.clock_started_at, now=now, paused_total=case.clock_paused_total, calendar=calendar
+    )
+    case.clock_paused_at = now
+
+
+def _case_resume(case: Case, *, now: datetime, calendar: CalendarSnapshot) -> None:
+    # The deadlines move by the working time spent suspended: the time left is what was left at the pause.
+    suspended = working_time_between(case.clock_paused_at, now, calendar=calendar).duration
+    case.clock_paused_total += suspended
+    for name in ("first_contact_due_at", "reply_due_at", "due_at", "reasoned_reply_due_at", "yellow_at"):
+        setattr(case, name, d.shift(getattr(case, name), suspended, calendar=calendar))
+    case.clock_paused_at = None
+
+
+# --- Assignment clocks ---------------------------------------------------------------------------------
+
+
+def assignment_ladder(assignment: Assignment) -> tuple[d.Step, ...]:
+    return d.assignment_ladder(
+        accept_due_at=assignment.accept_due_at,
+        yellow_at=assignment.yellow_at,
+        due_at=assignment.due_at,
+        pending=assignment.status == AssignmentStatus.PENDING,
+        assisting=assignment.role == AssignmentRole.ASSISTING,
+    )
+
+
+def assignment_clock_active(assignment: Assignment) -> bool:
+    return assignment.is_current and assignment.clock_paused_at is None and assignment.due_at is not None
+
+
+def assignment_rearm(assignment: Assignment, *, now: datetime) -> None:
+    if not assignment_clock_active(assignment):
+        assignment.next_alarm_at = None
+        return
+    ladder = assignment_ladder(assignment)
+    assignment.alarm_level = min(assignment.alarm_level, d.level_reached(ladder, now))
+    assignment.next_alarm_at = d.next_alarm_at(ladder, assignment.alarm_level)
+
+
+def assignment_clock_compute(assignment: Assignment, *, limits: d.Limits, calendar: CalendarSnapshot) -> bool:
+    """The department's own deadlines from the moment it was assigned; returns whether provisional."""
+    clock = d.assignment_clock(
+        origin=assignment.created_at,
+        limits=limits,
+        extension_days=assignment.extension_days,
+        paused_total=assignment.clock_paused_total,
+        yellow_share=yellow_share(),
+        calendar=calendar,
+    )
+    assignment.accept_due_at = clock.accept_due_at
+    assignment.due_at = clock.due_at
+    assignment.yellow_at = clock.yellow_at
+    return clock.provisional
+
+
+def _assignment_state(assignment: Assignment) -> tuple:
+    return tuple(getattr(assignment, name) for name in ASSIGNMENT_CLOCK_FIELDS)
+
+
+def _assignments_apply(
+    case: Case,
+    current: list[Assignment],
+    *,
+    now: datetime,
+    calendar: CalendarSnapshot,
+    recompute: bool,
+    suspended: bool,
+) -> None:
+    limits = None
+    for assignment in current:
+        before = _assignment_state(assignment)
+        if assignment.due_at is None or recompute:
+            limits = limits or limits_for(case)[0]
+            if assignment_clock_compute(assignment, limits=limits, calendar=calendar):
+                case.deadline_provisional = True
+        if suspended and assignment.clock_paused_at is None:
+            assignment.clock_paused_at = now
+        elif not suspended and assignment.clock_paused_at is not None:
+            gap = working_time_between(assignment.clock_paused_at, now, calendar=calendar).duration
+            assignment.clock_paused_total += gap
+            for name in ("accept_due_at", "due_at", "yellow_at"):
+                setattr(assignment, name, d.shift(getattr(assignment, name), gap, calendar=calendar))
+            assignment.clock_paused_at = None
+        assignment_rearm(assignment, now=now)
+        if _assignment_state(assignment) != before:
+            assignment.save(update_fields=[*ASSIGNMENT_CLOCK_FIELDS, "updated_at"])
+    # Assignments that ended in this command stop being watched.
+    Assignment.objects.filter(case=case, is_current=False, next_alarm_at__isnull=False).update(
+        next_alarm_at=None
+    )
+
+
+# --- The workflow's hooks ------------------------------------------------------------------------------
+
+
+def intake_started(case: Case, *, now: datetime) -> None:
+    """Intake: the case clock starts at once (unclassified cases get the default policy's limits and
+    are recomputed when classified), so the receipt can print the reply deadline."""
+    case_clock_start(case, now=now)
+
+
+def command_applied(case: Case, current: list[Assignment], *, command: str, to_status: str, now: datetime,
+                    payload: dict) -> None:  # fmt: skip
+    """After a command's handler, before the case is saved: keep every clock in step with the change.
+
+    - classify, reclassify, coordinate: deadlines computed again from the new classification;
+    - reopen: a new round, the case clock starts again;
+    - a reply "cannot be done yet" settles the case clock (answered with reasons);
+    - entering ``suspended`` pauses the case and its current assignments' clocks, leaving it (resume,
+      reassign) resumes them, moving their deadlines by the working time spent suspended;
+    - new assignments (assign, transfer, coordinate, reassign, reopen …) start their own clocks;
+    - finally the sweep's next alarm of every clock is set again.
+    Case fields are changed in place (the caller saves ``CASE_CLOCK_FIELDS``); assignments are saved here.
+    """
+    calendar = calendar_for(case)
+    recompute = command in RECOMPUTE_COMMANDS
+    if command == E.REOPEN:
+        case_clock_start(case, now=now)
+    elif recompute or case.due_at is None:
+        case_clock_compute(case, now=now, calendar=calendar)
+    if command == E.REPLY and payload.get("can_be_done") is False and case.reasoned_reply_at is None:
+        case.reasoned_reply_at = now
+    suspended = to_status == CaseStatus.SUSPENDED
+    if suspended and case.clock_paused_at is None:
+        _case_pause(case, now=now, calendar=calendar)
+    elif not suspended and case.clock_paused_at is not None:
+        _case_resume(case, now=now, calendar=calendar)
+    case_rearm(case, now=now, calendar=calendar, status=to_status)
+    _assignments_apply(case, current, now=now, calendar=calendar, recompute=recompute, suspended=suspended)
+
+
+# --- Extensions (延期) ---------------------------------------------------------------------------------
+
+
+def extension_target_due(case: Case, assignment: Assignment) -> datetime | None:
+    """The deadline an extension requested by this assignment's department would move."""
+    return case.due_at if assignment.role == AssignmentRole.LEAD else assignment.due_at
+
+
+def extension_blocker(case: Case, assignment: Assignment, *, now: datetime) -> str | None:
+    """Why this department may not ask for an extension now (None: it may). Messages are zh-hans."""
+    from django.utils.translation import gettext as _
+
+    lead = assignment.role == AssignmentRole.LEAD
+    due = extension_target_due(case, assignment)
+    settled = case.clock_settled or case.status in TERMINAL_STATUSES or case.status == CaseStatus.RESOLVED
+    if due is None or settled or not assignment.is_current:
+        return _("没有正在计时的办理时限。")
+    paused_at = case.clock_paused_at if lead else assignment.clock_paused_at
+    if (paused_at or now) >= due:
+        return _("已超过办理时限，延期应在到期前申请。")
+    requests = Extension.objects.filter(case=case, assignment=assignment)
+    if requests.filter(status=ExtensionStatus.REQUESTED).exists():
+        return _("已有待审批的延期申请。")
+    if requests.exclude(status=ExtensionStatus.REFUSED).count() >= extension_max_count():
+        return _("延期次数已达上限。")
+    return None
+
+
+def extension_room(case: Case, assignment: Assignment) -> int:
+    """How many working days an extension may still add for this department (the policy's ceiling)."""
+    limits, _policy = limits_for(case)
+    used = case.extension_days if assignment.role == AssignmentRole.LEAD else assignment.extension_days
+    return limits.extension_room(used)
+
+
+def extension_apply(extension: Extension, *, now: datetime, current: list[Assignment]) -> datetime | None:
+    """Approval: move ONLY the due time(s) by the extension's working days (and the yellow points with
+    them). A lead's request moves the case's completion deadline and the lead assignment's; an assisting
+    department's only its own. Returns the new deadline of the request's clock."""
+    case = extension.case
+    calendar = calendar_for(case)
+    length = extension.days * calendar.working_day_length
+    share = yellow_share()
+    assignment = next((a for a in current if a.pk == extension.assignment_id), None)
+    new_due = None
+    if extension.applies_to_case:
+        case.extension_days += extension.days
+        case.due_at = d.shift(case.due_at, length, calendar=calendar)
+        case.yellow_at = _yellow(case.clock_started_at, case.due_at, case.clock_paused_total, share, calendar)
+        case_rearm(case, now=now, calendar=calendar)
+        new_due = case.due_at
+    if assignment is not None and assignment.due_at is not None:
+        assignment.extension_days += extension.days
+        assignment.due_at = d.shift(assignment.due_at, length, calendar=calendar)
+        assignment.yellow_at = _yellow(
+            assignment.created_at, assignment.due_at, assignment.clock_paused_total, share, calendar
+        )
+        assignment_rearm(assignment, now=now)
+        assignment.save(update_fields=[*ASSIGNMENT_CLOCK_FIELDS, "updated_at"])
+        new_due = new_due or assignment.due_at
+    return new_due
+
+
+def _yellow(origin, due_at, paused_total, share, calendar) -> datetime:
+    # The allowed time is what lies between the origin and the (moved) deadline, suspensions excluded.
+    allowed = working_time_between(origin, due_at, calendar=calendar).duration - paused_total
+    budget = d.yellow_budget(allowed, share=share, day=calendar.working_day_length)
+    return d.after(origin, budget + paused_total, calendar=calendar).at
+
+
+# --- Who is told (recipient helpers of ``cases.notices``, the closed loop's notifications) ------------
+
+
+def department_heads(department_id: int | None) -> list[int]:
+    if department_id is None:
+        return []
+    return sorted(
+        set(
+            Membership.objects.filter(
+                department_id=department_id, role=StaffRole.DEPARTMENT_HEAD, user__is_active=True
+            ).values_list("user_id", flat=True)
+        )
+    )
+
+
+def case_holders(case: Case, *, heads_only: bool = False) -> list[int]:
+    """Who holds the case now: the lead department's staff (its heads only, for 催办), else the
+    coordination centre while the case waits there, else the intake window's clerks (首问负责)."""
+    from . import notices
+
+    if case.lead_department_id:
+        if heads_only:
+            return department_heads(case.lead_department_id)
+        return notices.department_staff([case.lead_department_id]).get(case.lead_department_id, [])
+    if case.status == CaseStatus.COORDINATING:
+        return notices.centre_coordinators(case)
+    return notices.window_clerks(case)
+
+
+def supervisors_above(case: Case) -> list[int]:
+    """The supervisors of the tier above whoever holds the case (督办 goes one tier up); at the county,
+    the county's own supervisors. Walks further up while a tier has no supervisor."""
+    path = case.handling_region_path or case.region_path
+    parts = path.strip("/").split("/")
+    for length in range(max(len(parts) - 1, 1), 0, -1):
+        region_path = "/" + "/".join(parts[:length]) + "/"
+        users = set(
+            Membership.objects.filter(
+                role=StaffRole.SUPERVISOR, region__path=region_path, user__is_active=True
+            ).values_list("user_id", flat=True)
+        )
+        if users:
+            return sorted(users)
+    return []
+
+
+def on_extension_decided(event) -> None:
+    """The decision is told to the staff member who asked and, when a case deadline moved, to the
+    requester (群众/企业) by SMS with the new deadline: an in-transaction effect of ``extension_decide``."""
+    from notifications.choices import TemplateCode
+    from notifications.services import notify_staff
+
+    from . import notices
+
+    extension = Extension.objects.select_related("case__requester").get(pk=event.payload["extension"])
+    case = extension.case
+    approved = extension.status == ExtensionStatus.APPROVED
+    context = {"approved": approved, "reason": extension.decision_note}
+    if approved and extension.due_after:
+        context["new_deadline"] = extension.due_after
+    if extension.requested_by_id:
+        notify_staff(
+            event_key=notices.event_key(event, "extension"),
+            template_code=TemplateCode.EXTENSION_DECISION,
+            user_ids=[extension.requested_by_id],
+            context=notices.staff_context(case, **context),
+            emergency=notices.is_emergency(case),
+        )
+    if approved and extension.applies_to_case:
+        # The notices module decides whether the requester can get an SMS at all (mobile numbers only).
+        notices._sms_to_requester(
+            event,
+            "extension",
+            TemplateCode.EXTENSION_DECISION,
+            {"approved": True, "new_deadline": extension.due_after},
+            emergency=notices.is_emergency(case),
+        )
+
+
+def _register_effects() -> None:
+    from . import effects
+
+    effects.register([EventKind.EXTENSION_DECIDE])(on_extension_decided)
+
+
+_register_effects()

@@ -1,0 +1,37 @@
+"""Settings of the public side, read at call time so tests and deployments can override them.
+
+| setting | meaning | default |
+|---|---|---|
+| ``PUBLIC_STATUS_LIMIT_PER_ADDRESS`` / ``PUBLIC_STATUS_WINDOW_PER_ADDRESS`` | status lookups (API and page together) per client address per window (seconds) | 30 / 600 |
+| ``PUBLIC_STATUS_LIMIT_PER_NUMBER`` / ``PUBLIC_STATUS_WINDOW_PER_NUMBER`` | status lookups per tracking number per window, whoever asks | 10 / 3600 |
+| ``PUBLIC_TRUSTED_PROXY_HOPS`` | reverse proxies of ours that append to ``X-Forwarded-For`` (0: use ``REMOTE_ADDR``) | 0 |
+| ``PUBLIC_RATELIMIT_REDIS_URL`` | Redis of the counters | ``REDIS_URL`` |
+| ``OPEN311_LIMIT_PER_ADDRESS`` / ``OPEN311_WINDOW_PER_ADDRESS`` | Open311 calls per client address per window | 300 / 60 |
+| ``OPEN311_CONTACT`` / ``OPEN311_KEY_SERVICE`` | the discovery document's contact and key-service texts | see below |
+| ``OPEN311_ENDPOINT_TYPE`` | ``production`` or ``test`` in the discovery document | ``production`` |
+| ``PUBLIC_BASE_URL`` | the site's public address (discovery's endpoint URL) | ``http://127.0.0.1:8000`` |
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    "PUBLIC_STATUS_LIMIT_PER_ADDRESS": 30,
+    "PUBLIC_STATUS_WINDOW_PER_ADDRESS": 600,
+    "PUBLIC_STATUS_LIMIT_PER_NUMBER": 10,
+    "PUBLIC_STATUS_WINDOW_PER_NUMBER": 3600,
+    "PUBLIC_TRUSTED_PROXY_HOPS": 0,
+    "OPEN311_LIMIT_PER_ADDRESS": 300,
+    "OPEN311_WINDOW_PER_ADDRESS": 60,
+    "OPEN311_CONTACT": "县行政服务中心“办不成事”反映窗口",
+    "OPEN311_KEY_SERVICE": "API 密钥由系统管理员在管理后台“Open311 接入方”中发放。",
+    "OPEN311_ENDPOINT_TYPE": "production",
+    "PUBLIC_BASE_URL": "http://127.0.0.1:8000",
+}
+
+
+def get(name: str) -> Any:
+    return getattr(settings, name, DEFAULTS[name])

@@ -1,0 +1,112 @@
+"""Output shapes of the supervision API (read-only numbers) and the input of 催办 / 督办."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from cases.api.serializers import CaseListSerializer, DepartmentRefSerializer, RegionRefSerializer
+
+
+class RegionCountsSerializer(serializers.Serializer):
+    region = RegionRefSerializer()
+    open = serializers.IntegerField()
+    red = serializers.IntegerField()
+    yellow = serializers.IntegerField()
+
+
+class PeriodNumbersSerializer(serializers.Serializer):
+    period = serializers.CharField(source="period.key")
+    taken_in = serializers.IntegerField()
+    resolved = serializers.IntegerField()
+    on_time = serializers.IntegerField()
+    late = serializers.IntegerField()
+    on_time_rate = serializers.FloatField(allow_null=True)
+
+
+class DashboardSerializer(serializers.Serializer):
+    """Open work of the region now (by status and light, per child region) and the period's numbers."""
+
+    region = RegionRefSerializer(source="node.region")
+    trail = RegionRefSerializer(source="node.trail", many=True)
+    open = serializers.IntegerField(source="counts.open")
+    by_status = serializers.SerializerMethodField()
+    by_light = serializers.DictField(source="counts.by_light", child=serializers.IntegerField())
+    children = serializers.SerializerMethodField()
+    period = PeriodNumbersSerializer(source="summary")
+
+    def get_by_status(self, obj) -> dict[str, int]:
+        return {value: count for value, _label, count in obj["counts"].by_status}
+
+    def get_children(self, obj) -> list[dict]:
+        return RegionCountsSerializer(
+            [
+                {"region": c.region, "open": c.open, "red": c.red, "yellow": c.yellow}
+                for c in obj["counts"].children
+            ],
+            many=True,
+        ).data
+
+
+class DepartmentStatsSerializer(serializers.Serializer):
+    department = DepartmentRefSerializer()
+    open = serializers.IntegerField()
+    overdue_now = serializers.IntegerField()
+    yellow_now = serializers.IntegerField()
+    on_time = serializers.IntegerField()
+    late = serializers.IntegerField()
+    on_time_rate = serializers.FloatField(allow_null=True)
+    resolved = serializers.IntegerField()
+    median_days = serializers.FloatField(allow_null=True, help_text=_("办理用时中位数（工作日）"))
+    p90_days = serializers.FloatField(allow_null=True, help_text=_("办理用时90分位（工作日）"))
+    returned = serializers.IntegerField()
+    transferred = serializers.IntegerField()
+    reopened = serializers.IntegerField()
+    satisfied = serializers.IntegerField()
+    basically_satisfied = serializers.IntegerField()
+    unsatisfied = serializers.IntegerField()
+    satisfaction_rate = serializers.FloatField(allow_null=True)
+
+
+class RankedSerializer(serializers.Serializer):
+    department = DepartmentRefSerializer()
+    rank = serializers.IntegerField(allow_null=True)
+    score = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    components = serializers.DictField(
+        child=serializers.DecimalField(max_digits=7, decimal_places=4, allow_null=True)
+    )
+    filled = serializers.ListField(child=serializers.CharField())
+    red_flag = serializers.BooleanField()
+    snail = serializers.BooleanField()
+    stats = DepartmentStatsSerializer()
+
+
+class TierRankingSerializer(serializers.Serializer):
+    tier = serializers.CharField()
+    label = serializers.CharField()
+    lines = RankedSerializer(many=True)
+
+
+class OverdueCaseSerializer(CaseListSerializer):
+    """A row of the overdue list: the case row, its deadline and whole working days overdue."""
+
+    days_overdue = serializers.IntegerField(read_only=True)
+    due_at = serializers.DateTimeField(read_only=True)
+
+    class Meta(CaseListSerializer.Meta):
+        fields = [
+            *CaseListSerializer.Meta.fields,
+            *(name for name in ("due_at", "days_overdue") if name not in CaseListSerializer.Meta.fields),
+        ]
+
+
+class ActionInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+    days = serializers.IntegerField(min_value=1, max_value=30, required=False)
+
+
+class ActionResultSerializer(serializers.Serializer):
+    case = serializers.IntegerField(source="case_id")
+    event = serializers.IntegerField(source="pk")
+    kind = serializers.CharField()
+    sequence = serializers.IntegerField()

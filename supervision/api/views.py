@@ -1,0 +1,141 @@
+"""Supervision API (/api/v1/supervision/…): the dashboard's numbers, the overdue list, the department table,
+the monthly ranking, and 催办 / 督办 on a case. Read-only except the two actions, which run the workflow
+commands through ``supervision.services``. The same scoping as the pages: a region outside the user's
+oversight is 404, a user without an oversight role 403.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases.choices import Light
+from routing.choices import Tier
+
+from .. import reports, selectors, services
+from ..periods import MONTH, parse_period
+from . import serializers as s
+
+REGION = OpenApiParameter("region", str, description="区划代码（默认：本人督办区划）")
+PERIOD = OpenApiParameter("period", str, description="统计期：2026-03、2026-Q1 或 2026（默认本月）")
+
+
+class SupervisionAPIView(APIView):
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.now = timezone.now()
+        self.node = selectors.region_node(user=request.user, code=request.query_params.get("region"))
+
+
+class DashboardAPIView(SupervisionAPIView):
+    @extend_schema(parameters=[REGION, PERIOD], responses=s.DashboardSerializer, summary="督办总览")
+    def get(self, request):
+        period = parse_period(request.query_params.get("period"), default_kind=MONTH, now=self.now)
+        data = {
+            "node": self.node,
+            "counts": selectors.open_counts(user=request.user, node=self.node, now=self.now),
+            "summary": selectors.region_periods(node=self.node, periods=[period], now=self.now)[0],
+        }
+        return Response(s.DashboardSerializer(data).data)
+
+
+class DepartmentsAPIView(SupervisionAPIView):
+    @extend_schema(
+        parameters=[REGION, PERIOD, OpenApiParameter("tier", str, enum=Tier.values)],
+        responses=s.DepartmentStatsSerializer(many=True),
+        summary="部门统计",
+    )
+    def get(self, request):
+        period = parse_period(request.query_params.get("period"), default_kind=MONTH, now=self.now)
+        tier = request.query_params.get("tier")
+        rows = selectors.department_table(
+            user=request.user,
+            node=self.node,
+            period=period,
+            now=self.now,
+            tier=tier if tier in Tier.values else None,
+        )
+        return Response(s.DepartmentStatsSerializer(rows, many=True).data)
+
+
+class RankingsAPIView(SupervisionAPIView):
+    @extend_schema(
+        parameters=[REGION, OpenApiParameter("month", str, description="2026-03（默认本月）")],
+        responses=s.TierRankingSerializer(many=True),
+        summary="月度排名",
+    )
+    def get(self, request):
+        month = parse_period(request.query_params.get("month"), default_kind=MONTH, now=self.now)
+        if month.kind != MONTH:
+            month = parse_period("", default_kind=MONTH, now=self.now)
+        tiers = reports.monthly_rankings(user=request.user, node=self.node, month=month, now=self.now)
+        return Response(s.TierRankingSerializer(tiers, many=True).data)
+
+
+class OverdueAPIView(SupervisionAPIView, GenericAPIView):
+    """Red and yellow clocks of the region; filters of ``/api/v1/cases/`` (``lead_department``, ``category``,
+    ``tier``, ``matter_kind`` …), ``light`` (red / yellow), ``min_days`` and ``sort``."""
+
+    serializer_class = s.OverdueCaseSerializer
+    filter_backends = []
+
+    @extend_schema(
+        parameters=[
+            REGION,
+            OpenApiParameter("light", str, enum=[Light.RED, Light.YELLOW]),
+            OpenApiParameter("min_days", int),
+            OpenApiParameter("sort", str, enum=list(selectors.OVERDUE_SORTS)),
+            OpenApiParameter("lead_department", int),
+            OpenApiParameter("category", int),
+            OpenApiParameter("tier", str, enum=Tier.values),
+            OpenApiParameter("matter_kind", str),
+        ],
+        summary="超期和临期案件",
+    )
+    def get(self, request):
+        params = request.query_params
+        light = params.get("light")
+        try:
+            min_days = max(0, int(params.get("min_days") or 0))
+        except ValueError:
+            min_days = 0
+        filters = {
+            k: params[k] for k in ("lead_department", "category", "tier", "matter_kind") if params.get(k)
+        }
+        queryset = selectors.overdue_cases(
+            user=request.user,
+            node=self.node,
+            now=self.now,
+            lights=(light,) if light in (Light.RED, Light.YELLOW) else (Light.RED, Light.YELLOW),
+            filters=filters,
+            min_days_overdue=min_days,
+            sort=params.get("sort") or "due",
+        )
+        ids = self.paginate_queryset(queryset.values_list("case_id", flat=True))
+        page = selectors.case_rows(list(ids), user=request.user, now=self.now, full=True)
+        calendar = selectors.county_calendar(self.node.path)
+        for case in page:
+            case.days_overdue = selectors.days_overdue(case, self.now, calendar=calendar)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class CaseActionAPIView(APIView):
+    action_name = services.URGE
+
+    @extend_schema(request=s.ActionInputSerializer, responses=s.ActionResultSerializer, summary="催办 / 督办")
+    def post(self, request, pk: int):
+        data = s.ActionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if self.action_name == services.URGE:
+            event = services.case_urge(actor=request.user, case_id=pk, reason=data.validated_data["reason"])
+        else:
+            event = services.case_supervise(
+                actor=request.user,
+                case_id=pk,
+                reason=data.validated_data["reason"],
+                days=data.validated_data.get("days"),
+            )
+        return Response(s.ActionResultSerializer(event).data)

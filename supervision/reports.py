@@ -1,0 +1,296 @@
+"""The rhythm of supervision: 月度排名 (monthly ranking per tier), 月亮灯 (monthly light board), 季通报
+(quarterly bulletin) and the annual summary (年度总结, the basis of 年表彰). Built from the selectors'
+numbers and ``supervision.rankings``; rendered as pages (printable) and as XLSX sheets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from routing.choices import Tier
+from routing.models import Department
+
+from . import rankings, selectors
+from .periods import MONTH, YEAR, Period, current_period
+from .rankings import Ranked
+
+TIER_ORDER = [Tier.COUNTY, Tier.TOWN, Tier.VILLAGE]
+
+
+@dataclass
+class TierRanking:
+    tier: str
+    label: str
+    lines: list[Ranked]
+
+    @property
+    def red_flags(self) -> list[Ranked]:
+        return [line for line in self.lines if line.red_flag]
+
+    @property
+    def snails(self) -> list[Ranked]:
+        return [line for line in self.lines if line.snail]
+
+
+def _by_tier(departments: list[Department]) -> dict[str, list[Department]]:
+    grouped: dict[str, list[Department]] = {}
+    for department in departments:
+        grouped.setdefault(department.region.tier, []).append(department)
+    return grouped
+
+
+def rank_stats(stats: list[selectors.DepartmentStats]) -> list[TierRanking]:
+    """Rank departments within their tier, tiers in order county, town, village."""
+    grouped: dict[str, list[selectors.DepartmentStats]] = {}
+    for entry in stats:
+        grouped.setdefault(entry.department.region.tier, []).append(entry)
+    return [
+        TierRanking(tier, Tier(tier).label, rankings.rank_tier(grouped[tier]))
+        for tier in TIER_ORDER
+        if tier in grouped
+    ]
+
+
+def monthly_rankings(*, user, node: selectors.Node, month: Period, now: datetime) -> list[TierRanking]:
+    """The month's ranking of the region's departments, per tier (a month not over yet is provisional)."""
+    stats = selectors.department_table(user=user, node=node, period=month, now=now, live=False)
+    return rank_stats(stats)
+
+
+@dataclass
+class BoardRow:
+    department: Department
+    cells: list[tuple[Period, str | None, float | None]]  # (month, light, on-time rate)
+
+
+@dataclass
+class LightBoard:
+    months: list[Period]
+    tiers: list[tuple[str, str, list[BoardRow]]]
+    thresholds: tuple[float, float]
+
+
+def light_board(*, node: selectors.Node, year: Period, now: datetime) -> LightBoard:
+    """月亮灯 of the region's departments for the months of ``year`` up to the current month."""
+    this_month = current_period(MONTH, now)
+    months = [m for m in year.months() if m.first_day <= this_month.first_day]
+    departments = selectors.node_departments(node=node)
+    cells = selectors.department_months(departments=departments, months=months, now=now)
+    tiers = []
+    for tier, members in _by_tier(departments).items():
+        rows = []
+        for department in members:
+            row = []
+            for month in months:
+                stats = cells[(department.pk, month.key)]
+                row.append((month, rankings.month_light(stats), stats.on_time_rate))
+            rows.append(BoardRow(department, row))
+        tiers.append((tier, Tier(tier).label, rows))
+    tiers.sort(key=lambda t: TIER_ORDER.index(t[0]))
+    return LightBoard(months, tiers, rankings.light_thresholds())
+
+
+@dataclass
+class MonthFlags:
+    month: Period
+    tiers: list[TierRanking]
+
+
+@dataclass
+class PeriodReport:
+    """季通报 / 年度总结 of a region: the period's ranking, each month's lights and flags, the cases listed for
+    the bulletin, and the region's own numbers per month."""
+
+    node: selectors.Node
+    period: Period
+    generated_at: datetime
+    ranking: list[TierRanking]
+    board: LightBoard
+    monthly_flags: list[MonthFlags]
+    region_months: list[selectors.PeriodNumbers]
+    bulletin_cases: list = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        if self.period.kind == YEAR:
+            return _("%(region)s“办不成事”反映窗口%(period)s工作总结") % {
+                "region": self.node.region.name,
+                "period": self.period.label,
+            }
+        return _("%(region)s“办不成事”反映窗口%(period)s督办通报") % {
+            "region": self.node.region.name,
+            "period": self.period.label,
+        }
+
+    @property
+    def filename(self) -> str:
+        kind = "annual" if self.period.kind == YEAR else "bulletin"
+        return f"{kind}-{self.node.region.code}-{self.period.key}"
+
+    def flag_counts(self) -> dict[int, tuple[int, int]]:
+        """Per department id: (red flags, snails) over the period's months."""
+        counts: dict[int, list[int]] = {}
+        for month in self.monthly_flags:
+            for tier in month.tiers:
+                for line in tier.lines:
+                    entry = counts.setdefault(line.department.pk, [0, 0])
+                    entry[0] += line.red_flag
+                    entry[1] += line.snail
+        return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+def period_report(*, user, node: selectors.Node, period: Period, now: datetime) -> PeriodReport:
+    """Build the quarterly bulletin or annual summary (months after the current one are left out)."""
+    this_month = current_period(MONTH, now)
+    months = [m for m in period.months() if m.first_day <= this_month.first_day]
+    departments = selectors.node_departments(node=node)
+    whole = selectors.department_table(
+        user=user, node=node, period=period, now=now, departments=departments, live=False
+    )
+    monthly = [
+        MonthFlags(
+            month,
+            rank_stats(
+                selectors.department_table(
+                    user=user, node=node, period=month, now=now, departments=departments, live=False
+                )
+            ),
+        )
+        for month in months
+    ]
+    year = Period(
+        YEAR,
+        period.first_day.replace(month=1, day=1),
+        period.first_day.replace(year=period.first_day.year + 1, month=1, day=1),
+    )
+    board = light_board(node=node, year=year, now=now)
+    board.months = [m for m in board.months if period.first_day <= m.first_day < period.next_first_day]
+    for _tier, _label, rows in board.tiers:
+        for row in rows:
+            row.cells = [c for c in row.cells if period.first_day <= c[0].first_day < period.next_first_day]
+    return PeriodReport(
+        node=node,
+        period=period,
+        generated_at=now,
+        ranking=rank_stats(whole),
+        board=board,
+        monthly_flags=monthly,
+        region_months=selectors.region_periods(node=node, periods=months, now=now),
+        bulletin_cases=list(selectors.bulletin_cases(user=user, node=node, period=period)[:500]),
+    )
+
+
+# --- XLSX -------------------------------------------------------------------------------------------------
+
+
+def _pct(value) -> str:
+    return "" if value is None else f"{float(value):.1%}"
+
+
+def _days(value) -> str:
+    return "" if value is None else f"{float(value):.2f}"
+
+
+def report_sheets(report: PeriodReport) -> list[tuple[str, list[str], Iterator[list]]]:
+    """Sheets of the XLSX: ranking with components, light board, flags per month, bulletin cases."""
+    flags = report.flag_counts()
+
+    def ranking_rows():
+        yield [_("生成时间"), timezone.localtime(report.generated_at).strftime("%Y-%m-%d %H:%M")]
+        yield ranking_header
+        for tier in report.ranking:
+            for line in tier.lines:
+                stats = line.stats
+                red, snail = flags.get(line.department.pk, (0, 0))
+                yield [
+                    tier.label,
+                    line.rank or "",
+                    line.department.name,
+                    "" if line.score is None else float(line.score),
+                    _pct(line.components["on_time"]),
+                    _pct(line.components["satisfaction"]),
+                    _pct(line.components["bounce"]),
+                    _pct(line.components["reopen"]),
+                    stats.decided,
+                    stats.on_time,
+                    stats.late,
+                    stats.resolved,
+                    _days(stats.median_days),
+                    _days(stats.p90_days),
+                    stats.returned,
+                    stats.transferred,
+                    stats.reopened,
+                    stats.callbacks,
+                    red,
+                    snail,
+                    _("红旗") if line.red_flag else (_("蜗牛") if line.snail else ""),
+                ]
+
+    ranking_header = [
+        _("层级"),
+        _("名次"),
+        _("部门"),
+        _("得分"),
+        _("按期办结率"),
+        _("满意率"),
+        _("不推诿率"),
+        _("不重办率"),
+        _("应办结"),
+        _("按期"),
+        _("超期"),
+        _("办结"),
+        _("办理用时中位数（工作日）"),
+        _("办理用时90分位（工作日）"),
+        _("退回"),
+        _("转办"),
+        _("重办"),
+        _("回访"),
+        _("月度红旗次数"),
+        _("月度蜗牛次数"),
+        _("本期评定"),
+    ]
+
+    def board_rows():
+        labels = {"green": _("绿灯"), "yellow": _("黄灯"), "red": _("红灯"), None: _("无")}
+        for _tier, tier_label, rows in report.board.tiers:
+            for row in rows:
+                yield [tier_label, row.department.name] + [
+                    f"{labels[light]} {_pct(rate)}".strip() for _m, light, rate in row.cells
+                ]
+
+    def flag_rows():
+        for month in report.monthly_flags:
+            for tier in month.tiers:
+                yield [
+                    month.month.label,
+                    tier.label,
+                    "、".join(line.department.name for line in tier.red_flags),
+                    "、".join(line.department.name for line in tier.snails),
+                ]
+
+    def bulletin_rows():
+        for case in report.bulletin_cases:
+            yield [
+                case.tracking_number,
+                case.title,
+                case.lead_department.name if case.lead_department else "",
+                timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M") if case.due_at else "",
+                timezone.localtime(case.bulletin_at).strftime("%Y-%m-%d %H:%M") if case.bulletin_at else "",
+                case.get_status_display(),
+            ]
+
+    return [
+        (_("排名"), [report.title], ranking_rows()),
+        (_("月亮灯"), [_("层级"), _("部门")] + [m.label for m in report.board.months], board_rows()),
+        (_("红旗蜗牛"), [_("月份"), _("层级"), _("红旗"), _("蜗牛")], flag_rows()),
+        (
+            _("通报案件"),
+            [_("受理编号"), _("事项标题"), _("主办部门"), _("办结时限"), _("列入通报时间"), _("状态")],
+            bulletin_rows(),
+        ),
+    ]

@@ -1,0 +1,10 @@
+"""Fixtures of the supervision tests: the small county of ``tests.cases.factories.build_org``."""
+
+import pytest
+
+from tests.cases.factories import build_org
+
+
+@pytest.fixture
+def org(db):
+    return build_org()
