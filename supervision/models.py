@@ -14,6 +14,10 @@ Invariants (kept by ``supervision.projection``):
   definitions (``CaseQuerySet.with_light`` / ``with_on_time``) run unchanged on facts.
 - ``handling_days``: working time from intake to the latest resolution, in working days of the
   calendar's business hours (two decimals); NULL while not resolved.
+
+The rollups ``RegionDayStat`` and ``DepartmentMonthStat`` are sums of the facts' contributions
+(``projection.contributions``), moved in the same transaction as the facts; docs/RANKINGS.md explains
+which number comes from where.
 """
 
 from __future__ import annotations
