@@ -515,6 +515,18 @@ class Case(TimeStampedModel):
         return self.status not in TERMINAL_STATUSES
 
     @property
+    def taken_in_by(self) -> str:
+        """Who took the case in, as every page, receipt, export and API shows it: the clerk's name, else
+        网上受理 for an online submission (Open311, the online form) or 系统 for any other intake without
+        a person (imports, integrations). The one place this is decided: a case from any channel renders."""
+        if self.clerk_id is not None:
+            clerk = self.clerk
+            return clerk.get_full_name() or clerk.get_username()
+        if self.channel == Channel.ONLINE:
+            return str(_("网上受理"))
+        return str(_("系统"))
+
+    @property
     def county_path(self) -> str:
         """``/330681/`` for any case taken in within county 330681."""
         return "/" + self.region_path.strip("/").split("/")[0] + "/"

@@ -44,6 +44,8 @@ def _columns() -> list[str]:
         _("事项性质"),
         _("受理区划"),
         _("受理窗口"),
+        _("来源渠道"),
+        _("受理人"),
         _("主办部门"),
         _("状态"),
         _("时限灯"),
@@ -60,7 +62,7 @@ def _columns() -> list[str]:
 
 def export_queryset(*, user, params, now: datetime):
     """The cases to export: visible to ``user``, filtered by ``params`` (``CaseFilterSet`` + ``node``)."""
-    queryset = case_selectors.case_list_visible(user=user)
+    queryset = case_selectors.case_list_visible(user=user).select_related("clerk")
     node_code = (params.get("node") or "").strip()
     if node_code:
         path = Region.objects.filter(code=node_code).values_list("path", flat=True).first()
@@ -90,6 +92,8 @@ def _row(case) -> list:
         MatterKind(case.matter_kind).label if case.matter_kind else "",
         case.region.name,
         case.window.name,
+        case.get_channel_display(),
+        case.taken_in_by,
         case.lead_department.name if case.lead_department else "",
         case.get_status_display(),
         str(light),

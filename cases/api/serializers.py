@@ -238,6 +238,7 @@ class CaseDetailSerializer(CaseListSerializer):
 
     requester = RequesterSerializer(read_only=True)
     clerk = UserRefSerializer(read_only=True)
+    taken_in_by = serializers.CharField(read_only=True)
     assignments = AssignmentSerializer(many=True, read_only=True)
 
     class Meta(CaseListSerializer.Meta):
@@ -246,6 +247,7 @@ class CaseDetailSerializer(CaseListSerializer):
             "description",
             "expectation",
             "clerk",
+            "taken_in_by",
             "assignments",
             "resolution_summary",
             "callback_satisfaction",

@@ -292,7 +292,7 @@ def test_xlsx_export_of_a_filtered_list(client, org, history):
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     assert [row[0] for row in rows[1:]] == [history["t2_late"].tracking_number]
-    assert (rows[1][10], rows[1][14]) == ("红灯", "超期")
+    assert (rows[1][12], rows[1][16]) == ("红灯", "超期")
 
 
 def test_exports_are_open_to_case_staff_within_their_own_scope(client, org, history):

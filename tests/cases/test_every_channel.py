@@ -1,0 +1,132 @@
+"""Every page, receipt, export and API answer renders for a case from every channel.
+
+A case taken in through Open311 (or by the system) has no clerk; a phone or letter intake has a clerk but
+no visit; an enterprise may give a landline. Each such case is rendered through every staff page, the
+receipt, the supervisors' overdue list (and every link on it), the exports, the staff API, the public
+status page and API, and the Open311 answers — none may answer 500, and where no person took the case in
+the pages say 网上受理 (online) or 系统 (system).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+import time_machine
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from cases import services
+from cases.choices import Channel
+from cases.models import Case
+from tests.citizens.factories import make_integration
+from tests.citizens.helpers import lookup
+
+from .factories import enterprise, take_in
+from .states import classify
+
+pytestmark = pytest.mark.django_db
+
+
+def _open311_case(client, org) -> Case:
+    _integration, key = make_integration(org)
+    response = client.post(
+        "/open311/v2/requests.json",
+        {
+            "api_key": key,
+            "service_code": org.category.code,
+            "address_string": "诸暨市暨阳街道某路1号",
+            "first_name": "三丰",
+            "last_name": "张",
+            "phone": "13800138000",
+            "description": "营业执照变更多次未办成\n申请变更经营范围三次被退回。",
+            "attribute[MATTER_KIND]": "difficult",
+        },
+    )
+    assert response.status_code == 200, response.content
+    return Case.objects.get(tracking_number=response.json()[0]["service_request_id"])
+
+
+def _cases(client, org) -> dict[str, Case]:
+    cases = {
+        "open311": _open311_case(client, org),
+        "system": services.case_intake(
+            actor=None,
+            window=org.windows["v1"],
+            channel=Channel.HOTLINE_12345,
+            requester={"kind": "person", "name": "李四", "phone": "13900139000"},
+            title="12345 转来的工单",
+            description="路灯损坏多日无人修。",
+        ).case,
+        "walk_in": take_in(org, "v1"),
+        "phone": take_in(org, "v1", channel=Channel.PHONE),
+        "letter": take_in(org, "v1", channel=Channel.LETTER, requester=enterprise()),
+    }
+    for case in cases.values():
+        classify(org, case)
+    return {key: Case.objects.get(pk=case.pk) for key, case in cases.items()}
+
+
+def test_every_channel_renders_everywhere(client, org):
+    with time_machine.travel("2026-03-02 09:00 +0800", tick=False):
+        cases = _cases(client, org)
+    assert cases["open311"].clerk is None and cases["system"].clerk is None
+    # Past every deadline: the cases are on the overdue list and red in the exports.
+    with time_machine.travel("2026-03-30 10:00 +0800", tick=False):
+        client.force_login(org["county_supervisor"])
+        for key, case in cases.items():
+            for name in ("cases:detail", "cases:receipt"):
+                page = client.get(reverse(name, args=[case.pk]))
+                assert page.status_code == 200, (key, name)
+            detail = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+            expected = {"open311": "网上受理", "system": "系统"}.get(key, "v1_clerk")
+            assert expected in detail, key
+            api = client.get(f"/api/v1/cases/{case.pk}/")
+            assert api.status_code == 200, key
+            assert api.json()["taken_in_by"] == expected
+            for part in ("events", "receipt", "assignments", "commands"):
+                assert client.get(f"/api/v1/cases/{case.pk}/{part}/").status_code == 200, (key, part)
+
+        overdue = client.get(reverse("supervision:overdue"))
+        assert overdue.status_code == 200
+        links = [reverse("cases:detail", args=[case.pk]) for case in cases.values()]
+        html = overdue.content.decode()
+        for link in links:
+            assert link in html
+            assert client.get(link).status_code == 200
+        assert client.get(reverse("supervision:dashboard")).status_code == 200
+        assert client.get("/api/v1/cases/").status_code == 200
+
+        rows = list(
+            csv.reader(
+                io.StringIO(
+                    b"".join(
+                        client.get(reverse("supervision:export", args=["csv"])).streaming_content
+                    ).decode("utf-8-sig")
+                )
+            )
+        )
+        by_number = {row[0]: row for row in rows[1:]}
+        taken_in_by = rows[0].index("受理人")
+        assert by_number[cases["open311"].tracking_number][taken_in_by] == "网上受理"
+        assert by_number[cases["system"].tracking_number][taken_in_by] == "系统"
+        assert by_number[cases["walk_in"].tracking_number][taken_in_by] == "v1_clerk"
+        xlsx = client.get(reverse("supervision:export", args=["xlsx"]))
+        sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)), read_only=True).active
+        assert len(list(sheet.iter_rows(values_only=True))) == len(cases) + 1
+
+        client.logout()
+        for key, case in cases.items():
+            public = lookup(client, tracking_number=case.tracking_number, query_code=case.query_code)
+            assert public.status_code == 200, key
+            page = client.post(
+                reverse("public-status-page"),
+                {"tracking_number": case.tracking_number, "secret": case.query_code},
+            )
+            assert page.status_code == 200, key
+            assert case.tracking_number in page.content.decode()
+        open311 = client.get(
+            "/open311/v2/requests.json", {"service_request_id": cases["open311"].tracking_number}
+        )
+        assert open311.status_code == 200
