@@ -162,6 +162,8 @@ class EventKind(models.TextChoices):
     # Deadlines (docs/DEADLINES.md): a department asks for more time, a supervisor decides.
     EXTENSION_REQUEST = "extension_request", _("延期申请")
     EXTENSION_DECIDE = "extension_decide", _("延期审批")
+    # 否定答复报告: a supervisor confirms or overturns a "no" (docs/DEADLINES.md, "Review of every no").
+    REVIEW = "review", _("否定答复审核")
 
 
 class SweepEventKind(models.TextChoices):
@@ -169,6 +171,7 @@ class SweepEventKind(models.TextChoices):
     of the escalation ladder it fires; nobody runs them."""
 
     SIGN_REMINDER = "sign_reminder", _("签收提醒")
+    REMIND = "remind", _("到期提醒")
     WARN = "warn", _("黄灯预警")
     URGE = "urge", _("催办")
     SUPERVISE = "supervise", _("督办")
@@ -215,6 +218,7 @@ class AlarmLevel(models.IntegerChoices):
 
     NONE = 0, _("无")
     SIGN = 5, _("签收提醒")
+    REMIND = 15, _("到期提醒")
     YELLOW = 10, _("黄灯预警")
     RED = 20, _("催办")
     SUPERVISE = 30, _("督办")
@@ -227,3 +231,47 @@ class ExtensionStatus(models.TextChoices):
     REQUESTED = "requested", _("待审批")
     APPROVED = "approved", _("已批准")
     REFUSED = "refused", _("未批准")
+
+
+class TimerKind(models.TextChoices):
+    """Deadlines other than the completion clock, each watched by the sweep until the act it waits for
+    (``CaseTimer``; which run when is decided in one place, ``cases.sla.timers_wanted``)."""
+
+    FIRST_CONTACT = "first_contact", _("首次联系")
+    REPLY = "reply", _("答复")
+    REASONED_REPLY = "reasoned_reply", _("说明答复")
+    SUSPENSION = "suspension", _("挂起期限")
+    EXTENSION_DECISION = "extension_decision", _("延期审批")
+    REVIEW = "review", _("否定答复审核")
+    CALLBACK = "callback", _("回访销号")
+
+
+class ReviewKind(models.TextChoices):
+    """The kinds of "no" a supervisor reviews (否定答复报告)."""
+
+    NOT_ACCEPTED = "not_accepted", _("不予受理")
+    CANNOT_BE_DONE = "cannot_be_done", _("不能办理")
+    LATE_WITHDRAWAL = "late_withdrawal", _("超期撤回")
+    LONG_SUSPENSION = "long_suspension", _("超长挂起")
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("待审核")
+    CONFIRMED = "confirmed", _("已确认")
+    OVERTURNED = "overturned", _("已纠正")
+    # The case moved on before a decision (resumed, reassigned, withdrawn): nothing left to review.
+    LAPSED = "lapsed", _("已失效")
+
+
+class ReviewDecision(models.TextChoices):
+    """What a supervisor decides on a reviewed "no"."""
+
+    CONFIRM = "confirm", _("确认")
+    OVERTURN = "overturn", _("纠正")
+
+
+class ReasonPurpose(models.TextChoices):
+    """Which list a configurable reason belongs to (``Reason``)."""
+
+    REFUSAL = "refusal", _("否定答复理由")
+    SUSPENSION = "suspension", _("挂起理由")

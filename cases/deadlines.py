@@ -370,6 +370,40 @@ def skipped_levels(ladder: tuple[Step, ...], fired: int, reached: int) -> list[A
 # --- On time -------------------------------------------------------------------------------------------
 
 
+def reasoned_in_time(reasoned_reply_at: datetime | None, reasoned_reply_due_at: datetime | None) -> bool:
+    """A "cannot be done (yet)" answer given within the reasoned-reply limit (where the policy allows one)."""
+    return (
+        reasoned_reply_at is not None
+        and reasoned_reply_due_at is not None
+        and reasoned_reply_at <= reasoned_reply_due_at
+    )
+
+
+def deadline_in_force(
+    *,
+    due_at: datetime | None,
+    follow_up_due_at: datetime | None = None,
+    reasoned_reply_at: datetime | None = None,
+    reasoned_reply_due_at: datetime | None = None,
+) -> datetime | None:
+    """The deadline the case clock runs against and every statistic judges by: the completion deadline,
+    or the later new date of a "cannot be done yet" answer given in time (答复未办结: the follow-up clock).
+    A late answer buys no time: the clock keeps running against the completion deadline."""
+    if due_at is None:
+        return None
+    if follow_up_due_at is not None and reasoned_in_time(reasoned_reply_at, reasoned_reply_due_at):
+        return max(due_at, follow_up_due_at)
+    return due_at
+
+
+def clock_settled(
+    *, resolved_at: datetime | None, reasoned_reply_at: datetime | None, follow_up_due_at: datetime | None
+) -> bool:
+    """The case clock has stopped this round: resolved, or answered "cannot be done" (with reasons, no new
+    date), which puts the case in the supervisors' review queue instead."""
+    return resolved_at is not None or (reasoned_reply_at is not None and follow_up_due_at is None)
+
+
 def on_time(
     *,
     now: datetime,
@@ -377,25 +411,52 @@ def on_time(
     resolved_at: datetime | None,
     reasoned_reply_at: datetime | None = None,
     reasoned_reply_due_at: datetime | None = None,
+    follow_up_due_at: datetime | None = None,
+    withdrawn_at: datetime | None = None,
     paused_at: datetime | None = None,
     is_open: bool = True,
 ) -> bool | None:
     """True / False / None (undecided): THE on-time rule of every statistic (module docstring).
 
-    ``CaseQuerySet.with_on_time`` is the same rule as a database annotation.
+    Judged against ``deadline_in_force``: resolved by it → on time; "cannot be done" answered with reasons
+    in time (no new date) → on time; resolved later, withdrawn after it, or still open past it → late (a
+    statistic must not reward leaving a case open); otherwise undecided. ``CaseQuerySet.with_on_time`` is
+    the same rule as a database annotation.
     """
     if due_at is None:
         return None
-    if resolved_at is not None and resolved_at <= due_at:
+    deadline = deadline_in_force(
+        due_at=due_at,
+        follow_up_due_at=follow_up_due_at,
+        reasoned_reply_at=reasoned_reply_at,
+        reasoned_reply_due_at=reasoned_reply_due_at,
+    )
+    if resolved_at is not None and resolved_at <= deadline:
         return True
     if (
-        reasoned_reply_at is not None
-        and reasoned_reply_due_at is not None
-        and reasoned_reply_at <= reasoned_reply_due_at
+        follow_up_due_at is None
+        and withdrawn_at is None
+        and reasoned_in_time(reasoned_reply_at, reasoned_reply_due_at)
     ):
         return True
     if resolved_at is not None:
         return False
+    if withdrawn_at is not None:
+        return False if withdrawn_at > deadline else None
     if not is_open:
-        return None  # withdrawn or not accepted: never resolved, not counted
-    return False if (paused_at or now) > due_at else None
+        return None  # not accepted: never resolved, not counted
+    return False if (paused_at or now) > deadline else None
+
+
+def timer_ladder(
+    *, due_at: datetime, supervise_after_days: int, calendar: CalendarSnapshot
+) -> tuple[Step, ...]:
+    """The ladder of every ``CaseTimer``: a reminder once its deadline has passed, 催办 one whole working
+    day later, 督办 after ``supervise_after_days`` whole working days (at least two steps apart)."""
+    urge_at = overdue_days_at(due_at, 1, calendar=calendar)
+    supervise_at = overdue_days_at(due_at, max(supervise_after_days, 2), calendar=calendar)
+    return (
+        Step(AlarmLevel.REMIND, due_at, strict=True),
+        Step(AlarmLevel.RED, urge_at, strict=True),
+        Step(AlarmLevel.SUPERVISE, supervise_at, strict=True),
+    )

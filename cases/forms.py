@@ -29,11 +29,13 @@ from .choices import (
     EventKind,
     HandlingMode,
     MatterKind,
+    ReasonPurpose,
     RequesterKind,
+    ReviewDecision,
     Satisfaction,
     SweepEventKind,
 )
-from .models import Case, CaseAttachment, Category
+from .models import Case, CaseAttachment, Category, Reason
 from .validators import validate_credit_code, validate_id_number, validate_phone
 
 E = EventKind
@@ -342,9 +344,22 @@ class ReasonForm(CommandForm):
     reason = _text_field(_("理由"))
 
 
+class ReasonChoiceField(forms.ModelChoiceField):
+    """A reason of a configurable list (``cases.models.Reason``), submitted by its code."""
+
+    def __init__(self, purpose: str, **kwargs):
+        kwargs.setdefault("to_field_name", "code")
+        super().__init__(queryset=Reason.objects.filter(purpose=purpose, is_active=True), **kwargs)
+
+    def clean(self, value):
+        reason = super().clean(value)
+        return reason.code if reason is not None else ""
+
+
 class NotAcceptForm(CommandForm):
     command = E.NOT_ACCEPT
     service = services.case_not_accept
+    reason_code = ReasonChoiceField(ReasonPurpose.REFUSAL, label=_("理由类别"), required=False)
     reason = _text_field(_("不予受理理由"))
     guidance = _text_field(_("告知途径（一次性告知）"))
 
@@ -352,6 +367,9 @@ class NotAcceptForm(CommandForm):
 class WithdrawForm(ReasonForm):
     command = E.WITHDRAW
     service = services.case_withdraw
+    requester_confirmed = forms.BooleanField(
+        label=_("反映人已确认撤回（超过办理时限后须确认）"), required=False
+    )
 
 
 class ClassificationFields(CommandForm):
@@ -508,9 +526,18 @@ class NoteForm(CommandForm):
     contacted_requester = forms.BooleanField(label=_("已联系反映人"), required=False)
 
 
-class SuspendForm(ReasonForm):
+class SuspendForm(CommandForm):
     command = E.SUSPEND
     service = services.case_suspend
+    reason_code = ReasonChoiceField(ReasonPurpose.SUSPENSION, label=_("挂起理由"))
+    reason = _text_field(_("说明"))
+    days = forms.IntegerField(
+        label=_("挂起期限（工作日）"),
+        min_value=1,
+        max_value=60,
+        required=False,
+        help_text=_("留空按默认期限；超过上限须督办审核"),
+    )
 
 
 class ResumeForm(ReasonForm):
@@ -519,18 +546,34 @@ class ResumeForm(ReasonForm):
 
 
 class ReplyForm(CommandForm):
+    """答复. “暂不能办结” needs the new expected date; “不能办理” a reason and its basis (reviewed)."""
+
     command = E.REPLY
     service = services.case_reply
     answer = _text_field(_("答复内容"), rows=4)
-    can_be_done = forms.TypedChoiceField(
+    outcome = forms.ChoiceField(
         label=_("能否办理"),
-        choices=[("yes", _("可以办理")), ("no", _("暂不能办理（已说明理由）"))],
-        coerce=lambda value: value == "yes",
-        empty_value=True,
+        choices=[
+            ("yes", _("可以办理")),
+            ("later", _("暂不能办结（告知预计办结日期）")),
+            ("no", _("不能办理（说明理由和依据，报督办审核）")),
+        ],
         required=False,
         initial="yes",
         widget=forms.RadioSelect,
     )
+    follow_up_due_at = forms.DateField(
+        label=_("预计办结日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason_code = ReasonChoiceField(ReasonPurpose.REFUSAL, label=_("不能办理的理由"), required=False)
+    basis = _text_field(_("法律或政策依据"), rows=2)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = super().service_kwargs()
+        outcome = data.pop("outcome") or "yes"
+        data["can_be_done"] = outcome == "yes"
+        data["cannot_be_done"] = outcome == "no"
+        return data
 
 
 class ResolveForm(CommandForm):
@@ -629,6 +672,23 @@ class SuperviseForm(CommandForm):
     )
 
 
+class ReviewForm(CommandForm):
+    """否定答复审核 (supervisors): confirm or overturn the pending "no"."""
+
+    command = E.REVIEW
+    service = services.case_review
+    decision = forms.ChoiceField(
+        label=_("审核意见"), choices=ReviewDecision.choices, widget=forms.RadioSelect
+    )
+    instruction = _text_field(_("督办意见（纠正时必填）"), rows=2)
+    follow_up_due_at = forms.DateField(
+        label=_("纠正不能办理时的办结日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("留空按办结时限"),
+    )
+
+
 COMMAND_FORMS: dict[str, type[CommandForm]] = {
     form.command: form
     for form in (
@@ -654,6 +714,7 @@ COMMAND_FORMS: dict[str, type[CommandForm]] = {
         CloseForm,
         ExtensionRequestForm,
         ExtensionDecideForm,
+        ReviewForm,
         UrgeForm,
         SuperviseForm,
     )

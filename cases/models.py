@@ -46,8 +46,12 @@ from .choices import (
     ExtensionStatus,
     HandlingMode,
     MatterKind,
+    ReasonPurpose,
     RequesterKind,
+    ReviewKind,
+    ReviewStatus,
     Satisfaction,
+    TimerKind,
 )
 from .masking import mask_credit_code, mask_id_number, mask_name, mask_phone
 from .querysets import AssignmentQuerySet, CaseEventQuerySet, CaseQuerySet, CategoryQuerySet
@@ -433,6 +437,12 @@ class Case(TimeStampedModel):
     deadline_provisional = models.BooleanField(_("时限待确认"), default=False, editable=False)
     # First "cannot be done yet" answer with reasons (答复 with can_be_done = False) of this round.
     reasoned_reply_at = models.DateTimeField(_("说明答复时间"), null=True, blank=True, editable=False)
+    # 答复未办结 / 跟踪督办: the new expected date given with a "cannot be done yet" answer (or set by a
+    # supervisor overturning a "cannot be done"); from then on it is the deadline in force of the case clock.
+    follow_up_due_at = models.DateTimeField(_("跟踪办结时限"), null=True, blank=True, editable=False)
+    # 挂起: when the suspension is expected to end (its own clock, TimerKind.SUSPENSION).
+    suspended_until = models.DateTimeField(_("挂起期限"), null=True, blank=True, editable=False)
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True, editable=False)
     # The sweep's bookkeeping: when the next ladder step is due (NULL = nothing to watch) and the last fired.
     next_alarm_at = models.DateTimeField(null=True, blank=True, editable=False)
     alarm_level = models.PositiveSmallIntegerField(
@@ -541,19 +551,62 @@ class Case(TimeStampedModel):
 
     @property
     def clock_settled(self) -> bool:
-        """The case clock has stopped for good this round: resolved, or answered with reasons."""
-        return self.resolved_at is not None or self.reasoned_reply_at is not None
+        """The case clock has stopped this round: resolved, or answered "cannot be done" with reasons and
+        no new date (the case then waits in the supervisors' review queue). A "cannot be done yet" answer
+        with a new date keeps the clock running against that date (``deadline_in_force``)."""
+        from .deadlines import clock_settled
+
+        return clock_settled(
+            resolved_at=self.resolved_at,
+            reasoned_reply_at=self.reasoned_reply_at,
+            follow_up_due_at=self.follow_up_due_at,
+        )
+
+    @property
+    def deadline_in_force(self):
+        """The deadline the case clock runs against (``cases.deadlines.deadline_in_force``): the new date
+        of a "cannot be done yet" answer given in time, else the completion deadline."""
+        from .deadlines import deadline_in_force
+
+        return deadline_in_force(
+            due_at=self.due_at,
+            follow_up_due_at=self.follow_up_due_at,
+            reasoned_reply_at=self.reasoned_reply_at,
+            reasoned_reply_due_at=self.reasoned_reply_due_at,
+        )
+
+    def on_time_at(self, now=None):
+        """The on-time verdict (``cases.deadlines.on_time``) of this case at ``now``."""
+        from .deadlines import on_time
+
+        return on_time(
+            now=now or timezone.now(),
+            due_at=self.due_at,
+            resolved_at=self.resolved_at,
+            reasoned_reply_at=self.reasoned_reply_at,
+            reasoned_reply_due_at=self.reasoned_reply_due_at,
+            follow_up_due_at=self.follow_up_due_at,
+            withdrawn_at=self.withdrawn_at,
+            paused_at=self.clock_paused_at,
+            is_open=self.is_open,
+        )
+
+    @property
+    def is_follow_up(self) -> bool:
+        """答复未办结: answered "cannot be done yet" with a new date, not resolved yet (its own badge)."""
+        return self.follow_up_due_at is not None and self.resolved_at is None and self.is_open
 
     def light_at(self, now=None):
         """GREEN / YELLOW / RED of the case clock at ``now`` (None when no clock runs: not yet given a
-        deadline, resolved, answered with reasons, or ended). ``CaseQuerySet.with_light`` is the same rule."""
+        deadline, resolved, answered "cannot be done", or ended). ``CaseQuerySet.with_light`` is the same
+        rule."""
         from .deadlines import light
 
         if not self.is_open or self.clock_settled:
             return None
         return light(
             now=now or timezone.now(),
-            due_at=self.due_at,
+            due_at=self.deadline_in_force,
             yellow_at=self.yellow_at,
             paused_at=self.clock_paused_at,
         )
@@ -815,6 +868,153 @@ class Extension(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.case.tracking_number} · {self.days} · {self.get_status_display()}"
+
+
+class Reason(models.Model):
+    """A configurable reason (理由) of a list: refusals and "cannot be done" answers (诉讼/仲裁, 信访, 民事纠纷,
+    不属本级职责 …) and suspensions (等待补充材料 …). Commands record the code, so refusals can be counted
+    by reason on the dashboards; a reason in use is retired (``is_active``), never deleted."""
+
+    purpose = models.CharField(_("用途"), max_length=16, choices=ReasonPurpose.choices)
+    code = models.SlugField(_("代码"), max_length=32)
+    label = models.CharField(_("名称"), max_length=100)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("理由选项")
+        verbose_name_plural = _("理由选项")
+        ordering = ["purpose", "sort_order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["purpose", "code"], name="cases_reason_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class RefusalReview(TimeStampedModel):
+    """否定答复报告: a "no" waiting for a supervisor — a case not accepted, a "cannot be done" answer, a
+    withdrawal after the deadline, a suspension beyond its limit.
+
+    Created by the command that said no (in its transaction), decided by the ``review`` command (confirm or
+    overturn) of a supervisor of the case; at most one pending review per case; ``Case.needs_review`` is
+    True exactly while one is pending. Its decision deadline ``due_at`` is a swept clock
+    (``TimerKind.REVIEW``).
+    """
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="reviews")
+    kind = models.CharField(_("类型"), max_length=16, choices=ReviewKind.choices)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
+    )
+    reason = models.ForeignKey(
+        Reason, verbose_name=_("理由"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    explanation = models.TextField(_("说明"), blank=True)
+    basis = models.TextField(_("法律或政策依据"), blank=True)
+    department = models.ForeignKey(
+        Department, verbose_name=_("部门"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提出人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The status the case left when it was refused or withdrawn (where an overturn may send it back).
+    from_status = models.CharField(_("原状态"), max_length=16, choices=CaseStatus.choices, blank=True)
+    due_at = models.DateTimeField(_("审核时限"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    instruction = models.TextField(_("审核意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("否定答复审核")
+        verbose_name_plural = _("否定答复审核")
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(status=ReviewStatus.PENDING),
+                name="cases_review_one_pending_per_case",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="review_status_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.tracking_number} · {self.get_kind_display()} · {self.get_status_display()}"
+
+
+class CaseTimer(TimeStampedModel):
+    """One deadline of a case other than the completion clock, watched by the deadline sweep until the act
+    it waits for: reply, reasoned reply, first contact, a suspension's end, an extension decision, a
+    review, the callback (docs/DEADLINES.md has the table).
+
+    Which timers run is a function of the case's state (``cases.sla.timers_wanted``), reconciled after
+    every command in the command's transaction: a timer no longer wanted is stopped (``stopped_at``), a
+    moved deadline re-arms its ladder. At most one running timer per (case, kind, subject).
+    ``subject_id`` names what it is about when several of a kind can run (an assignment, an extension, a
+    review); 0 otherwise. The ladder: a reminder at ``due_at``, 催办 one working day later, 督办 after
+    ``CASE_SUPERVISE_AFTER_DAYS`` — each fired once (``alarm_level``), like the case clock's.
+    """
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="timers")
+    kind = models.CharField(_("类型"), max_length=24, choices=TimerKind.choices)
+    subject_id = models.PositiveIntegerField(_("对象"), default=0)
+    started_at = models.DateTimeField(_("开始时间"))
+    due_at = models.DateTimeField(_("时限"))
+    stopped_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    next_alarm_at = models.DateTimeField(null=True, blank=True)
+    alarm_level = models.PositiveSmallIntegerField(
+        _("预警级别"), choices=AlarmLevel.choices, default=AlarmLevel.NONE
+    )
+
+    class Meta:
+        verbose_name = _("案件计时")
+        verbose_name_plural = _("案件计时")
+        ordering = ["case_id", "due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind", "subject_id"],
+                condition=Q(stopped_at__isnull=True),
+                name="cases_timer_one_running",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_alarm_at"],
+                name="timer_next_alarm_idx",
+                condition=Q(next_alarm_at__isnull=False),
+            ),
+            models.Index(fields=["case"], name="timer_running_idx", condition=Q(stopped_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} · {self.get_kind_display()} · {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.stopped_at is None
+
+    def light_at(self, now=None):
+        """RED once past due, else GREEN (a timer has no yellow: it is short)."""
+        from .choices import Light
+
+        if self.stopped_at is not None:
+            return None
+        return Light.RED if (now or timezone.now()) > self.due_at else Light.GREEN
 
 
 class CaseEventImmutable(Exception):

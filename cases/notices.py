@@ -140,6 +140,24 @@ def centre_coordinators(case: Case) -> list[int]:
     )
 
 
+def _prefixes(path: str) -> list[str]:
+    parts = path.strip("/").split("/")
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def case_supervisors(case: Case) -> list[int]:
+    """Supervisors whose subtree holds the case, taken in or handled there (the supervisor relation of
+    ``cases.workflow``): who decides extensions and reviews the case's "no" answers."""
+    paths = sorted({*_prefixes(case.region_path), *_prefixes(case.handling_region_path or case.region_path)})
+    return sorted(
+        set(
+            Membership.objects.filter(
+                role=StaffRole.SUPERVISOR, region__path__in=paths, user__is_active=True
+            ).values_list("user_id", flat=True)
+        )
+    )
+
+
 # --- Senders --------------------------------------------------------------------------------------------
 
 
@@ -280,6 +298,51 @@ def on_reopen(event: CaseEvent) -> None:
         _notify_router(event, TemplateCode.REOPEN)
 
 
+def on_review_requested(event: CaseEvent) -> None:
+    """A "no" entered the review queue (not accepted, cannot be done, late withdrawal, long suspension):
+    the case's supervisors must decide by the review's deadline."""
+    from .models import RefusalReview
+
+    review = RefusalReview.objects.select_related("reason").get(pk=event.payload["review"])
+    context = staff_context(
+        event.case,
+        kind=review.get_kind_display(),
+        deadline=review.due_at,
+        reason=str(review.reason) if review.reason_id else event.reason,
+    )
+    _notify_users(event, "review", TemplateCode.REVIEW, case_supervisors(event.case), context)
+
+
+def on_review(event: CaseEvent) -> None:
+    """A supervisor decided a review: who said no hears the decision; an overturned refusal or withdrawal
+    goes back to whoever routes the case, an overturned "cannot be done" to the lead department (with the
+    new date); a confirmed "cannot be done" is the final answer, so the requester gets the survey link."""
+    from .choices import ReviewDecision, ReviewKind
+    from .models import RefusalReview
+
+    review = RefusalReview.objects.get(pk=event.payload["review"])
+    case = event.case
+    context = staff_context(
+        case,
+        kind=review.get_kind_display(),
+        decision=ReviewDecision(event.payload["decision"]).label,
+        note=event.reason,
+    )
+    if event.payload.get("follow_up_due_at"):
+        context["deadline"] = case.follow_up_due_at
+    told = {review.requested_by_id} if review.requested_by_id else set()
+    if event.payload["decision"] == ReviewDecision.OVERTURN:
+        if review.kind in (ReviewKind.NOT_ACCEPTED, ReviewKind.LATE_WITHDRAWAL):
+            told |= set(
+                centre_coordinators(case) if event.to_status == S.COORDINATING else window_clerks(case)
+            )
+        elif case.lead_department_id:
+            told |= set(department_staff([case.lead_department_id]).get(case.lead_department_id, []))
+    _notify_users(event, "review-decision", TemplateCode.REVIEW_DECISION, sorted(told), context)
+    if event.to_status == S.RESOLVED:
+        _survey(event)
+
+
 HANDLERS: dict[str, Callable[[CaseEvent], None]] = {
     E.INTAKE: on_intake,
     E.NOT_ACCEPT: on_not_accept,
@@ -293,6 +356,7 @@ HANDLERS: dict[str, Callable[[CaseEvent], None]] = {
     E.REPLY: on_reply,
     E.RESOLVE: on_resolve,
     E.REOPEN: on_reopen,
+    E.REVIEW: on_review,
 }
 
 
@@ -301,3 +365,5 @@ def notify_event(event: CaseEvent) -> None:
     handler = HANDLERS.get(event.kind)
     if handler is not None:
         handler(event)
+    if event.kind != E.REVIEW and event.payload.get("review"):
+        on_review_requested(event)

@@ -28,21 +28,41 @@ from .choices import (
 )
 
 
-def _light(now, *, running: Q):
-    """The light rule of ``cases.deadlines.light`` as SQL: a paused clock is judged when it was paused."""
+def _light(now, *, running: Q, deadline: str = "due_at"):
+    """The light rule of ``cases.deadlines.light`` as SQL: a paused clock is judged when it was paused.
+    ``deadline`` names the column (or annotation) holding the deadline the clock runs against."""
     moment = Coalesce(F("clock_paused_at"), Value(now, output_field=models.DateTimeField()))
     return models.Case(
         When(~running | Q(due_at__isnull=True), then=Value(None)),
-        When(due_at__lt=moment, then=Value(Light.RED.value)),
+        When(Q(**{f"{deadline}__lt": moment}), then=Value(Light.RED.value)),
         When(yellow_at__lte=moment, then=Value(Light.YELLOW.value)),
         default=Value(Light.GREEN.value),
         output_field=models.CharField(null=True),
     )
 
 
-# A case clock runs (or is paused) while the case is open and neither resolved nor answered with reasons.
-_CASE_CLOCK_RUNNING = ~Q(status__in=TERMINAL_STATUSES) & Q(
-    resolved_at__isnull=True, reasoned_reply_at__isnull=True
+# ``cases.deadlines.reasoned_in_time`` as SQL.
+_REASONED_IN_TIME = Q(
+    reasoned_reply_at__isnull=False,
+    reasoned_reply_due_at__isnull=False,
+    reasoned_reply_at__lte=F("reasoned_reply_due_at"),
+)
+# ``cases.deadlines.deadline_in_force`` as SQL: the later new date of a "cannot be done yet" answer given in
+# time, else the completion deadline.
+DEADLINE_IN_FORCE = models.Case(
+    When(
+        _REASONED_IN_TIME & Q(follow_up_due_at__isnull=False, follow_up_due_at__gt=F("due_at")),
+        then=F("follow_up_due_at"),
+    ),
+    default=F("due_at"),
+    output_field=models.DateTimeField(null=True),
+)
+# ``cases.deadlines.clock_settled`` negated, for open cases: the case clock runs (or is paused) while the
+# case is open, not resolved, and not answered "cannot be done" without a new date.
+CASE_CLOCK_RUNNING = (
+    ~Q(status__in=TERMINAL_STATUSES)
+    & Q(resolved_at__isnull=True)
+    & ~Q(reasoned_reply_at__isnull=False, follow_up_due_at__isnull=True)
 )
 
 
@@ -80,31 +100,38 @@ class CaseQuerySet(models.QuerySet):
 
     def clock_running(self):
         """Cases whose clock runs or is paused: open, not resolved, not answered with reasons."""
-        return self.filter(_CASE_CLOCK_RUNNING)
+        return self.filter(CASE_CLOCK_RUNNING)
+
+    def with_deadline(self):
+        """Annotate ``deadline`` = the deadline in force (``Case.deadline_in_force``)."""
+        if "deadline" in self.query.annotations:
+            return self
+        return self.annotate(deadline=DEADLINE_IN_FORCE)
 
     def with_light(self, now=None):
         """Annotate ``light`` (green / yellow / red, NULL without a running clock) as of ``now``; filter on
         it (``.with_light(now).filter(light=Light.RED)``). Same rule as ``Case.light_at``."""
-        return self.annotate(light=_light(now or timezone.now(), running=_CASE_CLOCK_RUNNING))
+        return self.with_deadline().annotate(
+            light=_light(now or timezone.now(), running=CASE_CLOCK_RUNNING, deadline="deadline")
+        )
 
     def with_on_time(self, now=None):
         """Annotate ``on_time`` (True / False / NULL = undecided): ``cases.deadlines.on_time`` in SQL, the
         one rule every statistic counts with (e.g. ``aggregate(late=Count("pk", filter=Q(on_time=False)))``)."""
         now = now or timezone.now()
         moment = Coalesce(F("clock_paused_at"), Value(now, output_field=models.DateTimeField()))
-        return self.annotate(
+        return self.with_deadline().annotate(
             on_time=models.Case(
                 When(due_at__isnull=True, then=Value(None)),
-                When(resolved_at__lte=F("due_at"), then=Value(True)),
+                When(resolved_at__lte=F("deadline"), then=Value(True)),
                 When(
-                    reasoned_reply_at__isnull=False,
-                    reasoned_reply_due_at__isnull=False,
-                    reasoned_reply_at__lte=F("reasoned_reply_due_at"),
+                    _REASONED_IN_TIME & Q(follow_up_due_at__isnull=True, withdrawn_at__isnull=True),
                     then=Value(True),
                 ),
                 When(resolved_at__isnull=False, then=Value(False)),
+                When(withdrawn_at__gt=F("deadline"), then=Value(False)),
                 When(status__in=TERMINAL_STATUSES, then=Value(None)),
-                When(due_at__lt=moment, then=Value(False)),
+                When(deadline__lt=moment, then=Value(False)),
                 default=Value(None),
                 output_field=models.BooleanField(null=True),
             )

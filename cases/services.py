@@ -141,9 +141,16 @@ def _run(command: str, *, actor, case_id: int, expected_version: int | None, **d
 
 
 def case_not_accept(
-    *, actor, case_id: int, reason: str, guidance: str, expected_version: int | None = None
+    *,
+    actor,
+    case_id: int,
+    reason: str,
+    guidance: str,
+    reason_code: str = "",
+    expected_version: int | None = None,
 ) -> CaseEvent:
-    """不予受理: refuse with the reason and where the requester can turn (一次性告知); flagged for review."""
+    """不予受理: refuse with the reason (``reason_code`` from the refusal list, default 其他) and where the
+    requester can turn (一次性告知); the refusal enters the supervisors' review queue (否定答复报告)."""
     return _run(
         E.NOT_ACCEPT,
         actor=actor,
@@ -151,12 +158,28 @@ def case_not_accept(
         expected_version=expected_version,
         reason=reason,
         guidance=guidance,
+        reason_code=reason_code,
     )
 
 
-def case_withdraw(*, actor, case_id: int, reason: str, expected_version: int | None = None) -> CaseEvent:
-    """The requester withdraws the matter; current assignments are cancelled."""
-    return _run(E.WITHDRAW, actor=actor, case_id=case_id, expected_version=expected_version, reason=reason)
+def case_withdraw(
+    *,
+    actor,
+    case_id: int,
+    reason: str,
+    requester_confirmed: bool = False,
+    expected_version: int | None = None,
+) -> CaseEvent:
+    """The requester withdraws the matter; current assignments are cancelled. After the deadline it needs
+    the requester's confirmation (``requester_confirmed``; then reviewed) or a supervisor, and counts late."""
+    return _run(
+        E.WITHDRAW,
+        actor=actor,
+        case_id=case_id,
+        expected_version=expected_version,
+        reason=reason,
+        requester_confirmed=requester_confirmed,
+    )
 
 
 def case_classify(
@@ -350,9 +373,26 @@ def case_note(
     )
 
 
-def case_suspend(*, actor, case_id: int, reason: str, expected_version: int | None = None) -> CaseEvent:
-    """挂起 while waiting on the requester (the clock pauses)."""
-    return _run(E.SUSPEND, actor=actor, case_id=case_id, expected_version=expected_version, reason=reason)
+def case_suspend(
+    *,
+    actor,
+    case_id: int,
+    reason: str,
+    reason_code: str,
+    days: int | None = None,
+    expected_version: int | None = None,
+) -> CaseEvent:
+    """挂起 while waiting (the clock pauses) with a reason from the suspension list, for ``days`` working
+    days (default ``CASE_SUSPENSION_DAYS``); beyond ``CASE_SUSPENSION_MAX_DAYS`` a supervisor reviews it."""
+    return _run(
+        E.SUSPEND,
+        actor=actor,
+        case_id=case_id,
+        expected_version=expected_version,
+        reason=reason,
+        reason_code=reason_code,
+        days=days,
+    )
 
 
 def case_urge(*, actor, case_id: int, reason: str, expected_version: int | None = None) -> CaseEvent:
@@ -380,9 +420,20 @@ def case_resume(*, actor, case_id: int, reason: str, expected_version: int | Non
 
 
 def case_reply(
-    *, actor, case_id: int, answer: str, can_be_done: bool = True, expected_version: int | None = None
+    *,
+    actor,
+    case_id: int,
+    answer: str,
+    can_be_done: bool = True,
+    follow_up_due_at: Any = None,
+    cannot_be_done: bool = False,
+    reason_code: str = "",
+    basis: str = "",
+    expected_version: int | None = None,
 ) -> CaseEvent:
-    """答复 the requester; ``can_be_done=False`` is the reasoned "cannot be done (yet)" answer (reviewed)."""
+    """答复 the requester. ``can_be_done=False`` is the reasoned "cannot be done (yet)" answer: with the new
+    expected date ``follow_up_due_at`` (the follow-up clock runs until resolved), or ``cannot_be_done``
+    with ``reason_code`` (refusal list) and ``basis`` (law or policy), which a supervisor reviews."""
     return _run(
         E.REPLY,
         actor=actor,
@@ -390,6 +441,32 @@ def case_reply(
         expected_version=expected_version,
         answer=answer,
         can_be_done=can_be_done,
+        follow_up_due_at=follow_up_due_at,
+        cannot_be_done=cannot_be_done,
+        reason_code=reason_code,
+        basis=basis,
+    )
+
+
+def case_review(
+    *,
+    actor,
+    case_id: int,
+    decision: str,
+    instruction: str = "",
+    follow_up_due_at: Any = None,
+    expected_version: int | None = None,
+) -> CaseEvent:
+    """否定答复审核 by a supervisor: ``confirm`` or ``overturn`` the pending "no" (``instruction`` required to
+    overturn; ``follow_up_due_at`` is the new date when overturning a "cannot be done")."""
+    return _run(
+        E.REVIEW,
+        actor=actor,
+        case_id=case_id,
+        expected_version=expected_version,
+        decision=decision,
+        instruction=instruction,
+        follow_up_due_at=follow_up_due_at,
     )
 
 

@@ -20,7 +20,7 @@ from django.db.models import Q
 
 from routing.calendar import calendar_snapshot
 from routing.choices import StaffRole
-from routing.deadlines import CalendarSnapshot, working_time_between
+from routing.deadlines import CalendarSnapshot, add_working_days, working_time_between
 from routing.models import Membership
 
 from . import deadlines as d
@@ -32,8 +32,10 @@ from .choices import (
     CaseStatus,
     EventKind,
     ExtensionStatus,
+    ReviewStatus,
+    TimerKind,
 )
-from .models import Assignment, Case, Extension, SlaPolicy
+from .models import Assignment, Case, CaseTimer, Extension, RefusalReview, SlaPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +56,7 @@ CASE_CLOCK_FIELDS = (
     "yellow_at",
     "deadline_provisional",
     "reasoned_reply_at",
+    "follow_up_due_at",
     "next_alarm_at",
     "alarm_level",
     "supervision_due_at",
@@ -162,7 +165,8 @@ def limits_for(case: Case) -> tuple[d.Limits, SlaPolicy | None]:
 
 
 def case_clock_active(case: Case, status: str | None = None) -> bool:
-    """Whether the case ladder is watched: open, not resolved or answered with reasons, not suspended."""
+    """Whether the case ladder is watched: open, not resolved or answered "cannot be done" (without a new
+    date), not suspended (a suspension has its own clock, ``TimerKind.SUSPENSION``)."""
     status = status or case.status
     return (
         status not in TERMINAL_STATUSES
@@ -174,9 +178,11 @@ def case_clock_active(case: Case, status: str | None = None) -> bool:
 
 
 def case_ladder(case: Case, calendar: CalendarSnapshot) -> tuple[d.Step, ...]:
+    """Yellow → 催办 → 督办 → 通报 against the deadline in force (the follow-up date after a "cannot be
+    done yet" answer given in time)."""
     return d.case_ladder(
         yellow_at=case.yellow_at,
-        due_at=case.due_at,
+        due_at=case.deadline_in_force,
         supervise_after_days=supervise_after_days(),
         supervision_days=supervision_days(),
         calendar=calendar,
@@ -227,6 +233,7 @@ def case_clock_start(case: Case, *, now: datetime) -> None:
     case.clock_used = timedelta()
     case.extension_days = 0
     case.reasoned_reply_at = None
+    case.follow_up_due_at = None
     case.alarm_level = AlarmLevel.NONE
     case.supervision_due_at = None
     calendar = calendar_for(case)
@@ -338,6 +345,11 @@ def intake_started(case: Case, *, now: datetime) -> None:
     case_clock_start(case, now=now)
 
 
+def intake_saved(case: Case, *, now: datetime) -> None:
+    """Intake, once the case row exists: its timers start (reply, reasoned reply; callback for 即办)."""
+    timers_reconcile(case, [], now=now)
+
+
 def command_applied(case: Case, current: list[Assignment], *, command: str, to_status: str, now: datetime,
                     payload: dict) -> None:  # fmt: skip
     """After a command's handler, before the case is saved: keep every clock in step with the change.
@@ -359,6 +371,9 @@ def command_applied(case: Case, current: list[Assignment], *, command: str, to_s
         case_clock_compute(case, now=now, calendar=calendar)
     if command == E.REPLY and payload.get("can_be_done") is False and case.reasoned_reply_at is None:
         case.reasoned_reply_at = now
+    if payload.get("follow_up_due_at") and case.deadline_in_force == case.follow_up_due_at:
+        # The follow-up clock (答复未办结): yellow and the ladder start again against the new date.
+        case.yellow_at = _yellow(now, case.follow_up_due_at, timedelta(), yellow_share(), calendar)
     suspended = to_status == CaseStatus.SUSPENDED
     if suspended and case.clock_paused_at is None:
         _case_pause(case, now=now, calendar=calendar)
@@ -366,6 +381,139 @@ def command_applied(case: Case, current: list[Assignment], *, command: str, to_s
         _case_resume(case, now=now, calendar=calendar)
     case_rearm(case, now=now, calendar=calendar, status=to_status)
     _assignments_apply(case, current, now=now, calendar=calendar, recompute=recompute, suspended=suspended)
+    _first_contact_from_lead(case, current, calendar=calendar)
+    timers_reconcile(case, current, now=now, status=to_status)
+
+
+def _first_contact_from_lead(case: Case, current: list[Assignment], *, calendar: CalendarSnapshot) -> None:
+    # 当日联系: the handling unit contacts the requester on the day IT receives the case, so first contact
+    # counts from the current lead assignment's creation, not from intake.
+    lead = next((a for a in current if a.role == AssignmentRole.LEAD), None)
+    if lead is None or case.first_contacted_at is not None:
+        return
+    limits, _policy = limits_for(case)
+    case.first_contact_due_at = add_working_days(
+        lead.created_at, limits.first_contact_days, calendar=calendar
+    ).at
+
+
+# --- Timers: every other deadline, watched until the act it waits for (docs/DEADLINES.md) --------------
+
+
+def extension_decision_days() -> int:
+    return int(getattr(settings, "CASE_EXTENSION_DECISION_DAYS", 1))
+
+
+def review_days() -> int:
+    return int(getattr(settings, "CASE_REVIEW_DAYS", 2))
+
+
+def callback_days() -> int:
+    return int(getattr(settings, "CASE_CALLBACK_DAYS", 1))
+
+
+def suspension_days() -> int:
+    """Default length of a suspension (working days)."""
+    return int(getattr(settings, "CASE_SUSPENSION_DAYS", 5))
+
+
+def suspension_max_days() -> int:
+    """Longest suspension a department may set alone; beyond it a supervisor must approve."""
+    return int(getattr(settings, "CASE_SUSPENSION_MAX_DAYS", 10))
+
+
+def working_days_after(moment: datetime, days: int, case: Case) -> datetime:
+    """Close of business of the ``days``-th working day after ``moment`` on the case's county calendar."""
+    return add_working_days(moment, days, calendar=calendar_for(case)).at
+
+
+TimerKey = tuple[str, int]
+
+
+def timers_wanted(
+    case: Case, current: list[Assignment], *, status: str | None = None
+) -> dict[TimerKey, datetime]:
+    """THE table of which timers run for a case in its present state, and their deadlines.
+
+    ``{(kind, subject_id): due_at}``. Each timer runs from the moment its row appears here until it
+    disappears (the act it waits for happened, or the case moved on). docs/DEADLINES.md lists the same
+    table in prose; the Hypothesis state machine checks that stored timers always equal it.
+    """
+    status = status or case.status
+    wanted: dict[TimerKey, datetime] = {}
+    if status in TERMINAL_STATUSES:
+        wanted.update(_review_timers(case))
+        return wanted
+    waiting_for_answer = case.replied_at is None and case.resolved_at is None
+    running = status not in (CaseStatus.RESOLVED, CaseStatus.SUSPENDED)
+    if running and waiting_for_answer:
+        if case.reply_due_at is not None:
+            wanted[(TimerKind.REPLY, 0)] = case.reply_due_at
+        if (
+            case.reasoned_reply_due_at is not None
+            and case.reply_due_at is not None
+            and case.reasoned_reply_due_at < case.reply_due_at
+        ):
+            wanted[(TimerKind.REASONED_REPLY, 0)] = case.reasoned_reply_due_at
+        lead = next((a for a in current if a.role == AssignmentRole.LEAD), None)
+        if lead is not None and case.first_contacted_at is None and case.first_contact_due_at is not None:
+            wanted[(TimerKind.FIRST_CONTACT, lead.pk)] = case.first_contact_due_at
+    if status == CaseStatus.SUSPENDED and case.suspended_until is not None:
+        wanted[(TimerKind.SUSPENSION, 0)] = case.suspended_until
+    if status == CaseStatus.RESOLVED and case.resolved_at is not None:
+        wanted[(TimerKind.CALLBACK, 0)] = working_days_after(case.resolved_at, callback_days(), case)
+    for extension in Extension.objects.filter(case=case, status=ExtensionStatus.REQUESTED).only(
+        "pk", "created_at"
+    ):
+        wanted[(TimerKind.EXTENSION_DECISION, extension.pk)] = working_days_after(
+            extension.created_at, extension_decision_days(), case
+        )
+    wanted.update(_review_timers(case))
+    return wanted
+
+
+def _review_timers(case: Case) -> dict[TimerKey, datetime]:
+    rows = RefusalReview.objects.filter(case=case, status=ReviewStatus.PENDING).only("pk", "due_at")
+    return {(TimerKind.REVIEW, review.pk): review.due_at for review in rows}
+
+
+def timers_reconcile(
+    case: Case, current: list[Assignment], *, now: datetime, status: str | None = None
+) -> None:
+    """Make the stored running timers equal ``timers_wanted``: stop the ones no longer wanted, start the
+    new ones, move (and re-arm) the ones whose deadline changed. In the caller's transaction, on the
+    locked case; written rows only (nothing when nothing changed)."""
+    wanted = timers_wanted(case, current, status=status)
+    running = {
+        (t.kind, t.subject_id): t for t in CaseTimer.objects.filter(case=case, stopped_at__isnull=True)
+    }
+    calendar = calendar_for(case)
+    for key, timer in running.items():
+        if key not in wanted:
+            timer.stopped_at = now
+            timer.next_alarm_at = None
+            timer.save(update_fields=["stopped_at", "next_alarm_at", "updated_at"])
+        elif wanted[key] != timer.due_at:
+            timer.due_at = wanted[key]
+            timer_rearm(timer, now=now, calendar=calendar)
+            timer.save(update_fields=["due_at", "alarm_level", "next_alarm_at", "updated_at"])
+    for key, due_at in wanted.items():
+        if key in running:
+            continue
+        timer = CaseTimer(case=case, kind=key[0], subject_id=key[1], started_at=now, due_at=due_at)
+        timer_rearm(timer, now=now, calendar=calendar)
+        timer.save()
+
+
+def timer_ladder(timer: CaseTimer, calendar: CalendarSnapshot) -> tuple[d.Step, ...]:
+    return d.timer_ladder(due_at=timer.due_at, supervise_after_days=supervise_after_days(), calendar=calendar)
+
+
+def timer_rearm(timer: CaseTimer, *, now: datetime, calendar: CalendarSnapshot) -> None:
+    """Point ``next_alarm_at`` at the next step; a later deadline lowers the fired level (like the case's)."""
+    ladder = timer_ladder(timer, calendar)
+    timer.alarm_level = min(timer.alarm_level, d.level_reached(ladder, now))
+    timer.next_alarm_at = d.next_alarm_at(ladder, timer.alarm_level)
 
 
 # --- Extensions (延期) ---------------------------------------------------------------------------------

@@ -41,8 +41,8 @@ from django.utils.translation import gettext as _
 
 from . import deadlines as d
 from . import sla, workflow
-from .choices import AlarmLevel, SweepEventKind
-from .models import Assignment, Case
+from .choices import AlarmLevel, SweepEventKind, TimerKind
+from .models import Assignment, Case, CaseTimer
 
 logger = logging.getLogger(__name__)
 
@@ -73,17 +73,22 @@ def level_name(level: int) -> str:
 def sweep(*, now: datetime | None = None) -> dict[str, int]:
     """Fire every ladder step due by ``now`` (default: the current time); returns counts per kind.
 
-    ``{"cases": claimed, "assignments": claimed, "fired": events, "<level>": events of that level}``.
+    ``{"cases": claimed, "assignments": claimed, "timers": claimed, "fired": events, "<level>": events of
+    that level, "timer_fired": timer events, "timer_<level>": …}``.
     """
     now = now or timezone.now()
     totals: Counter[str] = Counter()
-    for name, claim in (("cases", _claim_cases), ("assignments", _claim_assignments)):
+    for name, claim in (
+        ("cases", _claim_cases),
+        ("assignments", _claim_assignments),
+        ("timers", _claim_timers),
+    ):
         for _batch in range(max_batches()):
             claimed = _run_batch(name, claim, now, totals)
             if claimed < batch_size():
                 break
-    result = {"cases": 0, "assignments": 0, "fired": 0, **totals}
-    if result["fired"]:
+    result = {"cases": 0, "assignments": 0, "timers": 0, "fired": 0, **totals}
+    if result["fired"] or result.get("timer_fired"):
         logger.info("deadline sweep at %s: %s", now.isoformat(), result)
     return result
 
@@ -92,10 +97,12 @@ def _run_batch(name: str, claim, now: datetime, totals: Counter) -> int:
     with transaction.atomic():
         rows = claim(now)
         for row in rows:
-            fired = _process_case(row, now) if name == "cases" else _process_assignment(row, now)
+            fired = PROCESSORS[name](row, now)
             if fired is not None:
-                totals["fired"] += 1
-                totals[level_name(fired)] += 1
+                # Timers are counted apart: "fired" and the level counts stay the completion ladders'.
+                prefix = "timer_" if name == "timers" else ""
+                totals[f"{prefix}fired"] += 1
+                totals[f"{prefix}{level_name(fired)}"] += 1
             _test_delay(row)
         totals[name] += len(rows)
         return len(rows)
@@ -111,12 +118,32 @@ def _claim_cases(now: datetime) -> list[Case]:
 
 def _claim_assignments(now: datetime) -> list[Assignment]:
     # The case row is locked too (its version counts the events); both skipped when either is busy.
-    return list(
-        Assignment.objects.filter(next_alarm_at__lte=now)
-        .select_related("case", "department")
+    return _share_cases(
+        list(
+            Assignment.objects.filter(next_alarm_at__lte=now)
+            .select_related("case", "department")
+            .order_by("next_alarm_at", "pk")
+            .select_for_update(skip_locked=True, of=("self", "case"))[: batch_size()]
+        )
+    )
+
+
+def _claim_timers(now: datetime) -> list[CaseTimer]:
+    rows = list(
+        CaseTimer.objects.filter(next_alarm_at__lte=now)
+        .select_related("case")
         .order_by("next_alarm_at", "pk")
         .select_for_update(skip_locked=True, of=("self", "case"))[: batch_size()]
     )
+    return _share_cases(rows)
+
+
+def _share_cases(rows: list) -> list:
+    # Several clocks of one case in a batch must bump ONE in-memory case (its version numbers the events).
+    cases: dict[int, Case] = {}
+    for row in rows:
+        row.case = cases.setdefault(row.case_id, row.case)
+    return rows
 
 
 def _test_delay(row) -> None:
@@ -288,3 +315,111 @@ def _notify_assignment(assignment: Assignment, event, level: int, deadline) -> N
     else:
         heads = sla.department_heads(assignment.department_id) or staff
         _tell(event, "urge", TemplateCode.URGE, heads, {**context, "note": _("协办已超过时限，请立即办理。")})
+
+
+# --- Timers: reply, first contact, suspension, extension decision, review, callback ----------------------
+
+TIMER_EVENT = {AlarmLevel.REMIND: E.REMIND, AlarmLevel.RED: E.URGE, AlarmLevel.SUPERVISE: E.SUPERVISE}
+
+
+def _process_timer(timer: CaseTimer, now: datetime) -> int | None:
+    case = timer.case
+    if timer.stopped_at is not None:
+        timer.next_alarm_at = None
+        timer.save(update_fields=["next_alarm_at", "updated_at"])
+        return None
+    calendar = sla.calendar_for(case)
+    ladder = sla.timer_ladder(timer, calendar)
+    reached = d.level_reached(ladder, now)
+    if reached <= timer.alarm_level:
+        timer.next_alarm_at = d.next_alarm_at(ladder, timer.alarm_level)
+        timer.save(update_fields=["next_alarm_at", "alarm_level", "updated_at"])
+        return None
+    skipped = d.skipped_levels(ladder, timer.alarm_level, reached)
+    timer.alarm_level = reached
+    timer.next_alarm_at = d.next_alarm_at(ladder, reached)
+    timer.save(update_fields=["next_alarm_at", "alarm_level", "updated_at"])
+    event = workflow.record_sweep_event(
+        case,
+        TIMER_EVENT[reached],
+        now=now,
+        reason=timer_reason(timer.kind, reached),
+        payload={
+            "clock": timer.kind,
+            "timer": timer.pk,
+            "subject": timer.subject_id,
+            "level": level_name(reached),
+            "skipped": [level_name(level) for level in skipped],
+            "deadline": timer.due_at.isoformat(),
+        },
+        department=case.lead_department if timer.kind in HOLDER_TIMERS else None,
+    )
+    _notify_timer(timer, event, reached)
+    return reached
+
+
+# Timers a department (or whoever holds the case) must act on; the others wait on supervisors or the window.
+HOLDER_TIMERS = frozenset(
+    {TimerKind.REPLY, TimerKind.REASONED_REPLY, TimerKind.FIRST_CONTACT, TimerKind.SUSPENSION}
+)
+SUPERVISOR_TIMERS = frozenset({TimerKind.EXTENSION_DECISION, TimerKind.REVIEW})
+
+_TIMER_DUE_TEXT = {
+    TimerKind.REPLY: _("答复期限已到，请答复反映人。"),
+    TimerKind.REASONED_REPLY: _("说明答复期限已到：不能按期办结的，请向反映人说明理由并告知预计办结日期。"),
+    TimerKind.FIRST_CONTACT: _("首次联系期限已到，请当日联系反映人。"),
+    TimerKind.SUSPENSION: _("挂起期限已到，请恢复办理或申请督办批准。"),
+    TimerKind.EXTENSION_DECISION: _("延期申请审批期限已到，请审批。"),
+    TimerKind.REVIEW: _("否定答复审核期限已到，请审核。"),
+    TimerKind.CALLBACK: _("回访期限已到，请回访反映人并销号。"),
+}
+
+
+def timer_reason(kind: str, level: int) -> str:
+    text = str(_TIMER_DUE_TEXT[TimerKind(kind)])
+    if level == AlarmLevel.RED:
+        return _("催办：") + text
+    if level == AlarmLevel.SUPERVISE:
+        return _("督办：") + text
+    return text
+
+
+def timer_recipients(timer: CaseTimer, level: int) -> list[int]:
+    """Who must act on a timer's step: the holder (department staff; heads for 催办), the window's clerks
+    for the callback, the case's supervisors for decisions; 督办 adds the supervisors of the tier above."""
+    from . import notices
+
+    case = timer.case
+    kind = TimerKind(timer.kind)
+    if kind in SUPERVISOR_TIMERS:
+        users = set(notices.case_supervisors(case))
+    elif kind == TimerKind.CALLBACK:
+        users = set(notices.window_clerks(case))
+    elif level >= AlarmLevel.RED:
+        users = set(sla.case_holders(case, heads_only=True) or sla.case_holders(case))
+    else:
+        users = set(sla.case_holders(case))
+    if level >= AlarmLevel.SUPERVISE:
+        users |= set(sla.supervisors_above(case))
+    return sorted(users)
+
+
+def _notify_timer(timer: CaseTimer, event, level: int) -> None:
+    from notifications.choices import TemplateCode
+
+    from . import notices
+
+    case = timer.case
+    department = case.lead_department.name if case.lead_department_id else ""
+    context = notices.staff_context(
+        case, deadline=timer.due_at, department=department, note=timer_reason(timer.kind, level)
+    )
+    template = {
+        AlarmLevel.REMIND: TemplateCode.WARNING_RED,
+        AlarmLevel.RED: TemplateCode.URGE,
+        AlarmLevel.SUPERVISE: TemplateCode.SUPERVISE,
+    }[level]
+    _tell(event, f"timer-{level_name(level)}", template, timer_recipients(timer, level), context)
+
+
+PROCESSORS = {"cases": _process_case, "assignments": _process_assignment, "timers": _process_timer}

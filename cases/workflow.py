@@ -27,14 +27,14 @@ import enum
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from routing.choices import DepartmentRole, StaffRole
@@ -58,7 +58,11 @@ from .choices import (
     ExtensionStatus,
     HandlingMode,
     MatterKind,
+    ReasonPurpose,
     RequesterKind,
+    ReviewDecision,
+    ReviewKind,
+    ReviewStatus,
     Satisfaction,
     SweepEventKind,
 )
@@ -74,6 +78,8 @@ from .models import (
     CategoryDefaultDepartment,
     CoordinationMeeting,
     Extension,
+    Reason,
+    RefusalReview,
     Requester,
 )
 from .validators import normalize_credit_code, normalize_id_number, normalize_phone
@@ -146,7 +152,7 @@ RULES: dict[str, Rule] = {rule.command.value: rule for rule in [
     _rule(E.REASSIGN, _IN_FLIGHT, (R.SUPERVISOR,), ("lead_department", "reason")),
     _rule(E.NOTE, (*_OPEN_BEFORE_RESOLVE, S.RESOLVED),
           (R.ASSIGNEE_STAFF, R.WINDOW_CLERK, R.COORDINATOR, R.SUPERVISOR), ("text",)),
-    _rule(E.SUSPEND, (S.IN_PROGRESS, S.REPLIED), (R.LEAD_STAFF,), ("reason",)),
+    _rule(E.SUSPEND, (S.IN_PROGRESS, S.REPLIED), (R.LEAD_STAFF,), ("reason", "reason_code")),
     _rule(E.RESUME, (S.SUSPENDED,), (R.LEAD_STAFF, R.SUPERVISOR), ("reason",)),
     _rule(E.REPLY, (S.IN_PROGRESS, S.REPLIED), (R.LEAD_STAFF,), ("answer",)),
     _rule(E.RESOLVE, (S.IN_PROGRESS, S.REPLIED), (R.LEAD_STAFF,), ("summary",)),
@@ -157,6 +163,9 @@ RULES: dict[str, Rule] = {rule.command.value: rule for rule in [
     # Deadlines (cases/sla.py): a department asks for more time before its deadline, a supervisor decides.
     _rule(E.EXTENSION_REQUEST, _IN_FLIGHT, (R.ASSIGNEE_STAFF,), ("reason", "days")),
     _rule(E.EXTENSION_DECIDE, _IN_FLIGHT, (R.SUPERVISOR,), ("approve",)),
+    # 否定答复报告: a supervisor confirms or overturns a "no" (not accepted, cannot be done, a withdrawal
+    # after the deadline, a suspension beyond its limit).
+    _rule(E.REVIEW, (S.NOT_ACCEPTED, S.WITHDRAWN, S.REPLIED, S.SUSPENDED), (R.SUPERVISOR,), ("decision",)),
     # Supervision (supervision/): a supervisor's 催办 / 督办 on a case a department holds; no status change.
     # The same event kinds as the deadline ladder's steps, run by a person instead of the sweep.
     _rule(SweepEventKind.URGE, _IN_FLIGHT, (R.SUPERVISOR,), ("reason",)),
@@ -166,6 +175,10 @@ RULES: dict[str, Rule] = {rule.command.value: rule for rule in [
 
 COMMANDS: tuple[str, ...] = tuple(RULES)  # in loop order
 CASE_COMMANDS: tuple[str, ...] = tuple(c for c in COMMANDS if c != E.INTAKE)
+
+
+# The seeded reason recorded when a refusal names none (the list is editable; this code is kept).
+OTHER_REASON = "other"
 
 
 def pingpong_limit() -> int:
@@ -562,7 +575,24 @@ def _guard_extension_decide(ctx: Context) -> str | None:
     return None
 
 
+def _guard_review(ctx: Context) -> str | None:
+    if not ctx.case.needs_review:
+        return _("没有待审核的否定答复。")
+    return None
+
+
+def _guard_not_in_review(ctx: Context) -> str | None:
+    # A "cannot be done" answer waits for the supervisor: the department acts again after the decision.
+    if ctx.case.needs_review and ctx.case.status == S.REPLIED:
+        return _("不能办理的答复正待督办审核。")
+    return None
+
+
 GUARDS: dict[str, Guard] = {
+    E.REVIEW: _guard_review,
+    E.REPLY: _guard_not_in_review,
+    E.RESOLVE: _guard_not_in_review,
+    E.SUSPEND: _guard_not_in_review,
     E.ACCEPT: _guard_accept,
     E.RETURN: _guard_return,
     E.TRANSFER: _guard_move,
@@ -618,14 +648,67 @@ def _classification_payload(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (v.pk if hasattr(v, "pk") else v) for k, v in values.items()}
 
 
-def _do_not_accept(ctx: Context, data: Mapping) -> Outcome:
+# --- Saying no is reported (否定答复报告) ---------------------------------------------------------------
+
+
+def _reason(data: Mapping, key: str, purpose: str, *, default: str | None = None) -> Reason | None:
+    """An active reason of a configurable list, by code (``default`` when none is given)."""
+    code = _text(data, key)
+    if not code and default:
+        # The fallback is kept even when an administrator emptied the list: a refusal is always counted.
+        return Reason.objects.get_or_create(purpose=purpose, code=default, defaults={"label": _("其他")})[0]
+    if not code:
+        return None
+    reason = Reason.objects.filter(purpose=purpose, code=code, is_active=True).first()
+    if reason is None:
+        raise _invalid(key, _("请从列表中选择理由。"))
+    return reason
+
+
+def _open_review(ctx: Context, kind: str, *, reason: Reason | None, explanation: str, basis: str = "",
+                 department: Department | None = None) -> RefusalReview:  # fmt: skip
+    """Put a "no" in the supervisors' review queue, with its own decision deadline (a swept clock)."""
+    review = RefusalReview.objects.create(
+        case=ctx.case,
+        kind=kind,
+        reason=reason,
+        explanation=explanation,
+        basis=basis,
+        department=department,
+        requested_by=ctx.actor,
+        from_status=ctx.case.status,
+        due_at=sla.working_days_after(ctx.now, sla.review_days(), ctx.case),
+    )
     ctx.set(needs_review=True)
-    return Outcome(S.NOT_ACCEPTED, _text(data, "reason"), {"guidance": _text(data, "guidance")})
+    return review
+
+
+def _do_not_accept(ctx: Context, data: Mapping) -> Outcome:
+    reason = _reason(data, "reason_code", ReasonPurpose.REFUSAL, default=OTHER_REASON)
+    text = _text(data, "reason")
+    review = _open_review(ctx, ReviewKind.NOT_ACCEPTED, reason=reason, explanation=text)
+    payload = {"guidance": _text(data, "guidance"), "reason_code": reason.code, "review": review.pk}
+    return Outcome(S.NOT_ACCEPTED, text, payload)
 
 
 def _do_withdraw(ctx: Context, data: Mapping) -> Outcome:
+    case = ctx.case
+    deadline = case.deadline_in_force
+    late = deadline is not None and ctx.now > deadline and not case.clock_settled
+    text = _text(data, "reason")
+    payload: dict[str, Any] = {"late": late}
+    if late and not ctx.has(R.SUPERVISOR):
+        # A withdrawal after the deadline needs the requester's own confirmation (or a supervisor), counts
+        # as late, and is reviewed like every other "no".
+        if not _bool(data, "requester_confirmed"):
+            raise _invalid("requester_confirmed", _("已超过办理时限，撤回须经反映人确认或由督办人员批准。"))
+        payload["requester_confirmed"] = True
+        payload["review"] = _open_review(ctx, ReviewKind.LATE_WITHDRAWAL, reason=None, explanation=text).pk
+    elif late:
+        payload["approved_by_supervisor"] = True
     _cancel_current(ctx)
-    return Outcome(S.WITHDRAWN, _text(data, "reason"))
+    ctx.set(withdrawn_at=ctx.now)
+    return Outcome(S.WITHDRAWN, text, payload)
 
 
 def _do_classify(ctx: Context, data: Mapping) -> Outcome:
@@ -890,29 +973,178 @@ def _lead_department(ctx: Context) -> Department | None:
 
 
 def _do_suspend(ctx: Context, data: Mapping) -> Outcome:
-    ctx.set(status_before_suspend=ctx.case.status, suspended_at=ctx.now)
-    return Outcome(S.SUSPENDED, _text(data, "reason"), {}, department=_lead_department(ctx))
+    """挂起 with a reason from the list, for ``days`` working days (default ``CASE_SUSPENSION_DAYS``);
+    longer than ``CASE_SUSPENSION_MAX_DAYS`` goes to a supervisor's review (approve or cut it short)."""
+    reason = _reason(data, "reason_code", ReasonPurpose.SUSPENSION)
+    days = _positive_int(data, "days") if data.get("days") not in (None, "") else sla.suspension_days()
+    until = sla.working_days_after(ctx.now, days, ctx.case)
+    ctx.set(status_before_suspend=ctx.case.status, suspended_at=ctx.now, suspended_until=until)
+    text = _text(data, "reason")
+    department = _lead_department(ctx)
+    payload: dict[str, Any] = {"reason_code": reason.code, "days": days, "suspended_until": until.isoformat()}
+    if days > sla.suspension_max_days():
+        review = _open_review(
+            ctx, ReviewKind.LONG_SUSPENSION, reason=reason, explanation=text, department=department
+        )
+        payload["review"] = review.pk
+    return Outcome(S.SUSPENDED, text, payload, department=department)
 
 
 def _do_resume(ctx: Context, data: Mapping) -> Outcome:
     back = ctx.case.status_before_suspend or S.IN_PROGRESS
     suspended_at = ctx.case.suspended_at
-    ctx.set(status_before_suspend="", suspended_at=None)
+    ctx.set(status_before_suspend="", suspended_at=None, suspended_until=None)
     payload = {"suspended_at": suspended_at.isoformat() if suspended_at else None}
     department = _lead_department(ctx) if ctx.has(R.LEAD_STAFF) else None
     return Outcome(back, _text(data, "reason"), payload, department=department)
 
 
+def _follow_up_date(ctx: Context, data: Mapping, key: str = "follow_up_due_at") -> datetime | None:
+    """A new expected date: a date (close of business that day) or an aware datetime, in the future."""
+    value = data.get(key)
+    if value in (None, ""):
+        return None
+    calendar = sla.calendar_for(ctx.case)
+    moment = None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, calendar.close, tzinfo=calendar.tz)
+    elif isinstance(value, str):
+        text = value.strip()
+        day = parse_date(text) if len(text) == 10 else None
+        moment = datetime.combine(day, calendar.close, tzinfo=calendar.tz) if day else parse_datetime(text)
+    if moment is None or timezone.is_naive(moment):
+        raise _invalid(key, _("请输入日期（如 2026-03-20）或带时区的日期时间。"))
+    if moment <= ctx.now:
+        raise _invalid(key, _("预计办结日期应晚于现在。"))
+    return moment
+
+
 def _do_reply(ctx: Context, data: Mapping) -> Outcome:
+    """答复. A "cannot be done yet" answer (``can_be_done`` false) carries either the new expected date
+    (``follow_up_due_at``: the follow-up clock then runs against it until the case is resolved), or
+    ``cannot_be_done`` with a reason from the list and its legal or policy basis, which puts the case in
+    the supervisors' review queue (否定答复报告)."""
     can_be_done = _bool(data, "can_be_done", default=True)
-    if ctx.case.replied_at is None:
+    case = ctx.case
+    if case.replied_at is None:
         ctx.set(replied_at=ctx.now)
+    answer = _text(data, "answer")
+    department = _lead_department(ctx)
+    payload: dict[str, Any] = {"can_be_done": can_be_done}
     if not can_be_done:
-        # 否定答复报告: "cannot be done (yet)" is reported for a supervisor's review.
-        ctx.set(needs_review=True)
-    return Outcome(
-        S.REPLIED, _text(data, "answer"), {"can_be_done": can_be_done}, department=_lead_department(ctx)
-    )
+        follow_up = _follow_up_date(ctx, data)
+        cannot = _bool(data, "cannot_be_done")
+        if follow_up is not None and cannot:
+            raise _invalid("follow_up_due_at", _("不能办理的答复无需预计办结日期。"))
+        if follow_up is not None:
+            if case.follow_up_due_at is not None:
+                raise _invalid("follow_up_due_at", _("本轮已给出预计办结日期；如需更多时间请申请延期。"))
+            ctx.set(follow_up_due_at=follow_up)
+            payload["follow_up_due_at"] = follow_up.isoformat()
+        elif cannot:
+            reason = _reason(data, "reason_code", ReasonPurpose.REFUSAL)
+            basis = _text(data, "basis")
+            errors = {}
+            if reason is None:
+                errors["reason_code"] = [_("请从列表中选择理由。")]
+            if not basis:
+                errors["basis"] = [_("请写明法律或政策依据。")]
+            if errors:
+                raise ValidationFailed(errors)
+            review = _open_review(
+                ctx,
+                ReviewKind.CANNOT_BE_DONE,
+                reason=reason,
+                explanation=answer,
+                basis=basis,
+                department=department,
+            )
+            payload.update({"cannot_be_done": True, "reason_code": reason.code, "review": review.pk})
+        else:
+            raise _invalid(
+                "follow_up_due_at", _("暂不能办理的答复须给出预计办结日期，或说明不能办理的理由和依据。")
+            )
+    return Outcome(S.REPLIED, answer, payload, department=department)
+
+
+def _do_review(ctx: Context, data: Mapping) -> Outcome:
+    """否定答复审核 by a supervisor: ``decision`` confirm or overturn (``instruction`` required to overturn).
+
+    Confirming a "cannot be done" resolves the case with that answer (callback and closure follow);
+    overturning it sends the case back to the lead with the supervisor's instruction and a new date.
+    Overturning a refusal or a late withdrawal puts the case back into routing (the window is told);
+    overturning a long suspension cuts it to the longest allowed.
+    """
+    case = ctx.case
+    review = RefusalReview.objects.select_for_update().filter(case=case, status=ReviewStatus.PENDING).first()
+    if review is None:
+        raise TransitionNotAllowed(_("没有待审核的否定答复。"), current=case.status, allowed=[])
+    decision = _choice(data, "decision", ReviewDecision)
+    instruction = _text(data, "instruction")
+    overturn = decision == ReviewDecision.OVERTURN
+    if overturn and not instruction:
+        raise _invalid("instruction", _("纠正时请写明督办意见。"))
+    follow_up = _follow_up_date(ctx, data) if overturn and review.kind == ReviewKind.CANNOT_BE_DONE else None
+    review.status = ReviewStatus.OVERTURNED if overturn else ReviewStatus.CONFIRMED
+    review.decided_by = ctx.actor
+    review.decided_at = ctx.now
+    review.instruction = instruction
+    review.save(update_fields=["status", "decided_by", "decided_at", "instruction", "updated_at"])
+    ctx.set(needs_review=False)
+    payload: dict[str, Any] = {"review": review.pk, "kind": review.kind, "decision": decision}
+    to_status = case.status
+    if review.kind == ReviewKind.CANNOT_BE_DONE:
+        if overturn:
+            follow_up = follow_up or sla.working_days_after(
+                ctx.now, sla.limits_for(case)[0].completion_days, case
+            )
+            ctx.set(follow_up_due_at=follow_up)
+            payload["follow_up_due_at"] = follow_up.isoformat()
+            to_status = S.IN_PROGRESS
+        else:
+            for assignment in list(ctx.current):
+                done = assignment.status == AssignmentStatus.ACCEPTED
+                _end(assignment, AssignmentStatus.COMPLETED if done else AssignmentStatus.CANCELLED, ctx.now)
+            ctx.current = []
+            ctx.set(resolution_summary=review.explanation, resolved_at=ctx.now)
+            to_status = S.RESOLVED
+    elif review.kind in (ReviewKind.NOT_ACCEPTED, ReviewKind.LATE_WITHDRAWAL) and overturn:
+        ctx.set(withdrawn_at=None)
+        classified = case.category_id is not None and bool(case.handling_mode)
+        if classified and case.handling_mode in COORDINATION_MODES:
+            _route_to_centre(ctx)
+            to_status = S.COORDINATING
+        else:
+            _route_to_window(ctx)
+            to_status = S.ROUTING if classified else S.REGISTERED
+    elif review.kind == ReviewKind.LONG_SUSPENSION and overturn:
+        until = sla.working_days_after(case.suspended_at or ctx.now, sla.suspension_max_days(), case)
+        ctx.set(suspended_until=max(until, ctx.now))
+        payload["suspended_until"] = ctx.case.suspended_until.isoformat()
+    return Outcome(to_status, instruction, payload)
+
+
+# Whether a pending review still has something to decide once the case is in a status (else it lapses).
+_REVIEW_STANDS = {
+    ReviewKind.NOT_ACCEPTED: S.NOT_ACCEPTED,
+    ReviewKind.LATE_WITHDRAWAL: S.WITHDRAWN,
+    ReviewKind.CANNOT_BE_DONE: S.REPLIED,
+    ReviewKind.LONG_SUSPENSION: S.SUSPENDED,
+}
+
+
+def _lapse_moot_reviews(ctx: Context, to_status: str) -> None:
+    # A case that moved on (resumed, reassigned, withdrawn …) leaves nothing to decide: the review lapses.
+    if not ctx.case.needs_review:
+        return
+    review = RefusalReview.objects.filter(case=ctx.case, status=ReviewStatus.PENDING).first()
+    if review is not None and _REVIEW_STANDS[review.kind] != to_status:
+        review.status = ReviewStatus.LAPSED
+        review.decided_at = ctx.now
+        review.save(update_fields=["status", "decided_at", "updated_at"])
+        ctx.set(needs_review=False)
 
 
 def _do_resolve(ctx: Context, data: Mapping) -> Outcome:
@@ -1143,6 +1375,7 @@ HANDLERS: dict[str, Callable[[Context, Mapping], Outcome]] = {
     E.CLOSE: _do_close,
     E.EXTENSION_REQUEST: _do_extension_request,
     E.EXTENSION_DECIDE: _do_extension_decide,
+    E.REVIEW: _do_review,
     SweepEventKind.URGE: _do_urge,
     SweepEventKind.SUPERVISE: _do_supervise,
 }
@@ -1323,6 +1556,7 @@ def run(
         _check_required(rule, data)
         from_status = case.status
         outcome = HANDLERS[rule.command](ctx, data)
+        _lapse_moot_reviews(ctx, outcome.to_status)
         _keep_clocks(ctx, rule, outcome)
         return _write_event(ctx, rule, from_status, outcome)
 
@@ -1457,6 +1691,7 @@ def _intake(rule: Rule, actor, data: Mapping) -> CaseEvent:
             case.resolved_at = now
         sla.intake_started(case, now=now)  # the case clock starts at intake (the receipt shows its reply due)
         case.save()
+        sla.intake_saved(case, now=now)
         ctx = Context(case=case, actor=actor, memberships=[], current=[], relations=frozenset(), now=now)
         payload = {
             "window": window.pk,

@@ -50,6 +50,8 @@ class TemplateCode(models.TextChoices):
     RESOLVE = "resolve", _("办结")
     SURVEY = "survey", _("满意度回访")
     REOPEN = "reopen", _("重办")
+    REVIEW = "review", _("否定答复待审核")
+    REVIEW_DECISION = "review_decision", _("否定答复审核结果")
 
 
 class Language(models.TextChoices):

@@ -49,6 +49,8 @@ REQUIRED_VARIABLES: dict[str, tuple[str, ...]] = {
     TemplateCode.RESOLVE: ("tracking_number",),
     TemplateCode.SURVEY: ("tracking_number", "survey_url"),
     TemplateCode.REOPEN: ("tracking_number",),
+    TemplateCode.REVIEW: ("tracking_number", "kind", "deadline"),
+    TemplateCode.REVIEW_DECISION: ("tracking_number", "kind", "decision"),
 }
 
 # A context that satisfies every template, for the admin's preview and validation of overrides.
@@ -66,12 +68,53 @@ SAMPLE_CONTEXT: dict[str, object] = {
     "result": "已为您办结营业执照变更登记。",
     "survey_url": "https://window.example.gov.cn/s/K7Q4M2",
     "url": "https://window.example.gov.cn/cases/1/",
+    "kind": "不予受理",
+    "decision": "纠正",
 }
 
 _ZH = Language.ZH_HANS
 _EN = Language.EN
 
 DEFAULT_TEMPLATES: dict[str, dict[str, MessageText]] = {
+    TemplateCode.REVIEW: {
+        _ZH: MessageText(
+            subject="否定答复待审核：{{ tracking_number }}",
+            body=(
+                "事项{{ tracking_number }}的否定答复（{{ kind }}）待您审核，请于{{ deadline }}前确认或纠正。"
+                "{% if title %}\n事项：{{ title }}{% endif %}{% if reason %}\n理由：{{ reason }}{% endif %}"
+            ),
+            sms="【否定答复审核】事项{{ tracking_number }}（{{ kind }}）待审核，时限{{ deadline }}。",
+        ),
+        _EN: MessageText(
+            subject="Refusal to review: {{ tracking_number }}",
+            body=(
+                "A refusal on case {{ tracking_number }} ({{ kind }}) awaits your review: confirm or overturn it "
+                "by {{ deadline }}.{% if title %}\nMatter: {{ title }}{% endif %}"
+                "{% if reason %}\nReason: {{ reason }}{% endif %}"
+            ),
+            sms="Refusal review: case {{ tracking_number }} ({{ kind }}) is due for review by {{ deadline }}.",
+        ),
+    },
+    TemplateCode.REVIEW_DECISION: {
+        _ZH: MessageText(
+            subject="否定答复审核结果（{{ decision }}）：{{ tracking_number }}",
+            body=(
+                "事项{{ tracking_number }}的否定答复（{{ kind }}）经督办审核：{{ decision }}。"
+                "{% if note %}\n督办意见：{{ note }}{% endif %}{% if deadline %}\n办理时限：{{ deadline }}{% endif %}"
+                "{% if title %}\n事项：{{ title }}{% endif %}"
+            ),
+            sms="事项{{ tracking_number }}的否定答复审核结果：{{ decision }}。{% if note %}意见：{{ note }}{% endif %}",
+        ),
+        _EN: MessageText(
+            subject="Refusal review ({{ decision }}): {{ tracking_number }}",
+            body=(
+                "The refusal on case {{ tracking_number }} ({{ kind }}) was reviewed: {{ decision }}."
+                "{% if note %}\nInstructions: {{ note }}{% endif %}{% if deadline %}\nDeadline: {{ deadline }}{% endif %}"
+                "{% if title %}\nMatter: {{ title }}{% endif %}"
+            ),
+            sms="Refusal review of case {{ tracking_number }}: {{ decision }}.{% if note %} {{ note }}{% endif %}",
+        ),
+    },
     TemplateCode.RECEIPT: {
         _ZH: MessageText(
             subject="受理回执：{{ tracking_number }}",

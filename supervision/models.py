@@ -36,6 +36,7 @@ from routing.scoping import paths_q, scope_for
 
 class CaseFactQuerySet(models.QuerySet):
     # The loop's own rules on the projection's identically named columns: one definition everywhere.
+    with_deadline = CaseQuerySet.with_deadline
     with_on_time = CaseQuerySet.with_on_time
     with_light = CaseQuerySet.with_light
     open = CaseQuerySet.open
@@ -100,6 +101,8 @@ class CaseFact(models.Model):
     yellow_at = models.DateTimeField(_("黄灯时间"), null=True, blank=True)
     reasoned_reply_due_at = models.DateTimeField(_("说明答复时限"), null=True, blank=True)
     reasoned_reply_at = models.DateTimeField(_("说明答复时间"), null=True, blank=True)
+    follow_up_due_at = models.DateTimeField(_("跟踪办结时限"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
     clock_paused_at = models.DateTimeField(_("计时暂停时间"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)

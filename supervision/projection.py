@@ -28,6 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection, transaction
 
 from cases.choices import TERMINAL_STATUSES, Satisfaction
+from cases.deadlines import deadline_in_force as case_deadline_in_force
 from cases.deadlines import on_time as case_on_time
 from cases.models import Case
 from routing.calendar import calendar_snapshot
@@ -52,6 +53,8 @@ COPIED_FIELDS = (
     "yellow_at",
     "reasoned_reply_due_at",
     "reasoned_reply_at",
+    "follow_up_due_at",
+    "withdrawn_at",
     "clock_paused_at",
     "resolved_at",
     "closed_at",
@@ -142,8 +145,20 @@ def _verdict(values: Mapping, now: datetime) -> bool | None:
         resolved_at=values["resolved_at"],
         reasoned_reply_at=values["reasoned_reply_at"],
         reasoned_reply_due_at=values["reasoned_reply_due_at"],
+        follow_up_due_at=values.get("follow_up_due_at"),
+        withdrawn_at=values.get("withdrawn_at"),
         paused_at=values["clock_paused_at"],
         is_open=values["status"] not in TERMINAL_STATUSES,
+    )
+
+
+def deadline_of(values: Mapping) -> datetime | None:
+    """The deadline in force of a fact (``cases.deadlines.deadline_in_force``): its cohort's day."""
+    return case_deadline_in_force(
+        due_at=values["due_at"],
+        follow_up_due_at=values.get("follow_up_due_at"),
+        reasoned_reply_at=values["reasoned_reply_at"],
+        reasoned_reply_due_at=values["reasoned_reply_due_at"],
     )
 
 
@@ -157,7 +172,7 @@ def cohort_class(values: Mapping) -> str | None:
         return None
     if final:
         return ON_TIME
-    return LATE if _verdict(values, values["due_at"]) is False else RUNNING
+    return LATE if _verdict(values, deadline_of(values)) is False else RUNNING
 
 
 def local_day(moment: datetime) -> date:
@@ -183,12 +198,13 @@ def contributions(values: Mapping) -> dict[Key, Counter]:
     if resolved_at is not None:
         result[region_key(resolved_at)]["resolved"] += 1
     verdict = cohort_class(values) if values["due_at"] is not None else None
+    deadline = deadline_of(values)
     if verdict is not None:
-        result[region_key(values["due_at"])][verdict] += 1
+        result[region_key(deadline)][verdict] += 1
     department = values["lead_department_id"]
     if department is not None:
         if verdict is not None:
-            result[("department", month_of(values["due_at"]), department)][verdict] += 1
+            result[("department", month_of(deadline), department)][verdict] += 1
         if resolved_at is not None:
             counters = result[("department", month_of(resolved_at), department)]
             counters["resolved"] += 1

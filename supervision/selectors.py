@@ -23,13 +23,14 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from cases import selectors as case_selectors
-from cases.choices import HANDLING_STATUSES, OPEN_STATUSES, TERMINAL_STATUSES, CaseStatus, EventKind, Light
+from cases.choices import HANDLING_STATUSES, OPEN_STATUSES, CaseStatus, EventKind, Light
 from cases.filtersets import CaseFilterSet
 from cases.models import Case, CaseEvent
+from cases.querysets import CASE_CLOCK_RUNNING
 from routing.calendar import calendar_snapshot
 from routing.choices import DepartmentRole, Tier
 from routing.deadlines import CALENDAR_TIME_ZONE, CalendarSnapshot, working_days_overdue
@@ -157,12 +158,12 @@ def open_counts(*, user, node: Node, now: datetime) -> OpenCounts:
 # --- The overdue and about-to-be-overdue list -----------------------------------------------------------
 
 OVERDUE_SORTS = {
-    "due": ("due_at", "case_id"),
-    "-due": ("-due_at", "-case_id"),
+    "due": ("deadline", "case_id"),
+    "-due": ("-deadline", "-case_id"),
     "taken": ("taken_in_at", "case_id"),
     "-taken": ("-taken_in_at", "-case_id"),
-    "department": ("lead_department__name", "due_at", "case_id"),
-    "category": ("category__name", "due_at", "case_id"),
+    "department": ("lead_department__name", "deadline", "case_id"),
+    "category": ("category__name", "deadline", "case_id"),
     "number": ("case__tracking_number",),
 }
 
@@ -214,12 +215,10 @@ def overdue_cases(
         CaseFact.objects.visible_to(user)
         .filter(
             in_node(node.path),
+            CASE_CLOCK_RUNNING,
             yellow_at__isnull=False,
             yellow_at__lte=now,
-            resolved_at__isnull=True,
-            reasoned_reply_at__isnull=True,
         )
-        .exclude(status__in=TERMINAL_STATUSES)
         .with_light(now)
         .filter(light__in=list(lights))
     )
@@ -227,7 +226,7 @@ def overdue_cases(
         queryset = CaseFilterSet(filters, queryset=queryset).qs
     if min_days_overdue > 0:
         cutoff = overdue_cutoff(now, min_days_overdue, calendar=county_calendar(node.path))
-        queryset = queryset.filter(clock_paused_at__isnull=True, due_at__lte=cutoff)
+        queryset = queryset.filter(clock_paused_at__isnull=True, deadline__lte=cutoff)
     return queryset.order_by(*OVERDUE_SORTS.get(sort, OVERDUE_SORTS["due"]))
 
 
@@ -266,6 +265,8 @@ PAGE_FIELDS = (
     "clock_paused_at",
     "resolved_at",
     "reasoned_reply_at",
+    "reasoned_reply_due_at",
+    "follow_up_due_at",
     "region__name",
     "lead_department__name",
     "category__name",
@@ -293,13 +294,14 @@ def _fast(calendar: CalendarSnapshot) -> FastCalendar:
 def days_overdue(case: Case, now: datetime, *, calendar: CalendarSnapshot) -> int:
     """Whole working days a red clock is past its deadline (to its suspension when suspended):
     ``routing.deadlines.working_days_overdue``, in constant time (``supervision.fastclock``)."""
-    if case.due_at is None:
+    due = case.deadline_in_force
+    if due is None:
         return 0
     moment = case.clock_paused_at or now
     fast = _fast(calendar)
-    deadline = fastclock.to_us(case.due_at)
+    deadline = fastclock.to_us(due)
     if fast.local_day(deadline) < fast.first_day:
-        return working_days_overdue(case.due_at, moment, calendar=calendar).days
+        return working_days_overdue(due, moment, calendar=calendar).days
     return fast.working_days_overdue(deadline, fastclock.to_us(moment))
 
 
@@ -310,20 +312,12 @@ def _running_late(facts: QuerySet[CaseFact], start: datetime, now: datetime) -> 
     """Facts whose clock runs (open, not resolved, not answered with reasons in time, not paused) and
     whose deadline lies in [start, now): late now, ``running`` in the rollups (their verdict changed with
     time, not with an event). ``tests/supervision`` checks this against ``cases.deadlines.on_time``."""
-    return (
-        facts.filter(
-            due_at__isnull=False,
-            due_at__gte=start,
-            due_at__lt=now,
-            resolved_at__isnull=True,
-            clock_paused_at__isnull=True,
-        )
-        .exclude(status__in=TERMINAL_STATUSES)
-        .exclude(
-            reasoned_reply_at__isnull=False,
-            reasoned_reply_due_at__isnull=False,
-            reasoned_reply_at__lte=F("reasoned_reply_due_at"),
-        )
+    return facts.with_deadline().filter(
+        CASE_CLOCK_RUNNING,
+        due_at__isnull=False,
+        deadline__gte=start,
+        deadline__lt=now,
+        clock_paused_at__isnull=True,
     )
 
 

@@ -29,6 +29,7 @@ from ..choices import (
     Light,
     MatterKind,
     RequesterKind,
+    ReviewDecision,
     Satisfaction,
 )
 from ..models import Assignment, Case, CaseAttachment, CaseEvent, Category, Requester
@@ -495,10 +496,39 @@ def _ids(**kwargs):
 class NotAcceptInputSerializer(CommandInputSerializer):
     reason = serializers.CharField(help_text=_("不予受理的理由"))
     guidance = serializers.CharField(help_text=_("一次性告知的救济途径"))
+    reason_code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("理由选项代码（/api/v1/reasons/），默认“其他”"),
+    )
 
 
 class WithdrawInputSerializer(CommandInputSerializer):
     reason = serializers.CharField()
+    requester_confirmed = serializers.BooleanField(
+        required=False, default=False, help_text=_("超过办理时限后撤回：反映人已确认")
+    )
+
+
+class SuspendInputSerializer(CommandInputSerializer):
+    """挂起: a reason from the suspension list and, optionally, how many working days."""
+
+    reason = serializers.CharField()
+    reason_code = serializers.CharField(help_text=_("挂起理由代码（/api/v1/reasons/?purpose=suspension）"))
+    days = serializers.IntegerField(min_value=1, max_value=60, required=False, allow_null=True, default=None)
+
+
+class ReviewInputSerializer(CommandInputSerializer):
+    """否定答复审核 by a supervisor."""
+
+    decision = serializers.ChoiceField(choices=ReviewDecision.choices)
+    instruction = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text=_("督办意见（纠正时必填）")
+    )
+    follow_up_due_at = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text=_("纠正不能办理时的预计办结日期")
+    )
 
 
 class ClassifyInputSerializer(CommandInputSerializer):
@@ -598,6 +628,14 @@ class ReplyInputSerializer(CommandInputSerializer):
     can_be_done = serializers.BooleanField(
         required=False, default=True, help_text=_("否：暂不能办理的答复（须说明理由）")
     )
+    follow_up_due_at = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text=_("暂不能办结时的预计办结日期（YYYY-MM-DD）")
+    )
+    cannot_be_done = serializers.BooleanField(
+        required=False, default=False, help_text=_("是：不能办理（须选择理由并写明依据，报督办审核）")
+    )
+    reason_code = serializers.CharField(required=False, allow_blank=True, default="")
+    basis = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("法律或政策依据"))
 
 
 class ResolveInputSerializer(CommandInputSerializer):

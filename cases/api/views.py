@@ -442,7 +442,7 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     coordinate = _command(E.COORDINATE, s.CoordinateInputSerializer, services.case_coordinate)
     reassign = _command(E.REASSIGN, s.ReassignInputSerializer, services.case_reassign)
     note = _command(E.NOTE, s.NoteInputSerializer, services.case_note)
-    suspend = _command(E.SUSPEND, s.ReasonInputSerializer, services.case_suspend)
+    suspend = _command(E.SUSPEND, s.SuspendInputSerializer, services.case_suspend)
     resume = _command(E.RESUME, s.ReasonInputSerializer, services.case_resume)
     reply = _command(E.REPLY, s.ReplyInputSerializer, services.case_reply)
     resolve = _command(E.RESOLVE, s.ResolveInputSerializer, services.case_resolve)
@@ -456,6 +456,7 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         E.EXTENSION_DECIDE, s.ExtensionDecideInputSerializer, services.case_extension_decide
     )
     # Supervision: 催办 / 督办 by a supervisor (no status change).
+    review = _command(E.REVIEW, s.ReviewInputSerializer, services.case_review)
     urge = _command(SweepEventKind.URGE, s.ReasonInputSerializer, services.case_urge)
     supervise = _command(SweepEventKind.SUPERVISE, s.SuperviseInputSerializer, services.case_supervise)
 

@@ -60,7 +60,10 @@ STEPS = {
     ),
     "accept": lambda org, case: services.assignment_accept(actor=org["t1_office_handler"], case_id=case.pk),
     "suspend": lambda org, case: services.case_suspend(
-        actor=org["t1_office_handler"], case_id=case.pk, reason="等待申请人补充材料"
+        actor=org["t1_office_handler"],
+        case_id=case.pk,
+        reason="等待申请人补充材料",
+        reason_code="awaiting_materials",
     ),
     "reply": lambda org, case: services.case_reply(
         actor=org["t1_office_handler"], case_id=case.pk, answer="已联系市场监管局，三个工作日内办结"

@@ -71,8 +71,9 @@ def table(org) -> dict[str, dict]:
                          to=S.ASSIGNED, wrong=S.ROUTING, invalid={}, fields={"lead_department", "reason"}),
         E.NOTE: dict(state=S.ASSIGNED, actor="v1_clerk", body={"text": "申请人来电询问进度"}, to=S.ASSIGNED,
                      wrong=S.WITHDRAWN, invalid={"text": "  "}, fields={"text"}),
-        E.SUSPEND: dict(state=S.IN_PROGRESS, actor="t1_office_handler", body={"reason": "等待补充材料"}, to=S.SUSPENDED,
-                        wrong=S.ASSIGNED, invalid={}, fields={"reason"}),
+        E.SUSPEND: dict(state=S.IN_PROGRESS, actor="t1_office_handler",
+                        body={"reason": "等待补充材料", "reason_code": "awaiting_materials"}, to=S.SUSPENDED,
+                        wrong=S.ASSIGNED, invalid={"reason_code": "no-such-reason"}, fields={"reason"}),
         E.RESUME: dict(state=S.SUSPENDED, actor="t1_office_handler", body={"reason": "材料已补齐"}, to=S.IN_PROGRESS,
                        wrong=S.IN_PROGRESS, invalid={}, fields={"reason"}),
         E.REPLY: dict(state=S.IN_PROGRESS, actor="t1_office_handler", body={"answer": "已答复办理方案"}, to=S.REPLIED,
@@ -92,6 +93,9 @@ def table(org) -> dict[str, dict]:
                                  to=S.IN_PROGRESS, wrong=S.REGISTERED, invalid={"approve": "maybe"}, fields={"approve"},
                                  prepare=lambda org, case: services.case_extension_request(
                                      actor=org["t1_office_handler"], case_id=case.pk, days=2, reason="需补充调查")),
+        # Reviewing needs a pending "no": the refusal of ``state`` is one.
+        E.REVIEW: dict(state=S.NOT_ACCEPTED, actor="county_supervisor", body={"decision": "overturn", "instruction": "属受理范围"},
+                       to=S.REGISTERED, wrong=S.IN_PROGRESS, invalid={"decision": "maybe"}, fields={"decision"}),
     }  # fmt: skip
 
 

@@ -113,7 +113,12 @@ def test_suspend_and_resume_keep_the_working_time_used(org):
     case = routed_case(org, bj(3, 2, 9))
     allowed = wt(case, case.clock_started_at, case.due_at)
     with at(bj(3, 4, 10)):  # Wednesday 10:00: 6.5 + 7 + 1.5 working hours used
-        services.case_suspend(actor=org["t1_office_handler"], case_id=case.pk, reason="等待补充材料")
+        services.case_suspend(
+            actor=org["t1_office_handler"],
+            case_id=case.pk,
+            reason="等待补充材料",
+            reason_code="awaiting_materials",
+        )
     case.refresh_from_db()
     assert case.clock_used == timedelta(hours=15)
     assert local(case.clock_paused_at) == bj(3, 4, 10)
@@ -284,28 +289,58 @@ def test_each_assignment_clock_is_independent(org):
     assert Extension.objects.get(case=case).applies_to_case is False
 
 
-def test_a_reasoned_reply_settles_the_clock_and_reopen_starts_a_new_round(org):
+def test_a_reasoned_reply_with_a_new_date_keeps_the_clock_running_against_it(org):
+    """答复未办结: the follow-up clock runs against the new date; reopen starts a new round."""
     case = routed_case(org, bj(3, 2, 9))
     with at(bj(3, 3, 9)):
         services.case_reply(
             actor=org["t1_office_handler"],
             case_id=case.pk,
-            answer="政策暂不允许，已说明理由",
+            answer="需等待上级批复，预计3月20日办结",
             can_be_done=False,
+            follow_up_due_at="2026-03-20",
         )
     case.refresh_from_db()
     assert local(case.reasoned_reply_at) == bj(3, 3, 9)
-    assert case.next_alarm_at is None and case.light_at(bj(3, 20, 9)) is None
+    assert local(case.follow_up_due_at) == bj(3, 20, 17, 30)
+    assert case.deadline_in_force == case.follow_up_due_at and case.is_follow_up
+    assert case.light_at(bj(3, 12, 9)) == "green"  # past the old deadline, within the new date
+    assert case.light_at(bj(3, 19, 17)) == "yellow"
+    assert case.light_at(bj(3, 23, 9)) == "red"
+    assert case.next_alarm_at == case.yellow_at
+    assert case.on_time_at(bj(3, 23, 9)) is False  # not done by its new date: late
     with at(bj(3, 4, 9)):
         services.case_resolve(actor=org["t1_office_handler"], case_id=case.pk, summary="已办结")
+    case.refresh_from_db()
+    assert case.on_time_at(bj(3, 23, 9)) is True
     with at(bj(3, 5, 9)):
         services.case_reopen(actor=org["county_supervisor"], case_id=case.pk, reason="督办要求重办")
     case.refresh_from_db()
     assert case.status in (S.ASSIGNED, S.IN_PROGRESS)
     assert local(case.clock_started_at) == bj(3, 5, 9)
-    assert case.reasoned_reply_at is None and case.alarm_level == 0
+    assert case.reasoned_reply_at is None and case.follow_up_due_at is None and case.alarm_level == 0
     assert local(case.due_at) == bj(3, 12, 17, 30)
     assert case.next_alarm_at == case.yellow_at
+
+
+def test_cannot_be_done_settles_the_clock_into_the_review_queue(org):
+    case = routed_case(org, bj(3, 2, 9))
+    with at(bj(3, 3, 9)):
+        services.case_reply(
+            actor=org["t1_office_handler"],
+            case_id=case.pk,
+            answer="属于民事纠纷，建议诉讼",
+            can_be_done=False,
+            cannot_be_done=True,
+            reason_code="civil_dispute",
+            basis="《民法典》",
+        )
+    case.refresh_from_db()
+    assert case.clock_settled and case.next_alarm_at is None and case.light_at(bj(3, 20, 9)) is None
+    assert case.needs_review
+    [review] = case.reviews.all()
+    assert (review.kind, review.status, review.reason.code) == ("cannot_be_done", "pending", "civil_dispute")
+    assert local(review.due_at) == bj(3, 5, 17, 30)  # two working days
 
 
 def test_past_the_calendar_horizon_the_deadline_is_provisional_and_alerts(org):

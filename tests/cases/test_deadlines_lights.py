@@ -120,13 +120,25 @@ def _on_time_cases(org):
     reasoned = routed_case(org, bj(3, 2, 9))
     with at(bj(3, 4, 9)):  # "cannot be done yet" with reasons within 3 working days
         services.case_reply(
-            actor=org["t1_office_handler"], case_id=reasoned.pk, answer="暂不能办", can_be_done=False
+            actor=org["t1_office_handler"],
+            case_id=reasoned.pk,
+            answer="暂不能办",
+            can_be_done=False,
+            cannot_be_done=True,
+            reason_code="not_lawful",
+            basis="《某条例》第十条",
         )
     cases.append((reasoned, True))
     slow_reason = routed_case(org, bj(3, 2, 9))
     with at(bj(3, 9, 9)):  # the reasons came after 3 working days, and the case is still open past due
         services.case_reply(
-            actor=org["t1_office_handler"], case_id=slow_reason.pk, answer="暂不能办", can_be_done=False
+            actor=org["t1_office_handler"],
+            case_id=slow_reason.pk,
+            answer="暂不能办",
+            can_be_done=False,
+            cannot_be_done=True,
+            reason_code="not_lawful",
+            basis="《某条例》第十条",
         )
     cases.append((slow_reason, False))
     withdrawn = routed_case(org, bj(3, 2, 9))
@@ -135,7 +147,12 @@ def _on_time_cases(org):
     cases.append((withdrawn, None))
     suspended = routed_case(org, bj(3, 2, 9))
     with at(bj(3, 3, 9)):  # paused well before its deadline: judged as of the pause
-        services.case_suspend(actor=org["t1_office_handler"], case_id=suspended.pk, reason="等材料")
+        services.case_suspend(
+            actor=org["t1_office_handler"],
+            case_id=suspended.pk,
+            reason="等材料",
+            reason_code="awaiting_materials",
+        )
     cases.append((suspended, None))
     return cases
 

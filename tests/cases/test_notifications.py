@@ -215,7 +215,9 @@ def sc_note(org):
 
 def sc_suspend(org):
     case = drive(org, S.IN_PROGRESS)
-    return services.case_suspend(actor=org["t1_office_handler"], case_id=case.pk, reason="等补充材料")
+    return services.case_suspend(
+        actor=org["t1_office_handler"], case_id=case.pk, reason="等补充材料", reason_code="awaiting_materials"
+    )
 
 
 def sc_resume(org):

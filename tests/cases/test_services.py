@@ -425,7 +425,9 @@ def test_pingpong_limit_is_a_setting(org, settings):
 
 def test_resume_returns_to_the_state_before_the_suspension(org):
     case = drive(org, S.REPLIED)
-    services.case_suspend(actor=org["t1_office_handler"], case_id=case.pk, reason="等材料")
+    services.case_suspend(
+        actor=org["t1_office_handler"], case_id=case.pk, reason="等材料", reason_code="awaiting_materials"
+    )
     case.refresh_from_db()
     assert case.suspended_at is not None
     event = services.case_resume(actor=org["county_supervisor"], case_id=case.pk, reason="督办恢复")

@@ -33,16 +33,21 @@ def _policies(db):
 
 
 def sweep_events(case):
-    return list(
-        CaseEvent.objects.filter(case=case, kind__in=K.values)
+    """The completion ladders' steps of a case (the case clock, assignments); timers are in test_timers.py."""
+    return [
+        (kind, payload)
+        for kind, payload in CaseEvent.objects.filter(case=case, kind__in=K.values)
         .order_by("sequence")
         .values_list("kind", "payload")
-    )
+        if payload.get("clock") in ("case", "assignment")
+    ]
 
 
 def told(event_kind, template, *, channel=Channel.IN_APP):
-    """Usernames told about the sweep events of ``event_kind`` with ``template``."""
-    ids = CaseEvent.objects.filter(kind=event_kind).values_list("pk", flat=True)
+    """Usernames told about the completion ladders' events of ``event_kind`` with ``template``."""
+    ids = CaseEvent.objects.filter(kind=event_kind, payload__clock__in=["case", "assignment"]).values_list(
+        "pk", flat=True
+    )
     rows = Notification.objects.filter(template_code=template, channel=channel)
     return sorted(
         row.recipient_user.username
@@ -111,7 +116,12 @@ def test_suspended_resolved_and_signed_clocks_are_not_swept(org):
     resolved = routed_case(org, bj(3, 2, 9), assisting=())
     signed = routed_case(org, bj(3, 2, 9), assisting=("land",))
     with at(bj(3, 3, 8)):
-        services.case_suspend(actor=org["t1_office_handler"], case_id=suspended.pk, reason="等材料")
+        services.case_suspend(
+            actor=org["t1_office_handler"],
+            case_id=suspended.pk,
+            reason="等材料",
+            reason_code="awaiting_materials",
+        )
         services.case_resolve(actor=org["t1_office_handler"], case_id=resolved.pk, summary="办结")
         services.assignment_accept(actor=org["land_handler"], case_id=signed.pk)
     sweep(now=bj(3, 6, 9))

@@ -93,7 +93,8 @@ ALLOWED: dict[str, dict[str, str]] = {
     },
     S.RESOLVED: {E.NOTE: S.RESOLVED, E.CALLBACK: S.RESOLVED, E.REOPEN: S.IN_PROGRESS, E.CLOSE: S.CLOSED},
     S.CLOSED: {},
-    S.NOT_ACCEPTED: {},
+    # The refusal waits for a supervisor's review (否定答复报告); overturning it puts the case back.
+    S.NOT_ACCEPTED: {E.REVIEW: S.REGISTERED},
     S.WITHDRAWN: {},
 }
 
@@ -139,7 +140,10 @@ def command_for(org, command: str, state: str) -> tuple[object, dict]:
         ),
         E.REASSIGN: (org["county_supervisor"], {"lead_department": d("housing").pk, "reason": "督办改派"}),
         E.NOTE: (org["v1_clerk"], {"text": "申请人来电询问进度"}),
-        E.SUSPEND: (org["t1_office_handler"], {"reason": "等待补充材料"}),
+        E.SUSPEND: (
+            org["t1_office_handler"],
+            {"reason": "等待补充材料", "reason_code": "awaiting_materials"},
+        ),
         E.RESUME: (org["t1_office_handler"], {"reason": "材料已补齐"}),
         E.REPLY: (org["t1_office_handler"], {"answer": "已答复办理方案"}),
         E.RESOLVE: (org["t1_office_handler"], {"summary": "已办结"}),
@@ -150,6 +154,11 @@ def command_for(org, command: str, state: str) -> tuple[object, dict]:
         # needs a pending request, so it is refused (409) in every state of this table.
         E.EXTENSION_REQUEST: (org["t1_office_handler"], {"days": 2, "reason": "需补充调查"}),
         E.EXTENSION_DECIDE: (org["county_supervisor"], {"approve": True}),
+        # Only a pending "no" can be reviewed: in this table, the refusal of ``not_accepted``.
+        E.REVIEW: (
+            org["county_supervisor"],
+            {"decision": "overturn", "instruction": "属于受理范围，请重新办理"},
+        ),
     }
     return table[command]
 

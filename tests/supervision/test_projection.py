@@ -67,7 +67,9 @@ def test_returns_transfers_reopens_and_deadline_changes_are_followed(org):
     with travel("2026-03-03 11:00"):
         services.assignment_accept(actor=org["t2_office_handler"], case_id=case.pk)
     with travel("2026-03-04 09:00"):
-        services.case_suspend(actor=org["t2_office_handler"], case_id=case.pk, reason="等材料")
+        services.case_suspend(
+            actor=org["t2_office_handler"], case_id=case.pk, reason="等材料", reason_code="awaiting_materials"
+        )
     assert_consistent()
     with travel("2026-03-06 09:00"):
         services.case_resume(actor=org["t2_office_handler"], case_id=case.pk, reason="材料已到")
