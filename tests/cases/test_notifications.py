@@ -269,6 +269,23 @@ def sc_withdraw(org):
     return services.case_withdraw(actor=org["v1_clerk"], case_id=case.pk, reason="已自行解决")
 
 
+def sc_urge(org):
+    case = drive(org, S.IN_PROGRESS)
+    return services.case_urge(actor=org["t1_supervisor"], case_id=case.pk, reason="请加快办理")
+
+
+def sc_supervise(org):
+    case = drive(org, S.REPLIED)
+    return services.case_supervise(actor=org["county_supervisor"], case_id=case.pk, reason="限期办结", days=2)
+
+
+def sc_extension_request(org):
+    case = drive(org, S.IN_PROGRESS)
+    return services.case_extension_request(
+        actor=org["t1_office_handler"], case_id=case.pk, days=1, reason="需现场勘测"
+    )
+
+
 WIRED = [
     (sc_intake, requester(T.RECEIPT)),
     (sc_intake_enterprise_landline, set()),  # a landline gets no SMS; the printed receipt is the record
@@ -295,6 +312,9 @@ WIRED = [
     (sc_reopen_to_another_lead, staff(T.REOPEN, *dept("housing"))),
     (sc_reopen_never_routed, staff(T.REOPEN, "v1_clerk")),
     (sc_withdraw, set()),
+    (sc_urge, staff(T.URGE, *dept("t1_office"))),
+    (sc_supervise, staff(T.SUPERVISE, *dept("t1_office"))),
+    (sc_extension_request, staff(T.EXTENSION_REQUEST, "county_supervisor", "t1_supervisor", "v1_supervisor")),
 ]
 
 
