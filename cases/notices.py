@@ -167,19 +167,17 @@ def case_supervisors(case: Case) -> list[int]:
 
 
 def lead_department_staff(event: CaseEvent) -> tuple[list[int], str]:
-    """Who a supervisor's 催办 / 督办 reaches, and the department's name: the heads and handlers of the
-    department that led the case when the order was given (the event's ``lead_department``); when no
-    department leads it (or the lead has no active staff), whoever holds the case now (``sla.case_holders``:
-    the coordination centre or the intake window)."""
+    """Who a supervisor's 催办 / 督办 reaches, and the department's name: the active heads and handlers of
+    the department that led the case when the order was given (the event's ``lead_department``); when no
+    department leads it, whoever holds the case now (``sla.case_holders``: the coordination centre or the
+    intake window) and no name."""
     from . import sla  # sla imports this module lazily too; importing it at the top would be circular
 
     lead = event.payload.get("lead_department") or event.department_id
-    users: list[int] = []
-    name = ""
-    if lead:
-        users = department_staff([lead]).get(lead, [])
-        name = Department.objects.filter(pk=lead).values_list("name", flat=True).first() or ""
-    return (users or sla.case_holders(event.case)), name
+    if not lead:
+        return sla.case_holders(event.case), ""
+    name = Department.objects.filter(pk=lead).values_list("name", flat=True).first() or ""
+    return department_staff([lead]).get(lead, []), name
 
 
 # --- Senders --------------------------------------------------------------------------------------------

@@ -326,6 +326,19 @@ def test_each_command_writes_the_expected_notifications(org, scenario, expected)
     assert rows(event).count() == len(expected)
 
 
+def test_an_order_without_a_lead_department_goes_to_whoever_holds_the_case(org):
+    # The workflow allows 催办 / 督办 only while a department leads the case; the fallback is defensive.
+    case = drive(org, S.ROUTING)
+    event = CaseEvent(case=case, kind="urge", payload={"manual": True, "lead_department": None})
+    assert notices.lead_department_staff(event) == ([org["v1_clerk"].pk], "")
+    led = drive(org, S.IN_PROGRESS)
+    event = CaseEvent(
+        case=led, kind="urge", payload={"manual": True, "lead_department": led.lead_department_id}
+    )
+    users, name = notices.lead_department_staff(event)
+    assert sorted(users) == sorted(org[u].pk for u in dept("t1_office")) and name == "暨阳街道便民服务中心"
+
+
 def test_the_ping_pong_guard_tells_the_coordination_centre_instead_of_the_next_department(org, settings):
     settings.CASE_PINGPONG_LIMIT = 0
     case = drive(org, S.ASSIGNED)
