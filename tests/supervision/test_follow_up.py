@@ -321,8 +321,13 @@ def test_a_sweep_fired_step_counts_in_the_marks(client, org, late):
     client.force_login(org["county_supervisor"])
     with travel(NOW):
         html = client.get(reverse("supervision:overdue")).content.decode()
+        rows = api(org["county_supervisor"]).get("/api/v1/supervision/overdue/").json()["results"]
     for case in late:
         assert "已催办 ×1 · 最近 2026-03-10" in row_of(html, case.tracking_number)
+    marks = {row["id"]: row["action_marks"] for row in rows}
+    for case in late:
+        assert (marks[case.pk]["urged"], marks[case.pk]["supervised"]) == (1, 0)
+        assert marks[case.pk]["urged_last"].startswith("2026-03-10")
 
 
 def test_the_marks_cost_one_query_per_page_whatever_their_number(client, org, late):
