@@ -9,8 +9,10 @@ event. Two kinds of handlers can be registered per event kind:
   this is where delivery is kicked off; they must be safe to run twice and must not assume they run at all
   (a relay sweep catches up), because the process may die right after the commit.
 
-Registered here (bottom of the module): ``cases.notices.notify_event``, in transaction, for every event
-kind — the outbox rows of the closed loop's notifications (see that module for who gets what). The
+Registered here (bottom of the module): ``cases.notices.notify_event``, in transaction, for every command
+kind and for the sweep kinds 催办 / 督办 (a supervisor runs them as commands too; the handlers skip the
+sweep's own steps, which ``cases.sweep`` notifies itself) — the outbox rows of the closed loop's
+notifications (see that module for who gets what). The
 notifications app never imports ``cases``; it enqueues its own deliveries on commit, so no on-commit
 handler is needed for it.
 """
@@ -24,7 +26,7 @@ from functools import partial
 
 from django.db import transaction
 
-from .choices import EventKind
+from .choices import EventKind, SweepEventKind
 
 logger = logging.getLogger(__name__)
 
@@ -76,3 +78,5 @@ def _run_on_commit(handler: OnCommitHandler, event_id: int) -> None:
 from . import notices  # noqa: E402
 
 register()(notices.notify_event)
+# 催办 / 督办 are sweep kinds (not in ``EventKind``) that supervisors also run by hand.
+register([SweepEventKind.URGE, SweepEventKind.SUPERVISE])(notices.notify_event)

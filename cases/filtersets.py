@@ -14,8 +14,17 @@ from django.utils.translation import gettext_lazy as _
 from routing.choices import Tier
 from routing.models import Region
 
-from .choices import TERMINAL_STATUSES, CaseStatus, Channel, Complexity, HandlingMode, Light, MatterKind
-from .models import Assignment, Case, Category
+from .choices import (
+    TERMINAL_STATUSES,
+    CaseStatus,
+    Channel,
+    Complexity,
+    ExtensionStatus,
+    HandlingMode,
+    Light,
+    MatterKind,
+)
+from .models import Assignment, Case, Category, Extension
 
 
 def _region_path(code: str) -> str | None:
@@ -130,3 +139,26 @@ class CategoryFilterSet(django_filters.FilterSet):
     def filter_county(self, queryset, name, value):
         path = _region_path(value)
         return queryset.none() if path is None else queryset.for_region_path(path)
+
+
+class ExtensionFilterSet(django_filters.FilterSet):
+    """Filters of ``/api/v1/extensions/``: ``status=requested`` lists the requests waiting for a decision."""
+
+    status = django_filters.ChoiceFilter(choices=ExtensionStatus.choices, label=_("状态"))
+    case = django_filters.NumberFilter(field_name="case_id", label=_("案件"))
+    department = django_filters.NumberFilter(field_name="department_id", label=_("申请部门"))
+    region = django_filters.CharFilter(
+        method="filter_region", label=_("区划代码（受理或承办在其下级，含本级）")
+    )
+
+    class Meta:
+        model = Extension
+        fields = ["status", "case", "department", "region"]
+
+    def filter_region(self, queryset, name, value):
+        path = _region_path(value)
+        if path is None:
+            return queryset.none()
+        return queryset.filter(
+            Q(case__region_path__startswith=path) | Q(case__handling_region_path__startswith=path)
+        )

@@ -21,6 +21,13 @@ messages of one event to one recipient apart (the resolve SMS and the survey SMS
 | reply | reply (SMS, the answer) | requester |
 | resolve | resolve (SMS, the summary) + survey (SMS, single-use link) | requester |
 | reopen | reopen (with the reason) | staff of the lead; the window clerks when the case was never routed |
+| urge 催办 by hand | urge (the supervisor's reason as the note, the case's deadline) | staff of the lead; whoever holds the case (``sla.case_holders``) when no department leads it |
+| supervise 督办 by hand | supervise (the reason as the note, the order's own deadline) | the same |
+| extension_request | extension_request (department, days, reason) | the case's supervisors (``case_supervisors``) |
+
+催办 and 督办 are also steps of the deadline ladder: the sweep (``cases.sweep``) records the same event kinds
+with no actor and tells its own recipients, so the handlers here act only on the commands a supervisor ran
+(``payload["manual"]``): a sweep step is never told twice.
 
 "Staff of a department" = its active handlers and head(s). Requester SMS go to mainland mobile numbers
 only (a landline cannot receive them; the printed receipt stays the record). 急事 and green-channel cases
@@ -34,6 +41,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from datetime import datetime
 
 from django.db.models import Q
 from django.urls import reverse
@@ -45,7 +53,7 @@ from notifications.services import notification_request, notify_staff
 from routing.choices import DepartmentRole, StaffRole
 from routing.models import Department, Membership
 
-from .choices import CaseStatus, EventKind, MatterKind
+from .choices import CaseStatus, EventKind, MatterKind, SweepEventKind
 from .masking import mask_phone
 from .models import Case, CaseEvent
 from .surveys import survey_token_issue, survey_url
@@ -124,38 +132,52 @@ def window_clerks(case: Case) -> list[int]:
     )
 
 
+def _path_prefixes(path: str) -> list[str]:
+    """The stored paths of a region and of every region above it: ``/a/b/`` → ``["/a/", "/a/b/"]``."""
+    parts = [part for part in (path or "").strip("/").split("/") if part]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
 def centre_coordinators(case: Case) -> list[int]:
     """Members of the coordination centre over the case (the same rule as the coordinator relation)."""
-    parts = case.region_path.strip("/").split("/")
-    prefixes = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
     return sorted(
         set(
             Membership.objects.filter(
                 role=StaffRole.COORDINATOR,
                 department__role=DepartmentRole.COORDINATOR,
-                region__path__in=prefixes,
+                region__path__in=_path_prefixes(case.region_path),
                 user__is_active=True,
             ).values_list("user_id", flat=True)
         )
     )
 
 
-def _prefixes(path: str) -> list[str]:
-    parts = path.strip("/").split("/")
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-
-
 def case_supervisors(case: Case) -> list[int]:
-    """Supervisors whose subtree holds the case, taken in or handled there (the supervisor relation of
-    ``cases.workflow``): who decides extensions and reviews the case's "no" answers."""
-    paths = sorted({*_prefixes(case.region_path), *_prefixes(case.handling_region_path or case.region_path)})
+    """The case's supervisors: active supervisors whose region subtree holds the case (taken in or handled
+    there), every tier up. The same rule as the workflow's supervisor relation (``workflow._relations``),
+    so these are exactly the users who may decide its extension requests (延期审批). One query."""
+    prefixes = sorted({*_path_prefixes(case.region_path), *_path_prefixes(case.handling_region_path)})
     return sorted(
         set(
             Membership.objects.filter(
-                role=StaffRole.SUPERVISOR, region__path__in=paths, user__is_active=True
+                role=StaffRole.SUPERVISOR, region__path__in=prefixes, user__is_active=True
             ).values_list("user_id", flat=True)
         )
     )
+
+
+def lead_department_staff(event: CaseEvent) -> tuple[list[int], str]:
+    """Who a supervisor's 催办 / 督办 reaches, and the department's name: the active heads and handlers of
+    the department that led the case when the order was given (the event's ``lead_department``); when no
+    department leads it, whoever holds the case now (``sla.case_holders``: the coordination centre or the
+    intake window) and no name."""
+    from . import sla  # sla imports this module lazily too; importing it at the top would be circular
+
+    lead = event.payload.get("lead_department") or event.department_id
+    if not lead:
+        return sla.case_holders(event.case), ""
+    name = Department.objects.filter(pk=lead).values_list("name", flat=True).first() or ""
+    return department_staff([lead]).get(lead, []), name
 
 
 # --- Senders --------------------------------------------------------------------------------------------
@@ -343,6 +365,50 @@ def on_review(event: CaseEvent) -> None:
         _survey(event)
 
 
+def _parse_moment(value) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def on_urge(event: CaseEvent) -> None:
+    """催办 by a supervisor: the lead department's heads and handlers read the supervisor's reason and the
+    case's deadline. A step of the deadline ladder (no ``manual`` flag) is left to ``cases.sweep``."""
+    if not event.payload.get("manual"):
+        return
+    case = event.case
+    users, department = lead_department_staff(event)
+    context = staff_context(case, deadline=case.due_at or _("未定"), department=department, note=event.reason)
+    _notify_users(event, "urge", TemplateCode.URGE, users, context)
+
+
+def on_supervise(event: CaseEvent) -> None:
+    """督办 by a supervisor: as 催办, with the order's own deadline (``payload["due_at"]``) as the deadline."""
+    if not event.payload.get("manual"):
+        return
+    case = event.case
+    users, department = lead_department_staff(event)
+    deadline = _parse_moment(event.payload.get("due_at")) or case.supervision_due_at or case.due_at
+    context = staff_context(case, deadline=deadline or _("未定"), department=department, note=event.reason)
+    _notify_users(event, "supervise", TemplateCode.SUPERVISE, users, context)
+
+
+def on_extension_request(event: CaseEvent) -> None:
+    """延期申请: the case's supervisors (who may decide it) read the department, the days and the reason."""
+    case = event.case
+    context = staff_context(
+        case,
+        department=event.department.name if event.department_id else "",
+        days=event.payload.get("days"),
+        reason=event.reason,
+    )
+    due_before = _parse_moment(event.payload.get("due_before"))
+    if due_before is not None:
+        context["deadline"] = due_before
+    _notify_users(event, "extension_request", TemplateCode.EXTENSION_REQUEST, case_supervisors(case), context)
+
+
 HANDLERS: dict[str, Callable[[CaseEvent], None]] = {
     E.INTAKE: on_intake,
     E.NOT_ACCEPT: on_not_accept,
@@ -357,6 +423,10 @@ HANDLERS: dict[str, Callable[[CaseEvent], None]] = {
     E.RESOLVE: on_resolve,
     E.REOPEN: on_reopen,
     E.REVIEW: on_review,
+    E.EXTENSION_REQUEST: on_extension_request,
+    # Also steps of the deadline ladder: the handlers act on a supervisor's commands only (``manual``).
+    SweepEventKind.URGE: on_urge,
+    SweepEventKind.SUPERVISE: on_supervise,
 }
 
 

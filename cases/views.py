@@ -246,7 +246,8 @@ QUEUE_TABS = (
 
 
 class QueueView(LoginRequiredMixin, View):
-    """A department work queue: to sign for, in progress, returned (the user's departments)."""
+    """A department work queue: to sign for, in progress, returned (the user's departments); each row marks
+    the 催办 / 督办 its case has had."""
 
     template_name = "cases/queue.html"
 
@@ -260,6 +261,9 @@ class QueueView(LoginRequiredMixin, View):
             for key, (_l, status) in tabs.items()
         }
         page = Paginator(queues[current], PAGE_SIZE).get_page(request.GET.get("page"))
+        assignments = list(page.object_list)
+        # 催办 / 督办 marks of the page's cases: one query for the page.
+        selectors.case_action_marks_attach(user=request.user, cases=[a.case for a in assignments])
         departments = scope_for(request.user).department_ids
         context = {
             "tabs": [
@@ -268,7 +272,7 @@ class QueueView(LoginRequiredMixin, View):
             ],
             "tab": current,
             "page_obj": page,
-            "assignments": page.object_list,
+            "assignments": assignments,
             "departments": Department.objects.filter(pk__in=sorted(departments)).order_by("code"),
         }
         return render(request, self.template_name, context)
@@ -348,6 +352,7 @@ class CaseDetailView(LoginRequiredMixin, View):
             "timeline": [(event, event_details(event, names)) for event in events],
             "attachments": case.attachments.order_by("id"),
             "expected_reply_at": expected_reply_at(case),
+            "action_marks": selectors.case_action_marks(user=request.user, case_ids=[case.pk]).get(case.pk),
         }
         return render(request, self.template_name, context)
 

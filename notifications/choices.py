@@ -45,6 +45,7 @@ class TemplateCode(models.TextChoices):
     WARNING_RED = "warning_red", _("红灯超期")
     URGE = "urge", _("催办")
     SUPERVISE = "supervise", _("督办")
+    EXTENSION_REQUEST = "extension_request", _("延期申请待审批")
     EXTENSION_DECISION = "extension_decision", _("延期审批结果")
     REPLY = "reply", _("答复")
     RESOLVE = "resolve", _("办结")

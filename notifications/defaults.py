@@ -14,6 +14,7 @@ Context variables (``REQUIRED_VARIABLES`` must be present; the others are option
 - receipt: ``query_code``
 - assignment: ``department``; optional ``deadline``
 - sign_reminder, warning_yellow, warning_red, urge, supervise: ``deadline``; optional ``department``, ``note``
+- extension_request: ``department``, ``days``, ``reason``; optional ``deadline`` (the deadline it would move)
 - extension_decision: ``approved`` (bool); optional ``new_deadline``, ``reason``
 - reply: optional ``reply``;  resolve: optional ``result``
 - survey: ``survey_url``
@@ -44,6 +45,7 @@ REQUIRED_VARIABLES: dict[str, tuple[str, ...]] = {
     TemplateCode.WARNING_RED: ("tracking_number", "deadline"),
     TemplateCode.URGE: ("tracking_number", "deadline"),
     TemplateCode.SUPERVISE: ("tracking_number", "deadline"),
+    TemplateCode.EXTENSION_REQUEST: ("tracking_number", "department", "days", "reason"),
     TemplateCode.EXTENSION_DECISION: ("tracking_number", "approved"),
     TemplateCode.REPLY: ("tracking_number",),
     TemplateCode.RESOLVE: ("tracking_number",),
@@ -61,6 +63,7 @@ SAMPLE_CONTEXT: dict[str, object] = {
     "department": "市场监管局",
     "deadline": "2026-03-12 17:30",
     "new_deadline": "2026-03-19 17:30",
+    "days": 3,
     "approved": True,
     "reason": "需要多个部门联合会审",
     "note": "请尽快处理",
@@ -242,6 +245,26 @@ DEFAULT_TEMPLATES: dict[str, dict[str, MessageText]] = {
                 "{% if note %}\nInstructions: {{ note }}{% endif %}"
             ),
             sms="Supervision order: resolve case {{ tracking_number }} and report by {{ deadline }}.",
+        ),
+    },
+    TemplateCode.EXTENSION_REQUEST: {
+        _ZH: MessageText(
+            subject="延期申请待审批：{{ tracking_number }}",
+            body=(
+                "{{ department }}申请将事项{{ tracking_number }}的办理时限延长{{ days }}个工作日，请及时审批。"
+                "{% if title %}\n事项：{{ title }}{% endif %}{% if deadline %}\n原时限：{{ deadline }}{% endif %}"
+                "\n申请理由：{{ reason }}"
+            ),
+            sms="{{ department }}申请事项{{ tracking_number }}延期{{ days }}个工作日，请及时审批。",
+        ),
+        _EN: MessageText(
+            subject="Extension request to decide: {{ tracking_number }}",
+            body=(
+                "{{ department }} asks to extend the deadline of case {{ tracking_number }} by {{ days }} "
+                "working day(s). Please decide.{% if title %}\nMatter: {{ title }}{% endif %}"
+                "{% if deadline %}\nCurrent deadline: {{ deadline }}{% endif %}\nReason: {{ reason }}"
+            ),
+            sms="{{ department }} asks for {{ days }} more working day(s) on case {{ tracking_number }}. Please decide.",
         ),
     },
     TemplateCode.EXTENSION_DECISION: {

@@ -27,9 +27,16 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from cases import selectors as case_selectors
-from cases.choices import HANDLING_STATUSES, OPEN_STATUSES, CaseStatus, EventKind, Light
+from cases.choices import (
+    HANDLING_STATUSES,
+    OPEN_STATUSES,
+    CaseStatus,
+    EventKind,
+    ExtensionStatus,
+    Light,
+)
 from cases.filtersets import CaseFilterSet
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, Extension
 from cases.querysets import CASE_CLOCK_RUNNING
 from routing.calendar import calendar_snapshot
 from routing.choices import DepartmentRole, Tier
@@ -303,6 +310,39 @@ def days_overdue(case: Case, now: datetime, *, calendar: CalendarSnapshot) -> in
     if fast.local_day(deadline) < fast.first_day:
         return working_days_overdue(due, moment, calendar=calendar).days
     return fast.working_days_overdue(deadline, fastclock.to_us(moment))
+
+
+# --- Extension requests waiting for a decision ----------------------------------------------------------
+
+PENDING_EXTENSION_ROWS = 20
+
+
+@dataclass
+class PendingExtensions:
+    """The oldest ``rows`` of the region's extension requests waiting for a decision, and how many there
+    are in all."""
+
+    rows: list[Extension]
+    count: int
+
+
+def pending_extensions(*, user, node: Node, limit: int = PENDING_EXTENSION_ROWS) -> PendingExtensions:
+    """待审批延期申请: requests (``requested``) on cases of the region (taken in or held there) that the user
+    may see and that a supervisor can decide now (a department still holds the case), oldest first, with
+    the case, the department and who asked. One query, plus a count only when there are more than
+    ``limit``."""
+    cases = Case.objects.visible_to(user).filter(in_node(node.path), status__in=HANDLING_STATUSES)
+    queryset = Extension.objects.filter(status=ExtensionStatus.REQUESTED, case__in=cases.values("pk"))
+    rows = list(
+        queryset.select_related("case", "department", "requested_by").order_by("created_at", "pk")[:limit]
+    )
+    count = len(rows) if len(rows) < limit else queryset.count()
+    return PendingExtensions(rows=rows, count=count)
+
+
+def with_action_marks(cases: list[Case], *, user) -> list[Case]:
+    """The cases of a list page with their 催办 / 督办 marks (``action_marks``): one query for the page."""
+    return case_selectors.case_action_marks_attach(user=user, cases=cases)
 
 
 # --- Period numbers from the rollups ----------------------------------------------------------------------
@@ -631,6 +671,7 @@ __all__ = [
     "DepartmentStats",
     "Node",
     "OpenCounts",
+    "PendingExtensions",
     "PeriodNumbers",
     "bulletin_cases",
     "county_calendar",
@@ -642,8 +683,10 @@ __all__ = [
     "open_counts",
     "overdue_cases",
     "overdue_cutoff",
+    "pending_extensions",
     "region_node",
     "region_periods",
     "supervision_roots",
     "trend",
+    "with_action_marks",
 ]

@@ -78,8 +78,9 @@ def _region_query(node, **extra) -> str:
 
 
 class DashboardView(SupervisionView):
-    """总览: open work by light and status, child regions, the most overdue cases, the department table for
-    the month, weekly and monthly trends, and the 催办 / 督办 buttons."""
+    """总览: open work by light and status, child regions, extension requests waiting for a decision, the
+    most overdue cases (with their 催办 / 督办 so far), the department table for the month, weekly and monthly
+    trends, and the 催办 / 督办 buttons."""
 
     template_name = "supervision/dashboard.html"
 
@@ -96,6 +97,7 @@ class DashboardView(SupervisionView):
         )
         for case in overdue:
             case.days_overdue = selectors.days_overdue(case, now, calendar=calendar)
+        overdue = selectors.with_action_marks(overdue, user=request.user)
         summary = selectors.region_periods(node=node, periods=[period], now=now)[0]
         weeks = selectors.trend(node=node, kind=WEEK, count=12, now=now)
         months = selectors.trend(node=node, kind=MONTH, count=12, now=now)
@@ -106,6 +108,7 @@ class DashboardView(SupervisionView):
             overdue=overdue,
             summary=summary,
             departments=departments,
+            pending_extensions=selectors.pending_extensions(user=request.user, node=node),
             week_chart=trend_svg(weeks, title=_("近12周趋势")),
             month_chart=trend_svg(
                 months, title=_("近12个月趋势"), labels=[f"{p.period.first_day:%y-%m}" for p in months]
@@ -117,7 +120,8 @@ class DashboardView(SupervisionView):
 
 
 class OverdueListView(SupervisionView):
-    """超期和临期案件: red and yellow clocks of the region, filterable and sortable, paginated."""
+    """超期和临期案件: red and yellow clocks of the region, filterable and sortable, paginated; each row marks
+    the 催办 / 督办 the case has had (one query for the page)."""
 
     template_name = "supervision/overdue.html"
 
@@ -142,6 +146,7 @@ class OverdueListView(SupervisionView):
         calendar = selectors.county_calendar(node.path)
         for case in cases:
             case.days_overdue = selectors.days_overdue(case, now, calendar=calendar)
+        cases = selectors.with_action_marks(cases, user=request.user)
         query = request.GET.copy()
         query.pop("page", None)
         export_query = urlencode(

@@ -32,7 +32,7 @@ from ..choices import (
     ReviewDecision,
     Satisfaction,
 )
-from ..models import Assignment, Case, CaseAttachment, CaseEvent, Category, Requester
+from ..models import Assignment, Case, CaseAttachment, CaseEvent, Category, Extension, Requester
 from ..validators import (
     normalize_credit_code,
     normalize_id_number,
@@ -686,6 +686,51 @@ class ExtensionDecideInputSerializer(CommandInputSerializer):
         default=None,
         help_text=_("延期申请；只有一件待审批时可不填"),
     )
+
+
+# --- Extension requests (延期申请) -----------------------------------------------------------------
+
+
+class ExtensionCaseSerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Case
+        fields = ["id", "tracking_number", "title", "status", "status_display"]
+        read_only_fields = fields
+
+
+class ExtensionSerializer(serializers.ModelSerializer):
+    """One extension request and, once decided, its decision. A supervisor decides it with
+    ``POST /api/v1/cases/{case id}/extension-decide/`` (``extension``: this id)."""
+
+    case = ExtensionCaseSerializer(read_only=True)
+    department = DepartmentRefSerializer(read_only=True)
+    requested_by = UserRefSerializer(read_only=True)
+    requested_at = serializers.DateTimeField(source="created_at", read_only=True)
+    decided_by = UserRefSerializer(read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Extension
+        fields = [
+            "id",
+            "case",
+            "department",
+            "applies_to_case",
+            "days",
+            "reason",
+            "status",
+            "status_display",
+            "due_before",
+            "due_after",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        ]
+        read_only_fields = fields
 
 
 def nest_errors(errors: dict[str, list[str]]) -> dict:

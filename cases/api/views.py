@@ -1,4 +1,5 @@
-"""Staff API of the closed loop: ``/api/v1/cases/``, ``/api/v1/assignments/`` and ``/api/v1/categories/``.
+"""Staff API of the closed loop: ``/api/v1/cases/``, ``/api/v1/assignments/``, ``/api/v1/extensions/`` and
+``/api/v1/categories/``.
 
 Views are thin: reads go through ``cases.selectors`` (built on ``Case.objects.visible_to``), writes through
 ``cases.services`` (which run ``cases.workflow``), and ``windowsvc/api/exceptions.py`` turns the service
@@ -40,7 +41,7 @@ from windowsvc.errors import NotFound, TransitionNotAllowed, ValidationFailed
 
 from .. import selectors, services, workflow
 from ..choices import AssignmentStatus, EventKind, SweepEventKind
-from ..filtersets import CaseFilterSet, CategoryFilterSet
+from ..filtersets import CaseFilterSet, CategoryFilterSet, ExtensionFilterSet
 from ..models import Assignment, Category
 from . import serializers as s
 
@@ -493,6 +494,34 @@ class AssignmentQueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
+
+
+# --- Extension requests ------------------------------------------------------------------------------
+
+
+class ExtensionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """延期申请 of the cases the user may see (``selectors.extension_list_visible``, built on the cases'
+    ``visible_to``): supervisors see their subtree's, department staff their departments' cases'; a request
+    of a case outside the scope answers 404 like a missing one. ``?status=requested``: the requests waiting
+    for a decision, which a supervisor takes with ``POST /cases/{id}/extension-decide/``."""
+
+    serializer_class = s.ExtensionSerializer
+    filterset_class = ExtensionFilterSet
+    ordering_fields = ["created_at", "days", "id"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return selectors.extension_list_visible(user=self.request.user)
+
+    @extend_schema(
+        summary="延期申请列表", description="Oldest first; `status=requested` for the pending ones."
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="延期申请详情", responses={200: s.ExtensionSerializer, 404: NOT_FOUND})
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
 
 
 # --- Categories -------------------------------------------------------------------------------------

@@ -87,16 +87,28 @@ class TierRankingSerializer(serializers.Serializer):
     lines = RankedSerializer(many=True)
 
 
+class ActionMarksSerializer(serializers.Serializer):
+    """催办 / 督办 a case has had so far (by a supervisor or the deadline sweep): counts and the latest."""
+
+    urged = serializers.IntegerField(read_only=True)
+    urged_last = serializers.DateTimeField(read_only=True, allow_null=True)
+    supervised = serializers.IntegerField(read_only=True)
+    supervised_last = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
 class OverdueCaseSerializer(CaseListSerializer):
-    """A row of the overdue list: the case row, its deadline and whole working days overdue."""
+    """A row of the overdue list: the case row, its deadline, whole working days overdue and its
+    催办 / 督办 so far."""
 
     days_overdue = serializers.IntegerField(read_only=True)
     due_at = serializers.DateTimeField(read_only=True)
+    action_marks = ActionMarksSerializer(read_only=True)
 
     class Meta(CaseListSerializer.Meta):
         fields = [
             *CaseListSerializer.Meta.fields,
             *(name for name in ("due_at", "days_overdue") if name not in CaseListSerializer.Meta.fields),
+            "action_marks",
         ]
 
 

@@ -77,7 +77,8 @@ class RankingsAPIView(SupervisionAPIView):
 
 class OverdueAPIView(SupervisionAPIView, GenericAPIView):
     """Red and yellow clocks of the region; filters of ``/api/v1/cases/`` (``lead_department``, ``category``,
-    ``tier``, ``matter_kind`` …), ``light`` (red / yellow), ``min_days`` and ``sort``."""
+    ``tier``, ``matter_kind`` …), ``light`` (red / yellow), ``min_days`` and ``sort``; each row with its
+    催办 / 督办 so far (``action_marks``, one query for the page)."""
 
     serializer_class = s.OverdueCaseSerializer
     filter_backends = []
@@ -119,6 +120,7 @@ class OverdueAPIView(SupervisionAPIView, GenericAPIView):
         calendar = selectors.county_calendar(self.node.path)
         for case in page:
             case.days_overdue = selectors.days_overdue(case, self.now, calendar=calendar)
+        page = selectors.with_action_marks(page, user=request.user)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 

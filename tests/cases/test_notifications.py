@@ -271,6 +271,23 @@ def sc_withdraw(org):
     return services.case_withdraw(actor=org["v1_clerk"], case_id=case.pk, reason="已自行解决")
 
 
+def sc_urge(org):
+    case = drive(org, S.IN_PROGRESS)
+    return services.case_urge(actor=org["t1_supervisor"], case_id=case.pk, reason="请加快办理")
+
+
+def sc_supervise(org):
+    case = drive(org, S.REPLIED)
+    return services.case_supervise(actor=org["county_supervisor"], case_id=case.pk, reason="限期办结", days=2)
+
+
+def sc_extension_request(org):
+    case = drive(org, S.IN_PROGRESS)
+    return services.case_extension_request(
+        actor=org["t1_office_handler"], case_id=case.pk, days=1, reason="需现场勘测"
+    )
+
+
 WIRED = [
     (sc_intake, requester(T.RECEIPT)),
     (sc_intake_enterprise_landline, set()),  # a landline gets no SMS; the printed receipt is the record
@@ -297,6 +314,9 @@ WIRED = [
     (sc_reopen_to_another_lead, staff(T.REOPEN, *dept("housing"))),
     (sc_reopen_never_routed, staff(T.REOPEN, "v1_clerk")),
     (sc_withdraw, set()),
+    (sc_urge, staff(T.URGE, *dept("t1_office"))),
+    (sc_supervise, staff(T.SUPERVISE, *dept("t1_office"))),
+    (sc_extension_request, staff(T.EXTENSION_REQUEST, "county_supervisor", "t1_supervisor", "v1_supervisor")),
 ]
 
 
@@ -306,6 +326,19 @@ def test_each_command_writes_the_expected_notifications(org, scenario, expected)
     assert sent(event) == expected
     # Every row of the event is in its own transaction's outbox: nothing else was written for it.
     assert rows(event).count() == len(expected)
+
+
+def test_an_order_without_a_lead_department_goes_to_whoever_holds_the_case(org):
+    # The workflow allows 催办 / 督办 only while a department leads the case; the fallback is defensive.
+    case = drive(org, S.ROUTING)
+    event = CaseEvent(case=case, kind="urge", payload={"manual": True, "lead_department": None})
+    assert notices.lead_department_staff(event) == ([org["v1_clerk"].pk], "")
+    led = drive(org, S.IN_PROGRESS)
+    event = CaseEvent(
+        case=led, kind="urge", payload={"manual": True, "lead_department": led.lead_department_id}
+    )
+    users, name = notices.lead_department_staff(event)
+    assert sorted(users) == sorted(org[u].pk for u in dept("t1_office")) and name == "暨阳街道便民服务中心"
 
 
 def test_the_ping_pong_guard_tells_the_coordination_centre_instead_of_the_next_department(org, settings):

@@ -22,6 +22,7 @@ CONTEXT = {
     "department": "Market Regulation Bureau",
     "deadline": dt.datetime(2026, 3, 12, 9, 30, tzinfo=dt.UTC),  # 17:30 in Asia/Shanghai
     "new_deadline": "2026-03-19 17:30",
+    "days": 3,
     "approved": True,
     "reason": "joint review",
     "note": "urgent",

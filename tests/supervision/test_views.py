@@ -314,10 +314,12 @@ def count_queries(client, name, **params) -> int:
 
 
 # (page, parameters, queries): session, user, scope, region (3), the page's own, unread notifications.
+# The dashboard's own include the pending extension requests and the rows' 催办 / 督办 marks (one each),
+# the overdue list's the marks of its page (one).
 PAGES = [
-    ("dashboard", {}, 23),
-    ("overdue", {}, 12),
-    ("overdue", {"department": "__t1_office__", "sort": "department", "min_days": 1}, 12),
+    ("dashboard", {}, 25),
+    ("overdue", {}, 13),
+    ("overdue", {"department": "__t1_office__", "sort": "department", "min_days": 1}, 13),
     ("departments", {"period": "2026-03"}, 14),
     ("rankings", {"month": "2026-03"}, 13),
     ("lights", {"year": "2026"}, 10),
