@@ -231,6 +231,8 @@ class ExtensionStatus(models.TextChoices):
     REQUESTED = "requested", _("待审批")
     APPROVED = "approved", _("已批准")
     REFUSED = "refused", _("未批准")
+    # The case left handling (resolved, returned, withdrawn …) before a decision: nothing left to decide.
+    LAPSED = "lapsed", _("已失效")
 
 
 class TimerKind(models.TextChoices):

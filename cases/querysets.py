@@ -42,7 +42,7 @@ def _light(now, *, running: Q, deadline: str = "due_at"):
 
 
 # ``cases.deadlines.reasoned_in_time`` as SQL.
-_REASONED_IN_TIME = Q(
+REASONED_IN_TIME = Q(
     reasoned_reply_at__isnull=False,
     reasoned_reply_due_at__isnull=False,
     reasoned_reply_at__lte=F("reasoned_reply_due_at"),
@@ -51,7 +51,7 @@ _REASONED_IN_TIME = Q(
 # time, else the completion deadline.
 DEADLINE_IN_FORCE = models.Case(
     When(
-        _REASONED_IN_TIME & Q(follow_up_due_at__isnull=False, follow_up_due_at__gt=F("due_at")),
+        REASONED_IN_TIME & Q(follow_up_due_at__isnull=False, follow_up_due_at__gt=F("due_at")),
         then=F("follow_up_due_at"),
     ),
     default=F("due_at"),
@@ -125,7 +125,7 @@ class CaseQuerySet(models.QuerySet):
                 When(due_at__isnull=True, then=Value(None)),
                 When(resolved_at__lte=F("deadline"), then=Value(True)),
                 When(
-                    _REASONED_IN_TIME & Q(follow_up_due_at__isnull=True, withdrawn_at__isnull=True),
+                    REASONED_IN_TIME & Q(follow_up_due_at__isnull=True, withdrawn_at__isnull=True),
                     then=Value(True),
                 ),
                 When(resolved_at__isnull=False, then=Value(False)),

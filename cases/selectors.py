@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from routing.models import Department
@@ -178,6 +178,9 @@ def case_action_marks(*, user, case_ids: Iterable[int]) -> dict[int, ActionMarks
     rows = (
         CaseEvent.objects.visible_to(user)
         .filter(case_id__in=ids, kind__in=[SweepEventKind.URGE, SweepEventKind.SUPERVISE])
+        # A supervisor's orders and the completion ladders' steps; a timer's 催办 (reply, callback …) is
+        # a reminder about another deadline, not an order to get the matter done.
+        .filter(Q(payload__manual=True) | Q(payload__clock__in=["case", "assignment"]))
         .values("case_id", "kind")
         .annotate(n=Count("pk"), last=Max("created_at"))
         .order_by()

@@ -1135,8 +1135,14 @@ _REVIEW_STANDS = {
 }
 
 
-def _lapse_moot_reviews(ctx: Context, to_status: str) -> None:
-    # A case that moved on (resumed, reassigned, withdrawn …) leaves nothing to decide: the review lapses.
+def _lapse_moot_requests(ctx: Context, to_status: str) -> None:
+    """A case that moved on leaves nothing to decide: a pending review whose "no" no longer stands, and a
+    pending extension request once its case left handling or its assignment ended, lapse (so no clock
+    keeps asking a supervisor for a decision nobody can take)."""
+    pending = Extension.objects.filter(case=ctx.case, status=ExtensionStatus.REQUESTED)
+    if to_status in _IN_FLIGHT:
+        pending = pending.exclude(assignment_id__in=[a.pk for a in ctx.current])
+    pending.update(status=ExtensionStatus.LAPSED, decided_at=ctx.now, updated_at=ctx.now)
     if not ctx.case.needs_review:
         return
     review = RefusalReview.objects.filter(case=ctx.case, status=ReviewStatus.PENDING).first()
@@ -1556,7 +1562,7 @@ def run(
         _check_required(rule, data)
         from_status = case.status
         outcome = HANDLERS[rule.command](ctx, data)
-        _lapse_moot_reviews(ctx, outcome.to_status)
+        _lapse_moot_requests(ctx, outcome.to_status)
         _keep_clocks(ctx, rule, outcome)
         return _write_event(ctx, rule, from_status, outcome)
 

@@ -30,14 +30,16 @@ from cases import selectors as case_selectors
 from cases.choices import (
     HANDLING_STATUSES,
     OPEN_STATUSES,
+    TERMINAL_STATUSES,
     CaseStatus,
     EventKind,
     ExtensionStatus,
     Light,
 )
+from cases.deadlines import deadline_in_force
 from cases.filtersets import CaseFilterSet
 from cases.models import Case, CaseEvent, Extension
-from cases.querysets import CASE_CLOCK_RUNNING
+from cases.querysets import CASE_CLOCK_RUNNING, REASONED_IN_TIME
 from routing.calendar import calendar_snapshot
 from routing.choices import DepartmentRole, Tier
 from routing.deadlines import CALENDAR_TIME_ZONE, CalendarSnapshot, working_days_overdue
@@ -301,7 +303,13 @@ def _fast(calendar: CalendarSnapshot) -> FastCalendar:
 def days_overdue(case: Case, now: datetime, *, calendar: CalendarSnapshot) -> int:
     """Whole working days a red clock is past its deadline (to its suspension when suspended):
     ``routing.deadlines.working_days_overdue``, in constant time (``supervision.fastclock``)."""
-    due = case.deadline_in_force
+    # Cases and facts alike (the same column names): the deadline the clock runs against.
+    due = deadline_in_force(
+        due_at=case.due_at,
+        follow_up_due_at=getattr(case, "follow_up_due_at", None),
+        reasoned_reply_at=getattr(case, "reasoned_reply_at", None),
+        reasoned_reply_due_at=getattr(case, "reasoned_reply_due_at", None),
+    )
     if due is None:
         return 0
     moment = case.clock_paused_at or now
@@ -352,12 +360,19 @@ def _running_late(facts: QuerySet[CaseFact], start: datetime, now: datetime) -> 
     """Facts whose clock runs (open, not resolved, not answered with reasons in time, not paused) and
     whose deadline lies in [start, now): late now, ``running`` in the rollups (their verdict changed with
     time, not with an event). ``tests/supervision`` checks this against ``cases.deadlines.on_time``."""
-    return facts.with_deadline().filter(
-        CASE_CLOCK_RUNNING,
-        due_at__isnull=False,
-        deadline__gte=start,
-        deadline__lt=now,
-        clock_paused_at__isnull=True,
+    # Exactly the facts whose ``on_time`` verdict still waits for the deadline in force: open, not resolved,
+    # not paused, not answered "cannot be done" in time (that verdict is already final).
+    return (
+        facts.with_deadline()
+        .filter(
+            due_at__isnull=False,
+            deadline__gte=start,
+            deadline__lt=now,
+            resolved_at__isnull=True,
+            clock_paused_at__isnull=True,
+        )
+        .exclude(status__in=TERMINAL_STATUSES)
+        .exclude(REASONED_IN_TIME & Q(follow_up_due_at__isnull=True))
     )
 
 

@@ -292,7 +292,11 @@ WIRED = [
     (sc_intake, requester(T.RECEIPT)),
     (sc_intake_enterprise_landline, set()),  # a landline gets no SMS; the printed receipt is the record
     (sc_intake_immediate, requester(T.RECEIPT, T.SURVEY)),
-    (sc_not_accept, requester(T.REPLY)),
+    # 否定答复报告: the refusal also reaches every supervisor over the case (the review queue).
+    (
+        sc_not_accept,
+        requester(T.REPLY) | staff(T.REVIEW, "v1_supervisor", "t1_supervisor", "county_supervisor"),
+    ),
     (sc_classify, set()),
     (sc_assign, staff(T.ASSIGNMENT, *dept("t1_office"), *dept("land"))),
     (sc_accept, set()),
@@ -375,7 +379,7 @@ def test_messages_carry_the_case_the_link_and_the_reason(org):
     assert "不属于本街道" in notice.body and notice.link == f"/cases/{case.pk}/"
 
     refused = sc_not_accept(org)
-    sms = rows(refused).get()
+    sms = rows(refused).get(channel=SMS)
     assert "属于诉讼事项" in sms.body and "请向诸暨市人民法院起诉" in sms.body
     assert sms.recipient_address == PHONE and sms.recipient_display == MASKED
 

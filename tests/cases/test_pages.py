@@ -484,11 +484,23 @@ def test_reply_that_cannot_be_done_is_flagged(client, org):
     case = drive(org, CaseStatus.IN_PROGRESS)
     login(client, org["t1_office_handler"]).post(
         reverse("cases:action", args=[case.pk, E.REPLY]),
-        {"reply-answer": "涉及规划调整，暂不能办理，理由如下……", "reply-can_be_done": "no"},
+        {
+            "reply-answer": "涉及规划调整，暂不能办理，理由如下……",
+            "reply-outcome": "no",
+            "reply-reason_code": "not_lawful",
+            "reply-basis": "《城乡规划法》",
+        },
     )
     case.refresh_from_db()
     assert case.status == CaseStatus.REPLIED
     assert case.needs_review is True
+    later = drive(org, CaseStatus.IN_PROGRESS)
+    client.post(
+        reverse("cases:action", args=[later.pk, E.REPLY]),
+        {"reply-answer": "需上级批复", "reply-outcome": "later", "reply-follow_up_due_at": "2027-06-30"},
+    )
+    later.refresh_from_db()
+    assert later.status == CaseStatus.REPLIED and later.is_follow_up and not later.needs_review
 
 
 def test_action_form_errors_are_shown_and_nothing_changes(client, org):

@@ -438,13 +438,29 @@ def test_resume_returns_to_the_state_before_the_suspension(org):
 def test_negative_answers_are_reported_for_review(org):
     refused = drive(org, S.NOT_ACCEPTED)
     assert refused.needs_review
-    assert refused.events.last().payload == {"guidance": "请向法院起诉"}
+    payload = refused.events.last().payload
+    assert (payload["guidance"], payload["reason_code"]) == ("请向法院起诉", "other")
+    assert refused.reviews.get().pk == payload["review"]
     case = drive(org, S.IN_PROGRESS)
     services.case_reply(
-        actor=org["t1_office_handler"], case_id=case.pk, answer="暂不具备条件，原因如下", can_be_done=False
+        actor=org["t1_office_handler"],
+        case_id=case.pk,
+        answer="暂不具备条件，原因如下",
+        can_be_done=False,
+        cannot_be_done=True,
+        reason_code="not_yet_possible",
+        basis="《某办法》第三条",
     )
     case.refresh_from_db()
     assert case.needs_review and case.replied_at is not None
+    assert case.reviews.get().kind == "cannot_be_done"
+    # A "cannot be done yet" answer needs its new date or a reason with its basis: never a bare "no".
+    other = drive(org, S.IN_PROGRESS)
+    with pytest.raises(ValidationFailed) as refused_answer:
+        services.case_reply(
+            actor=org["t1_office_handler"], case_id=other.pk, answer="暂不能办", can_be_done=False
+        )
+    assert set(refused_answer.value.errors) == {"follow_up_due_at"}
 
 
 # --- Closure rule and reopen --------------------------------------------------------------------------

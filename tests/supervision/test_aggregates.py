@@ -58,6 +58,9 @@ def march(org):
             case_id=cases["D"].pk,
             answer="暂不能办理：政策待出台",
             can_be_done=False,
+            cannot_be_done=True,
+            reason_code="not_yet_possible",
+            basis="相关政策待出台",
         )
     cases["G"] = routed_case(org, when="2026-03-09 09:00")
     resolve(org, cases["G"], when="2026-03-10 09:00", satisfaction=Satisfaction.UNSATISFIED)
