@@ -290,3 +290,30 @@ def test_g_first_contact_counts_from_the_assignment_and_reminders_reach_the_lead
     with travel("2026-03-09 18:00"):
         sweep(now=at("2026-03-09 18:00"))
     assert any("答复期限已到" in note for note in notes())
+
+
+# --- The lists' endpoints --------------------------------------------------------------------------------
+
+
+def test_the_reasons_list_is_for_signed_in_staff_and_filters_by_purpose(org):
+    assert APIClient().get("/api/v1/reasons/").status_code in (401, 403)
+    assert APIClient().get("/api/v1/reviews/").status_code in (401, 403)
+    rows = api(org["v1_clerk"]).get("/api/v1/reasons/", {"purpose": "suspension"}).json()
+    assert {r["purpose"] for r in rows} == {"suspension"}
+    assert {"code": "awaiting_materials", "label": "等待反映人补充材料"}.items() <= rows[0].items() or any(
+        r["code"] == "awaiting_materials" for r in rows
+    )
+    refusal = {
+        r["code"] for r in api(org["t1_office_handler"]).get("/api/v1/reasons/?purpose=refusal").json()
+    }
+    assert {"litigation", "petition", "other"} <= refusal
+
+
+def test_another_towns_staff_see_none_of_the_reviews(org):
+    case = routed_case(org, when="2026-03-02 09:00")
+    _cannot_be_done(org, case)
+    assert api(org["t2_supervisor"]).get("/api/v1/reviews/").json()["count"] == 0
+    assert api(org["t1_supervisor"]).get("/api/v1/reviews/", {"case": case.pk}).json()["count"] == 1
+    assert (
+        api(org["t1_office_handler"]).get("/api/v1/reviews/", {"kind": "cannot_be_done"}).json()["count"] == 1
+    )
