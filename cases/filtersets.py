@@ -23,8 +23,11 @@ from .choices import (
     HandlingMode,
     Light,
     MatterKind,
+    ReasonPurpose,
+    ReviewKind,
+    ReviewStatus,
 )
-from .models import Assignment, Case, Category, Extension
+from .models import Assignment, Case, Category, Extension, Reason, RefusalReview
 
 
 def _region_path(code: str) -> str | None:
@@ -162,3 +165,26 @@ class ExtensionFilterSet(django_filters.FilterSet):
         return queryset.filter(
             Q(case__region_path__startswith=path) | Q(case__handling_region_path__startswith=path)
         )
+
+
+class RefusalReviewFilterSet(django_filters.FilterSet):
+    """Filters of ``/api/v1/reviews/``: ``status=pending`` lists the "no"s waiting for a supervisor."""
+
+    status = django_filters.ChoiceFilter(choices=ReviewStatus.choices, label=_("状态"))
+    kind = django_filters.ChoiceFilter(choices=ReviewKind.choices, label=_("类型"))
+    case = django_filters.NumberFilter(field_name="case_id", label=_("案件"))
+    reason = django_filters.CharFilter(field_name="reason__code", label=_("理由代码"))
+
+    class Meta:
+        model = RefusalReview
+        fields = ["status", "kind", "case", "reason"]
+
+
+class ReasonFilterSet(django_filters.FilterSet):
+    """Filters of ``/api/v1/reasons/``: ``purpose=refusal`` or ``suspension``."""
+
+    purpose = django_filters.ChoiceFilter(choices=ReasonPurpose.choices, label=_("用途"))
+
+    class Meta:
+        model = Reason
+        fields = ["purpose"]

@@ -17,7 +17,7 @@ from windowsvc.errors import NotFound
 
 from . import workflow
 from .choices import AssignmentStatus, SweepEventKind
-from .models import Assignment, Case, CaseEvent, Category, Extension
+from .models import Assignment, Case, CaseEvent, CaseTimer, Category, Extension, Reason, RefusalReview
 
 # What a list of cases shows without extra queries per row.
 _LIST_RELATED = ("requester", "window", "region", "lead_department", "category")
@@ -215,3 +215,38 @@ def extension_list_visible(*, user, status: str | None = None) -> QuerySet[Exten
     if status:
         queryset = queryset.filter(status=status)
     return queryset.order_by("created_at", "pk")
+
+
+def review_list_visible(*, user, status: str | None = None) -> QuerySet[RefusalReview]:
+    """否定答复报告 of the cases the user may see (supervisors: their subtree's; department staff: their
+    departments' cases'), oldest due first, with what a list shows. ``status`` narrows it (``pending``:
+    waiting for a supervisor's ``review`` command)."""
+    queryset = RefusalReview.objects.filter(
+        case__in=Case.objects.visible_to(user).values("pk")
+    ).select_related("case", "reason", "department", "requested_by", "decided_by")
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("due_at", "pk")
+
+
+def reason_list(*, purpose: str | None = None) -> QuerySet[Reason]:
+    """The active reasons of the configurable lists (refusal, suspension), in their display order."""
+    queryset = Reason.objects.filter(is_active=True)
+    if purpose:
+        queryset = queryset.filter(purpose=purpose)
+    return queryset.order_by("purpose", "sort_order", "code")
+
+
+def case_running_timers(*, case: Case) -> list[CaseTimer]:
+    """The deadlines the sweep watches on a case now (running ``CaseTimer`` rows), soonest first. The
+    caller has already checked the case is visible."""
+    return list(case.timers.filter(stopped_at__isnull=True).order_by("due_at", "pk"))
+
+
+def case_reviews(*, case: Case) -> list[RefusalReview]:
+    """The case's 否定答复审核 history, oldest first. The caller has already checked the case is visible."""
+    return list(
+        case.reviews.select_related("reason", "department", "requested_by", "decided_by").order_by(
+            "created_at", "pk"
+        )
+    )

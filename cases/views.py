@@ -19,6 +19,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -353,6 +354,9 @@ class CaseDetailView(LoginRequiredMixin, View):
             "attachments": case.attachments.order_by("id"),
             "expected_reply_at": expected_reply_at(case),
             "action_marks": selectors.case_action_marks(user=request.user, case_ids=[case.pk]).get(case.pk),
+            "timers": selectors.case_running_timers(case=case),
+            "reviews": selectors.case_reviews(case=case),
+            "now": timezone.now(),
         }
         return render(request, self.template_name, context)
 

@@ -35,10 +35,12 @@ from cases.choices import (
     EventKind,
     ExtensionStatus,
     Light,
+    ReasonPurpose,
+    ReviewStatus,
 )
 from cases.deadlines import deadline_in_force
 from cases.filtersets import CaseFilterSet
-from cases.models import Case, CaseEvent, Extension
+from cases.models import Case, CaseEvent, Extension, RefusalReview
 from cases.querysets import CASE_CLOCK_RUNNING, REASONED_IN_TIME
 from routing.calendar import calendar_snapshot
 from routing.choices import DepartmentRole, Tier
@@ -346,6 +348,60 @@ def pending_extensions(*, user, node: Node, limit: int = PENDING_EXTENSION_ROWS)
     )
     count = len(rows) if len(rows) < limit else queryset.count()
     return PendingExtensions(rows=rows, count=count)
+
+
+# --- Refusal reviews (否定答复报告) and follow-ups ------------------------------------------------------------
+
+DECIDED_REVIEW_STATUSES = (ReviewStatus.CONFIRMED, ReviewStatus.OVERTURNED, ReviewStatus.LAPSED)
+
+
+def review_queue(
+    *, user, node: Node, decided: bool = False, status: str | None = None
+) -> QuerySet[RefusalReview]:
+    """否定答复报告 of the region's cases (taken in or held there) that the user may see: pending ones oldest
+    due first, or (``decided``) the decided ones newest decision first, optionally one decided ``status``.
+    Each row carries its case, reason, department and who asked (one query per page)."""
+    cases = Case.objects.visible_to(user).filter(in_node(node.path))
+    queryset = RefusalReview.objects.filter(case__in=cases.values("pk")).select_related(
+        "case", "reason", "department", "requested_by", "decided_by"
+    )
+    if not decided:
+        return queryset.filter(status=ReviewStatus.PENDING).order_by("due_at", "pk")
+    statuses = [status] if status in DECIDED_REVIEW_STATUSES else list(DECIDED_REVIEW_STATUSES)
+    return queryset.filter(status__in=statuses).order_by("-decided_at", "-pk")
+
+
+def pending_review_count(*, user, node: Node) -> int:
+    """How many "no"s of the region wait for a supervisor's decision (the dashboard's count)."""
+    return review_queue(user=user, node=node).count()
+
+
+def refusals_by_reason(*, user, node: Node, period: Period) -> list[tuple[str, int]]:
+    """Refusals and "cannot be done" answers of the region reported in the period, counted by reason
+    (label, count), most frequent first: one query."""
+    cases = Case.objects.visible_to(user).filter(in_node(node.path))
+    rows = (
+        RefusalReview.objects.filter(
+            case__in=cases.values("pk"),
+            reason__purpose=ReasonPurpose.REFUSAL,
+            created_at__gte=period.start,
+            created_at__lt=period.end,
+        )
+        .values("reason__label")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "reason__label")
+    )
+    return [(row["reason__label"], row["n"]) for row in rows]
+
+
+def follow_up_count(*, user, node: Node) -> int:
+    """答复未办结: open cases of the region answered "cannot be done yet" with a new date, not resolved."""
+    return (
+        Case.objects.visible_to(user)
+        .open()
+        .filter(in_node(node.path), follow_up_due_at__isnull=False, resolved_at__isnull=True)
+        .count()
+    )
 
 
 def with_action_marks(cases: list[Case], *, user) -> list[Case]:
@@ -693,14 +749,18 @@ __all__ = [
     "days_overdue",
     "department_months",
     "department_table",
+    "follow_up_count",
     "in_node",
     "node_departments",
     "open_counts",
     "overdue_cases",
     "overdue_cutoff",
     "pending_extensions",
+    "pending_review_count",
+    "refusals_by_reason",
     "region_node",
     "region_periods",
+    "review_queue",
     "supervision_roots",
     "trend",
     "with_action_marks",

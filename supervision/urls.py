@@ -9,6 +9,7 @@ app_name = "supervision"
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("overdue/", views.OverdueListView.as_view(), name="overdue"),
+    path("reviews/", views.ReviewListView.as_view(), name="reviews"),
     path("departments/", views.DepartmentTableView.as_view(), name="departments"),
     path("rankings/", views.RankingsView.as_view(), name="rankings"),
     path("lights/", views.LightBoardView.as_view(), name="lights"),

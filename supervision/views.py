@@ -1,4 +1,4 @@
-"""Supervision pages (/supervision/): dashboard, overdue list, department table, rankings, monthly light
+"""Supervision pages (/supervision/): dashboard, overdue list, review queue (否定答复报告), department table, rankings, monthly light
 board, quarterly bulletin and annual summary (printable, and as XLSX), case exports (CSV, XLSX), and the
 催办 / 督办 actions.
 
@@ -79,6 +79,7 @@ def _region_query(node, **extra) -> str:
 
 class DashboardView(SupervisionView):
     """总览: open work by light and status, child regions, extension requests waiting for a decision, the
+    "no"s waiting for review and the period's refusals by reason, the follow-ups (答复未办结), the
     most overdue cases (with their 催办 / 督办 so far), the department table for the month, weekly and monthly
     trends, and the 催办 / 督办 buttons."""
 
@@ -109,6 +110,9 @@ class DashboardView(SupervisionView):
             summary=summary,
             departments=departments,
             pending_extensions=selectors.pending_extensions(user=request.user, node=node),
+            pending_reviews=selectors.pending_review_count(user=request.user, node=node),
+            refusal_reasons=selectors.refusals_by_reason(user=request.user, node=node, period=period),
+            follow_ups=selectors.follow_up_count(user=request.user, node=node),
             week_chart=trend_svg(weeks, title=_("近12周趋势")),
             month_chart=trend_svg(
                 months, title=_("近12个月趋势"), labels=[f"{p.period.first_day:%y-%m}" for p in months]
@@ -160,6 +164,33 @@ class OverdueListView(SupervisionView):
             query=query.urlencode(),
             export_query=export_query,
             action_form=ActionForm(),
+            region_query=_region_query(node),
+        )
+        return render(request, self.template_name, context)
+
+
+class ReviewListView(SupervisionView):
+    """否定答复报告: the region's "no"s (not accepted, cannot be done, late withdrawal, long suspension) waiting
+    for a supervisor, oldest due first, overdue ones marked; ``?tab=decided`` (and ``status``) the decided
+    ones. Each row links to the case page, where the ``review`` command is."""
+
+    template_name = "supervision/reviews.html"
+
+    def get(self, request):
+        node = self.node
+        decided = request.GET.get("tab") == "decided"
+        status = request.GET.get("status") or None
+        queryset = selectors.review_queue(user=request.user, node=node, decided=decided, status=status)
+        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = self.context(
+            page_obj=page,
+            reviews=list(page.object_list),
+            decided=decided,
+            status=status,
+            decided_statuses=[(s.value, s.label) for s in selectors.DECIDED_REVIEW_STATUSES],
+            query=query.urlencode(),
             region_query=_region_query(node),
         )
         return render(request, self.template_name, context)

@@ -32,7 +32,18 @@ from ..choices import (
     ReviewDecision,
     Satisfaction,
 )
-from ..models import Assignment, Case, CaseAttachment, CaseEvent, Category, Extension, Requester
+from ..models import (
+    Assignment,
+    Case,
+    CaseAttachment,
+    CaseEvent,
+    CaseTimer,
+    Category,
+    Extension,
+    Reason,
+    RefusalReview,
+    Requester,
+)
 from ..validators import (
     normalize_credit_code,
     normalize_id_number,
@@ -234,13 +245,84 @@ class AssignmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ReasonSerializer(serializers.ModelSerializer):
+    """One active reason of a configurable list (``reason_code`` of not-accept, reply and suspend)."""
+
+    purpose_display = serializers.CharField(source="get_purpose_display", read_only=True)
+
+    class Meta:
+        model = Reason
+        fields = ["id", "code", "label", "purpose", "purpose_display"]
+        read_only_fields = fields
+
+
+class ReasonRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Reason
+        fields = ["code", "label"]
+        read_only_fields = fields
+
+
+class CaseTimerSerializer(serializers.ModelSerializer):
+    """A running deadline of the case other than the completion clock (the sweep watches it)."""
+
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    alarm_level_display = serializers.CharField(source="get_alarm_level_display", read_only=True)
+
+    class Meta:
+        model = CaseTimer
+        fields = ["kind", "kind_display", "due_at", "alarm_level", "alarm_level_display"]
+        read_only_fields = fields
+
+
+class CaseReviewSerializer(serializers.ModelSerializer):
+    """One 否定答复审核 of the case, pending or decided."""
+
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    reason = ReasonRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = RefusalReview
+        fields = [
+            "id",
+            "kind",
+            "kind_display",
+            "status",
+            "status_display",
+            "reason",
+            "due_at",
+            "decided_at",
+            "instruction",
+        ]
+        read_only_fields = fields
+
+
 class CaseDetailSerializer(CaseListSerializer):
-    """One case for staff who may see it: the requester whole, the content, every assignment."""
+    """One case for staff who may see it: the requester whole, the content, every assignment, the running
+    deadlines (``timers``) and the reviews of its "no"s (``reviews``). ``timers`` and ``reviews`` read
+    ``running_timers`` / ``review_rows`` when the view set them (one query each), else the relations."""
 
     requester = RequesterSerializer(read_only=True)
     clerk = UserRefSerializer(read_only=True)
     taken_in_by = serializers.CharField(read_only=True)
     assignments = AssignmentSerializer(many=True, read_only=True)
+    is_follow_up = serializers.BooleanField(read_only=True)
+    deadline_in_force = serializers.DateTimeField(read_only=True, allow_null=True)
+    timers = serializers.SerializerMethodField()
+    reviews = serializers.SerializerMethodField()
+
+    def get_timers(self, case) -> list[dict]:
+        rows = getattr(case, "running_timers", None)
+        if rows is None:
+            rows = case.timers.filter(stopped_at__isnull=True).order_by("due_at", "pk")
+        return CaseTimerSerializer(rows, many=True).data
+
+    def get_reviews(self, case) -> list[dict]:
+        rows = getattr(case, "review_rows", None)
+        if rows is None:
+            rows = case.reviews.select_related("reason").order_by("created_at", "pk")
+        return CaseReviewSerializer(rows, many=True).data
 
     class Meta(CaseListSerializer.Meta):
         fields = [
@@ -266,6 +348,13 @@ class CaseDetailSerializer(CaseListSerializer):
             "extension_days",
             "supervision_due_at",
             "bulletin_at",
+            "follow_up_due_at",
+            "suspended_until",
+            "withdrawn_at",
+            "is_follow_up",
+            "deadline_in_force",
+            "timers",
+            "reviews",
         ]
         read_only_fields = fields
 
@@ -753,4 +842,44 @@ class CategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "code", "name", "parent", "county", "is_active"]
+        read_only_fields = fields
+
+
+# --- Refusal reviews (否定答复报告) --------------------------------------------------------------------
+
+
+class RefusalReviewSerializer(serializers.ModelSerializer):
+    """One "no" in the supervisors' review queue and, once decided, its decision. A supervisor decides it
+    with ``POST /api/v1/cases/{case id}/review/`` (``decision``: confirm or overturn)."""
+
+    case = ExtensionCaseSerializer(read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    reason = ReasonRefSerializer(read_only=True, allow_null=True)
+    department = DepartmentRefSerializer(read_only=True, allow_null=True)
+    requested_by = UserRefSerializer(read_only=True, allow_null=True)
+    requested_at = serializers.DateTimeField(source="created_at", read_only=True)
+    decided_by = UserRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = RefusalReview
+        fields = [
+            "id",
+            "case",
+            "kind",
+            "kind_display",
+            "status",
+            "status_display",
+            "reason",
+            "explanation",
+            "basis",
+            "department",
+            "requested_by",
+            "requested_at",
+            "from_status",
+            "due_at",
+            "decided_by",
+            "decided_at",
+            "instruction",
+        ]
         read_only_fields = fields

@@ -1,5 +1,5 @@
-"""Staff API of the closed loop: ``/api/v1/cases/``, ``/api/v1/assignments/``, ``/api/v1/extensions/`` and
-``/api/v1/categories/``.
+"""Staff API of the closed loop: ``/api/v1/cases/``, ``/api/v1/assignments/``, ``/api/v1/extensions/``,
+``/api/v1/reviews/``, ``/api/v1/reasons/`` and ``/api/v1/categories/``.
 
 Views are thin: reads go through ``cases.selectors`` (built on ``Case.objects.visible_to``), writes through
 ``cases.services`` (which run ``cases.workflow``), and ``windowsvc/api/exceptions.py`` turns the service
@@ -41,7 +41,13 @@ from windowsvc.errors import NotFound, TransitionNotAllowed, ValidationFailed
 
 from .. import selectors, services, workflow
 from ..choices import AssignmentStatus, EventKind, SweepEventKind
-from ..filtersets import CaseFilterSet, CategoryFilterSet, ExtensionFilterSet
+from ..filtersets import (
+    CaseFilterSet,
+    CategoryFilterSet,
+    ExtensionFilterSet,
+    ReasonFilterSet,
+    RefusalReviewFilterSet,
+)
 from ..models import Assignment, Category
 from . import serializers as s
 
@@ -269,6 +275,8 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             [case],
             Prefetch("assignments", queryset=Assignment.objects.select_related("department", "accepted_by")),
         )
+        case.running_timers = selectors.case_running_timers(case=case)
+        case.review_rows = selectors.case_reviews(case=case)
         return Response(s.CaseDetailSerializer(case).data)
 
     @extend_schema(
@@ -522,6 +530,55 @@ class ExtensionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(summary="延期申请详情", responses={200: s.ExtensionSerializer, 404: NOT_FOUND})
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
+
+
+# --- Refusal reviews (否定答复报告) ---------------------------------------------------------------------
+
+
+class RefusalReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """否定答复报告 of the cases the user may see (``selectors.review_list_visible``, built on the cases'
+    ``visible_to``): supervisors see their subtree's, department staff their departments' cases'; a review
+    of a case outside the scope answers 404 like a missing one. ``?status=pending``: the "no"s waiting for a
+    decision, which a supervisor takes with ``POST /cases/{id}/review/``."""
+
+    serializer_class = s.RefusalReviewSerializer
+    filterset_class = RefusalReviewFilterSet
+    ordering_fields = ["due_at", "created_at", "id"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return selectors.review_list_visible(user=self.request.user)
+
+    @extend_schema(
+        summary="否定答复审核列表",
+        description="Oldest due first; `status=pending` for the ones waiting for a supervisor.",
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="否定答复审核详情", responses={200: s.RefusalReviewSerializer, 404: NOT_FOUND})
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+
+# --- Reasons ----------------------------------------------------------------------------------------
+
+
+class ReasonViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The active reasons of the configurable lists (``?purpose=refusal|suspension``): the choices of
+    ``reason_code`` in not-accept, reply and suspend. The same for every signed-in user."""
+
+    serializer_class = s.ReasonSerializer
+    filterset_class = ReasonFilterSet
+    pagination_class = None
+    ordering_fields = ["sort_order", "code"]
+
+    def get_queryset(self):
+        return selectors.reason_list()
+
+    @extend_schema(summary="理由选项")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
 
 # --- Categories -------------------------------------------------------------------------------------

@@ -377,8 +377,9 @@ def test_the_list_costs_the_same_number_of_queries_for_a_few_cases_and_many(org,
 def test_the_detail_costs_a_fixed_number_of_queries(org, django_assert_num_queries):
     case = drive(org, S.IN_PROGRESS)
     supervisor = client_for(org["county_supervisor"])
-    # session, user, scope, the case with its relations, its assignments with departments and signers
-    with django_assert_num_queries(5):
+    # session, user, scope, the case with its relations, its assignments with departments and signers,
+    # its running timers, its reviews with their reasons
+    with django_assert_num_queries(7):
         body = supervisor.get(case_url(case.pk)).json()
     assert [(a["role"], a["status"]) for a in body["assignments"]] == [
         ("lead", AssignmentStatus.ACCEPTED),

@@ -314,11 +314,13 @@ def count_queries(client, name, **params) -> int:
 
 
 # (page, parameters, queries): session, user, scope, region (3), the page's own, unread notifications.
-# The dashboard's own include the pending extension requests and the rows' 催办 / 督办 marks (one each),
-# the overdue list's the marks of its page (one).
+# The dashboard's own include the pending extension requests, the rows' 催办 / 督办 marks, the pending
+# reviews' count, the period's refusals by reason and the follow-ups' count (one each), the overdue list's
+# the marks of its page (one); the review queue's its count and its page (one each).
 PAGES = [
-    ("dashboard", {}, 25),
+    ("dashboard", {}, 28),
     ("overdue", {}, 13),
+    ("reviews", {}, 8),
     ("overdue", {"department": "__t1_office__", "sort": "department", "min_days": 1}, 13),
     ("departments", {"period": "2026-03"}, 14),
     ("rankings", {"month": "2026-03"}, 13),
