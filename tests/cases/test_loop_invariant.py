@@ -1,0 +1,475 @@
+"""The closed loop never loses a case: a Hypothesis state machine over the real services.
+
+``LoopMachine`` takes in a handful of cases at the v1 window and then runs random sequences of real
+commands (``cases.services``) by real actors of ``build_org()`` — classify, assign, accept, return,
+transfer / escalate / delegate, coordinate, reassign, reply (can be done; "later" with a follow-up date;
+"cannot be done" with a reason and basis), suspend (3 days, or 15 days which goes to review), resume,
+resolve, callback, reopen, close, withdraw, not_accept, extension request / decision, review (confirm or
+overturn), reclassify — interleaved with time advancing by random hours and the deadline sweep
+(``cases.sweep.sweep(now=...)``). Commands may be refused (409 / 403 / 400 / 404): that is part of the
+game, the machine moves on. Time only moves forward (``time_machine``, frozen around each command), from
+Monday 2026-03-02 09:00 Beijing time.
+
+After every step, for every case, it proves:
+
+1. never neither: an open case is watched by a running clock (the case clock, its light, or a running
+   ``CaseTimer``) or sits in a named queue a person must act on (a pending review, a pending extension
+   request, the coordination centre);
+2. the stored running timers are exactly ``sla.timers_wanted`` (the one table);
+3. ``needs_review`` is True exactly while one (at most one) ``RefusalReview`` is pending;
+4. the light of ``Case.light_at`` equals its SQL twin (``with_light``) and a recomputation from the event
+   log (resolved / "cannot be done" / follow-up date replayed from the events);
+5. ``version`` equals the number of events;
+6. ``with_on_time`` equals ``Case.on_time_at``.
+
+Each example runs inside a savepoint rolled back at its end; the organisation is built once per test.
+``CI`` set → 200 examples, else 30.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import transaction
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from cases import deadlines, services, sla
+from cases.choices import (
+    TERMINAL_STATUSES,
+    CaseStatus,
+    Complexity,
+    EventKind,
+    ExtensionStatus,
+    HandlingMode,
+    Light,
+    ReviewDecision,
+    ReviewKind,
+    ReviewStatus,
+    Satisfaction,
+)
+from cases.models import Case, CaseTimer, Extension, RefusalReview
+from cases.sweep import sweep
+from windowsvc.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+
+from .deadline_helpers import bj
+from .factories import CLASSIFICATION, build_org, take_in
+
+S = CaseStatus
+E = EventKind
+START = bj(3, 2, 9)
+MAX_CASES = 3
+REFUSED = (TransitionNotAllowed, PermissionDenied, ValidationFailed, NotFound)
+# Departments of the county a case may be sent to (lead or assisting).
+TARGETS = ("t1_office", "market", "land", "housing", "t2_office", "v1_committee")
+SUPERVISOR = "county_supervisor"
+CLERK = "v1_clerk"
+
+SETTINGS = settings(
+    max_examples=200 if os.environ.get("CI") else 30,
+    stateful_step_count=25,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+cases_ix = st.integers(min_value=0, max_value=MAX_CASES - 1)
+targets = st.sampled_from(TARGETS)
+picks = st.integers(min_value=0, max_value=5)
+
+
+# --- The replay: what the event log says about the case clock -------------------------------------------
+
+
+@dataclass
+class Replayed:
+    terminal: bool = False
+    resolved: bool = False
+    cannot_be_done: bool = False  # a "cannot be done" answer not overturned (nor resolved) since
+    reasoned_at: datetime | None = None  # first "cannot be done (yet)" answer of the round
+    follow_up: datetime | None = None  # the new date of this round (a reply's, or a review's overturn)
+
+    @property
+    def settled(self) -> bool:
+        return self.terminal or self.resolved or self.cannot_be_done
+
+
+def replay(case: Case) -> Replayed:
+    state = Replayed()
+    for event in case.events.order_by("sequence"):
+        payload = event.payload or {}
+        if event.kind == E.REOPEN:
+            state = Replayed()
+        elif event.kind == E.REPLY and payload.get("can_be_done") is False:
+            if state.reasoned_at is None:
+                state.reasoned_at = event.created_at
+            if payload.get("follow_up_due_at"):
+                state.follow_up = datetime.fromisoformat(payload["follow_up_due_at"])
+            if payload.get("cannot_be_done"):
+                state.cannot_be_done = True
+        elif event.kind == E.REVIEW and payload.get("kind") == ReviewKind.CANNOT_BE_DONE:
+            state.cannot_be_done = False
+            if payload.get("decision") == ReviewDecision.OVERTURN:
+                state.follow_up = datetime.fromisoformat(payload["follow_up_due_at"])
+        if event.to_status == S.RESOLVED and event.from_status != S.RESOLVED:
+            state.resolved = True
+            state.cannot_be_done = False
+        state.terminal = event.to_status in TERMINAL_STATUSES
+    return state
+
+
+def replayed_light(case: Case, now: datetime) -> Light | None:
+    state = replay(case)
+    if state.settled:
+        return None
+    due = case.due_at
+    in_time = (
+        state.reasoned_at is not None
+        and case.reasoned_reply_due_at is not None
+        and state.reasoned_at <= case.reasoned_reply_due_at
+    )
+    if due is not None and state.follow_up is not None and in_time:
+        due = max(due, state.follow_up)
+    return deadlines.light(now=now, due_at=due, yellow_at=case.yellow_at, paused_at=case.clock_paused_at)
+
+
+def _light(value) -> Light | None:
+    return None if value is None else Light(value)
+
+
+# --- The machine --------------------------------------------------------------------------------------
+
+
+class LoopMachine(RuleBasedStateMachine):
+    org = None  # set by the test (built once, outside the examples' savepoints)
+
+    def __init__(self):
+        super().__init__()
+        self.now = START
+        self.cases: list[int] = []
+        self.refused = 0
+        self._atomic = transaction.atomic()
+        self._atomic.__enter__()
+        self.dept_keys = {dept.pk: key for key, dept in self.org.departments.items()}
+
+    def teardown(self):
+        transaction.set_rollback(True)
+        self._atomic.__exit__(None, None, None)
+
+    # --- helpers
+
+    def user(self, name: str):
+        return self.org[name]
+
+    def case(self, ix: int) -> Case:
+        return Case.objects.get(pk=self.cases[ix % len(self.cases)])
+
+    def staff(self, case: Case, pick: int, *, head: bool, lead: bool = False):
+        """A handler (or head) of the lead department, or of the ``pick``-th current assignment's."""
+        if lead or pick == 0:
+            dept_id = case.lead_department_id
+        else:
+            current = list(case.assignments.filter(is_current=True).order_by("pk"))
+            dept_id = current[pick % len(current)].department_id if current else case.lead_department_id
+        key = self.dept_keys.get(dept_id, "t1_office")
+        if key == "centre":
+            return self.user("coordinator")
+        return self.user(f"{key}_{'head' if head else 'handler'}")
+
+    def act(self, command, **kwargs):
+        with time_machine.travel(self.now, tick=False):
+            try:
+                return command(**kwargs)
+            except REFUSED:
+                self.refused += 1
+                return None
+
+    # --- rules
+
+    @initialize(classified=st.booleans())
+    def first_intake(self, classified):
+        self.intake(classified)
+
+    @precondition(lambda self: len(self.cases) < MAX_CASES)
+    @rule(classified=st.booleans())
+    def intake(self, classified):
+        extra = {"category": self.org.category, **CLASSIFICATION} if classified else {}
+        with time_machine.travel(self.now, tick=False):
+            case = take_in(self.org, "v1", **extra)
+        self.cases.append(case.pk)
+
+    @rule(ix=cases_ix, coordinated=st.booleans(), by_coordinator=st.booleans())
+    def classify(self, ix, coordinated, by_coordinator):
+        mode = HandlingMode.COORDINATED if coordinated else HandlingMode.STANDARD
+        self.act(
+            services.case_classify,
+            actor=self.user("coordinator" if by_coordinator else CLERK),
+            case_id=self.case(ix).pk,
+            category=self.org.category,
+            **{**CLASSIFICATION, "handling_mode": mode},
+        )
+
+    @rule(ix=cases_ix, complexity=st.sampled_from(list(Complexity)))
+    def reclassify(self, ix, complexity):
+        self.act(
+            services.case_reclassify,
+            actor=self.user(SUPERVISOR),
+            case_id=self.case(ix).pk,
+            complexity=complexity,
+            reason="调整复杂程度",
+        )
+
+    @rule(ix=cases_ix, lead=targets, assisting=st.lists(targets, max_size=1), by_coordinator=st.booleans())
+    def assign(self, ix, lead, assisting, by_coordinator):
+        self.act(
+            services.case_assign,
+            actor=self.user("coordinator" if by_coordinator else CLERK),
+            case_id=self.case(ix).pk,
+            lead_department=self.org.dept(lead),
+            assisting_departments=[self.org.dept(k) for k in assisting if k != lead],
+        )
+
+    @rule(ix=cases_ix, pick=picks)
+    def accept(self, ix, pick):
+        case = self.case(ix)
+        self.act(services.assignment_accept, actor=self.staff(case, pick, head=False), case_id=case.pk)
+
+    @rule(ix=cases_ix, pick=picks)
+    def return_(self, ix, pick):
+        case = self.case(ix)
+        self.act(
+            services.assignment_return,
+            actor=self.staff(case, pick, head=True),
+            case_id=case.pk,
+            reason="非本部门职责",
+        )
+
+    @rule(ix=cases_ix, kind=st.sampled_from(["transfer", "escalate", "delegate"]), to=targets)
+    def move(self, ix, kind, to):
+        case = self.case(ix)
+        command = {
+            "transfer": services.case_transfer,
+            "escalate": services.case_escalate,
+            "delegate": services.case_delegate,
+        }[kind]
+        self.act(
+            command,
+            actor=self.staff(case, 0, head=True, lead=True),
+            case_id=case.pk,
+            department=self.org.dept(to),
+            reason="应由该部门办理",
+        )
+
+    @rule(ix=cases_ix, lead=targets)
+    def coordinate(self, ix, lead):
+        self.act(
+            services.case_coordinate,
+            actor=self.user("coordinator"),
+            case_id=self.case(ix).pk,
+            lead_department=self.org.dept(lead),
+            decisions="协调会议决定由该部门牵头",
+        )
+
+    @rule(ix=cases_ix, lead=targets)
+    def reassign(self, ix, lead):
+        self.act(
+            services.case_reassign,
+            actor=self.user(SUPERVISOR),
+            case_id=self.case(ix).pk,
+            lead_department=self.org.dept(lead),
+            reason="督办改派",
+        )
+
+    @rule(ix=cases_ix, kind=st.sampled_from(["done", "later", "cannot"]), days=st.integers(1, 20))
+    def reply(self, ix, kind, days):
+        case = self.case(ix)
+        data = {}
+        if kind == "later":
+            data = {"can_be_done": False, "follow_up_due_at": (self.now + timedelta(days=days)).date()}
+        elif kind == "cannot":
+            data = {
+                "can_be_done": False,
+                "cannot_be_done": True,
+                "reason_code": "not_lawful",
+                "basis": "《某条例》第五条",
+            }
+        self.act(
+            services.case_reply,
+            actor=self.staff(case, 0, head=False, lead=True),
+            case_id=case.pk,
+            answer="答复反映人",
+            **data,
+        )
+
+    @rule(ix=cases_ix)
+    def resolve(self, ix):
+        case = self.case(ix)
+        self.act(
+            services.case_resolve,
+            actor=self.staff(case, 0, head=False, lead=True),
+            case_id=case.pk,
+            summary="已办结",
+        )
+
+    @rule(ix=cases_ix, satisfaction=st.sampled_from(list(Satisfaction)))
+    def callback(self, ix, satisfaction):
+        comment = "仍未解决" if satisfaction == Satisfaction.UNSATISFIED else ""
+        self.act(
+            services.case_callback,
+            actor=self.user(CLERK),
+            case_id=self.case(ix).pk,
+            satisfaction=satisfaction,
+            comment=comment,
+        )
+
+    @rule(ix=cases_ix, by_supervisor=st.booleans())
+    def reopen(self, ix, by_supervisor):
+        self.act(
+            services.case_reopen,
+            actor=self.user(SUPERVISOR if by_supervisor else CLERK),
+            case_id=self.case(ix).pk,
+            reason="重新办理",
+        )
+
+    @rule(ix=cases_ix, override=st.booleans())
+    def close(self, ix, override):
+        if override:
+            kwargs = {"actor": self.user(SUPERVISOR), "override": True, "reason": "督办销号"}
+        else:
+            kwargs = {"actor": self.user(CLERK)}
+        self.act(services.case_close, case_id=self.case(ix).pk, **kwargs)
+
+    @rule(ix=cases_ix, days=st.sampled_from([3, 15]))
+    def suspend(self, ix, days):
+        case = self.case(ix)
+        self.act(
+            services.case_suspend,
+            actor=self.staff(case, 0, head=False, lead=True),
+            case_id=case.pk,
+            reason="等待补充材料",
+            reason_code="awaiting_materials",
+            days=days,
+        )
+
+    @rule(ix=cases_ix, by_supervisor=st.booleans())
+    def resume(self, ix, by_supervisor):
+        case = self.case(ix)
+        actor = self.user(SUPERVISOR) if by_supervisor else self.staff(case, 0, head=False, lead=True)
+        self.act(services.case_resume, actor=actor, case_id=case.pk, reason="材料已补齐")
+
+    @rule(ix=cases_ix, by_supervisor=st.booleans())
+    def withdraw(self, ix, by_supervisor):
+        self.act(
+            services.case_withdraw,
+            actor=self.user(SUPERVISOR if by_supervisor else CLERK),
+            case_id=self.case(ix).pk,
+            reason="反映人撤回",
+            requester_confirmed=True,
+        )
+
+    @rule(ix=cases_ix)
+    def not_accept(self, ix):
+        self.act(
+            services.case_not_accept,
+            actor=self.user(CLERK),
+            case_id=self.case(ix).pk,
+            reason="属于诉讼事项",
+            guidance="请向人民法院起诉",
+        )
+
+    @rule(ix=cases_ix, pick=picks, days=st.integers(1, 5))
+    def extension_request(self, ix, pick, days):
+        case = self.case(ix)
+        self.act(
+            services.case_extension_request,
+            actor=self.staff(case, pick, head=False),
+            case_id=case.pk,
+            days=days,
+            reason="需现场勘查",
+        )
+
+    @rule(ix=cases_ix, approve=st.booleans())
+    def extension_decide(self, ix, approve):
+        self.act(
+            services.case_extension_decide,
+            actor=self.user(SUPERVISOR),
+            case_id=self.case(ix).pk,
+            approve=approve,
+            note="" if approve else "理由不充分",
+        )
+
+    @rule(ix=cases_ix, overturn=st.booleans(), dated=st.booleans(), days=st.integers(1, 20))
+    def review(self, ix, overturn, dated, days):
+        kwargs = {"decision": ReviewDecision.CONFIRM}
+        if overturn:
+            kwargs = {"decision": ReviewDecision.OVERTURN, "instruction": "应予办理"}
+            if dated:
+                kwargs["follow_up_due_at"] = (self.now + timedelta(days=days)).date()
+        self.act(services.case_review, actor=self.user(SUPERVISOR), case_id=self.case(ix).pk, **kwargs)
+
+    @rule(hours=st.integers(min_value=1, max_value=72), minutes=st.sampled_from([0, 15, 30, 45]))
+    def advance_time(self, hours, minutes):
+        self.now += timedelta(hours=hours, minutes=minutes)
+        with time_machine.travel(self.now, tick=False):
+            sweep(now=self.now)
+
+    # --- invariants
+
+    @invariant()
+    def loop_is_closed(self):
+        now = self.now
+        for pk in self.cases:
+            case = Case.objects.get(pk=pk)
+            label = f"case {case.tracking_number} ({case.status}) at {now.isoformat()}"
+            current = list(case.assignments.filter(is_current=True))
+            running = list(CaseTimer.objects.filter(case=case, stopped_at__isnull=True))
+            pending_reviews = RefusalReview.objects.filter(case=case, status=ReviewStatus.PENDING).count()
+            pending_extension = Extension.objects.filter(case=case, status=ExtensionStatus.REQUESTED).exists()
+            light = case.light_at(now)
+
+            # 5. one event per version
+            assert case.version == case.events.count(), label
+
+            # 3. needs_review iff exactly one pending review
+            assert pending_reviews <= 1, label
+            assert case.needs_review == (pending_reviews == 1), label
+
+            # 2. stored timers = the table
+            stored = {(t.kind, t.subject_id): t.due_at for t in running}
+            assert stored == sla.timers_wanted(case, current), label
+
+            # 1. never neither
+            if case.status not in TERMINAL_STATUSES:
+                clock = sla.case_clock_active(case) or light is not None or bool(running)
+                queue = case.needs_review or pending_extension or case.status == S.COORDINATING
+                assert clock or queue, f"{label}: neither watched by a clock nor in a queue"
+
+            # 4. the light: SQL twin and the replay of the events
+            annotated = Case.objects.with_light(now).get(pk=pk)
+            assert _light(annotated.light) == light, label
+            assert replayed_light(case, now) == light, f"{label}: light {light} vs the events"
+
+            # 6. on time: SQL twin
+            on_time = Case.objects.with_on_time(now).get(pk=pk).on_time
+            assert on_time == case.on_time_at(now), label
+
+
+@pytest.mark.django_db
+def test_the_loop_never_loses_a_case():
+    LoopMachine.org = build_org()
+    try:
+        run_state_machine_as_test(LoopMachine, settings=SETTINGS)
+    finally:
+        LoopMachine.org = None
