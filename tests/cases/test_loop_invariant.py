@@ -29,6 +29,7 @@ Each example runs inside a savepoint rolled back at its end; the organisation is
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -85,9 +86,23 @@ SETTINGS = settings(
     suppress_health_check=list(HealthCheck),
 )
 
-cases_ix = st.integers(min_value=0, max_value=MAX_CASES - 1)
+IN_FLIGHT = (S.ASSIGNED, S.IN_PROGRESS, S.SUSPENDED, S.REPLIED)
+BEFORE_RESOLVE = (S.REGISTERED, S.ROUTING, S.COORDINATING, *IN_FLIGHT)
+MAX_INTAKES = 6
+
+
+def when(statuses):
+    """Precondition: some case is in one of ``statuses`` (the rule then picks among those cases)."""
+    return lambda self: any(status in statuses for status in self.status.values())
+
+
+cases_ix = st.integers(min_value=0, max_value=MAX_INTAKES - 1)
+# Ending a case early (withdraw, not accept) only one time in three, so that sequences go deep.
+rarely = st.integers(min_value=0, max_value=2)
 targets = st.sampled_from(TARGETS)
 picks = st.integers(min_value=0, max_value=5)
+# Which commands ran and which were refused (printed with LOOP_STATS=1: is the machine reaching states?).
+STATS: Counter[str] = Counter()
 
 
 # --- The replay: what the event log says about the case clock -------------------------------------------
@@ -159,7 +174,8 @@ class LoopMachine(RuleBasedStateMachine):
         super().__init__()
         self.now = START
         self.cases: list[int] = []
-        self.refused = 0
+        self.status: dict[int, str] = {}  # the statuses as of the last step (cheap preconditions)
+        self.in_review: dict[int, bool] = {}
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
         self.dept_keys = {dept.pk: key for key, dept in self.org.departments.items()}
@@ -173,8 +189,13 @@ class LoopMachine(RuleBasedStateMachine):
     def user(self, name: str):
         return self.org[name]
 
-    def case(self, ix: int) -> Case:
-        return Case.objects.get(pk=self.cases[ix % len(self.cases)])
+    def case(self, ix: int, statuses) -> Case:
+        eligible = [pk for pk in self.cases if self.status[pk] in statuses]
+        return Case.objects.get(pk=eligible[ix % len(eligible)])
+
+    def reviewed(self, ix: int) -> Case:
+        eligible = [pk for pk in self.cases if self.in_review[pk]]
+        return Case.objects.get(pk=eligible[ix % len(eligible)])
 
     def staff(self, case: Case, pick: int, *, head: bool, lead: bool = False):
         """A handler (or head) of the lead department, or of the ``pick``-th current assignment's."""
@@ -191,10 +212,15 @@ class LoopMachine(RuleBasedStateMachine):
     def act(self, command, **kwargs):
         with time_machine.travel(self.now, tick=False):
             try:
-                return command(**kwargs)
-            except REFUSED:
-                self.refused += 1
+                event = command(**kwargs)
+            except REFUSED as error:
+                STATS[f"{command.__name__} refused {type(error).__name__}"] += 1
                 return None
+        STATS[f"{command.__name__} ok"] += 1
+        self.status[kwargs["case_id"]] = Case.objects.values_list("status", flat=True).get(
+            pk=kwargs["case_id"]
+        )
+        return event
 
     # --- rules
 
@@ -202,53 +228,64 @@ class LoopMachine(RuleBasedStateMachine):
     def first_intake(self, classified):
         self.intake(classified)
 
-    @precondition(lambda self: len(self.cases) < MAX_CASES)
+    @precondition(
+        lambda self: (
+            len(self.cases) < MAX_INTAKES
+            and sum(status not in TERMINAL_STATUSES for status in self.status.values()) < MAX_CASES
+        )
+    )
     @rule(classified=st.booleans())
     def intake(self, classified):
         extra = {"category": self.org.category, **CLASSIFICATION} if classified else {}
         with time_machine.travel(self.now, tick=False):
             case = take_in(self.org, "v1", **extra)
         self.cases.append(case.pk)
+        self.status[case.pk], self.in_review[case.pk] = case.status, case.needs_review
 
+    @precondition(when((S.REGISTERED,)))
     @rule(ix=cases_ix, coordinated=st.booleans(), by_coordinator=st.booleans())
     def classify(self, ix, coordinated, by_coordinator):
         mode = HandlingMode.COORDINATED if coordinated else HandlingMode.STANDARD
         self.act(
             services.case_classify,
             actor=self.user("coordinator" if by_coordinator else CLERK),
-            case_id=self.case(ix).pk,
+            case_id=self.case(ix, (S.REGISTERED,)).pk,
             category=self.org.category,
             **{**CLASSIFICATION, "handling_mode": mode},
         )
 
+    @precondition(when((S.ROUTING, S.COORDINATING, *IN_FLIGHT)))
     @rule(ix=cases_ix, complexity=st.sampled_from(list(Complexity)))
     def reclassify(self, ix, complexity):
         self.act(
             services.case_reclassify,
             actor=self.user(SUPERVISOR),
-            case_id=self.case(ix).pk,
+            case_id=self.case(ix, (S.ROUTING, S.COORDINATING, *IN_FLIGHT)).pk,
             complexity=complexity,
             reason="调整复杂程度",
         )
 
+    @precondition(when((S.ROUTING, S.COORDINATING)))
     @rule(ix=cases_ix, lead=targets, assisting=st.lists(targets, max_size=1), by_coordinator=st.booleans())
     def assign(self, ix, lead, assisting, by_coordinator):
         self.act(
             services.case_assign,
             actor=self.user("coordinator" if by_coordinator else CLERK),
-            case_id=self.case(ix).pk,
+            case_id=self.case(ix, (S.ROUTING, S.COORDINATING)).pk,
             lead_department=self.org.dept(lead),
             assisting_departments=[self.org.dept(k) for k in assisting if k != lead],
         )
 
+    @precondition(when(IN_FLIGHT))
     @rule(ix=cases_ix, pick=picks)
     def accept(self, ix, pick):
-        case = self.case(ix)
+        case = self.case(ix, IN_FLIGHT)
         self.act(services.assignment_accept, actor=self.staff(case, pick, head=False), case_id=case.pk)
 
+    @precondition(when((S.ASSIGNED, S.IN_PROGRESS)))
     @rule(ix=cases_ix, pick=picks)
     def return_(self, ix, pick):
-        case = self.case(ix)
+        case = self.case(ix, (S.ASSIGNED, S.IN_PROGRESS))
         self.act(
             services.assignment_return,
             actor=self.staff(case, pick, head=True),
@@ -256,9 +293,10 @@ class LoopMachine(RuleBasedStateMachine):
             reason="非本部门职责",
         )
 
+    @precondition(when((S.ASSIGNED, S.IN_PROGRESS)))
     @rule(ix=cases_ix, kind=st.sampled_from(["transfer", "escalate", "delegate"]), to=targets)
     def move(self, ix, kind, to):
-        case = self.case(ix)
+        case = self.case(ix, (S.ASSIGNED, S.IN_PROGRESS))
         command = {
             "transfer": services.case_transfer,
             "escalate": services.case_escalate,
@@ -272,29 +310,32 @@ class LoopMachine(RuleBasedStateMachine):
             reason="应由该部门办理",
         )
 
+    @precondition(when((S.ROUTING, S.COORDINATING, S.ASSIGNED, S.IN_PROGRESS, S.REPLIED)))
     @rule(ix=cases_ix, lead=targets)
     def coordinate(self, ix, lead):
         self.act(
             services.case_coordinate,
             actor=self.user("coordinator"),
-            case_id=self.case(ix).pk,
+            case_id=self.case(ix, (S.ROUTING, S.COORDINATING, S.ASSIGNED, S.IN_PROGRESS, S.REPLIED)).pk,
             lead_department=self.org.dept(lead),
             decisions="协调会议决定由该部门牵头",
         )
 
+    @precondition(when(IN_FLIGHT))
     @rule(ix=cases_ix, lead=targets)
     def reassign(self, ix, lead):
         self.act(
             services.case_reassign,
             actor=self.user(SUPERVISOR),
-            case_id=self.case(ix).pk,
+            case_id=self.case(ix, IN_FLIGHT).pk,
             lead_department=self.org.dept(lead),
             reason="督办改派",
         )
 
+    @precondition(when((S.IN_PROGRESS, S.REPLIED)))
     @rule(ix=cases_ix, kind=st.sampled_from(["done", "later", "cannot"]), days=st.integers(1, 20))
     def reply(self, ix, kind, days):
-        case = self.case(ix)
+        case = self.case(ix, (S.IN_PROGRESS, S.REPLIED))
         data = {}
         if kind == "later":
             data = {"can_be_done": False, "follow_up_due_at": (self.now + timedelta(days=days)).date()}
@@ -313,9 +354,10 @@ class LoopMachine(RuleBasedStateMachine):
             **data,
         )
 
+    @precondition(when((S.IN_PROGRESS, S.REPLIED)))
     @rule(ix=cases_ix)
     def resolve(self, ix):
-        case = self.case(ix)
+        case = self.case(ix, (S.IN_PROGRESS, S.REPLIED))
         self.act(
             services.case_resolve,
             actor=self.staff(case, 0, head=False, lead=True),
@@ -323,37 +365,41 @@ class LoopMachine(RuleBasedStateMachine):
             summary="已办结",
         )
 
+    @precondition(when((S.RESOLVED,)))
     @rule(ix=cases_ix, satisfaction=st.sampled_from(list(Satisfaction)))
     def callback(self, ix, satisfaction):
         comment = "仍未解决" if satisfaction == Satisfaction.UNSATISFIED else ""
         self.act(
             services.case_callback,
             actor=self.user(CLERK),
-            case_id=self.case(ix).pk,
+            case_id=self.case(ix, (S.RESOLVED,)).pk,
             satisfaction=satisfaction,
             comment=comment,
         )
 
+    @precondition(when((S.RESOLVED,)))
     @rule(ix=cases_ix, by_supervisor=st.booleans())
     def reopen(self, ix, by_supervisor):
         self.act(
             services.case_reopen,
             actor=self.user(SUPERVISOR if by_supervisor else CLERK),
-            case_id=self.case(ix).pk,
+            case_id=self.case(ix, (S.RESOLVED,)).pk,
             reason="重新办理",
         )
 
+    @precondition(when((S.RESOLVED,)))
     @rule(ix=cases_ix, override=st.booleans())
     def close(self, ix, override):
         if override:
             kwargs = {"actor": self.user(SUPERVISOR), "override": True, "reason": "督办销号"}
         else:
             kwargs = {"actor": self.user(CLERK)}
-        self.act(services.case_close, case_id=self.case(ix).pk, **kwargs)
+        self.act(services.case_close, case_id=self.case(ix, (S.RESOLVED,)).pk, **kwargs)
 
+    @precondition(when((S.IN_PROGRESS, S.REPLIED)))
     @rule(ix=cases_ix, days=st.sampled_from([3, 15]))
     def suspend(self, ix, days):
-        case = self.case(ix)
+        case = self.case(ix, (S.IN_PROGRESS, S.REPLIED))
         self.act(
             services.case_suspend,
             actor=self.staff(case, 0, head=False, lead=True),
@@ -363,35 +409,43 @@ class LoopMachine(RuleBasedStateMachine):
             days=days,
         )
 
+    @precondition(when((S.SUSPENDED,)))
     @rule(ix=cases_ix, by_supervisor=st.booleans())
     def resume(self, ix, by_supervisor):
-        case = self.case(ix)
+        case = self.case(ix, (S.SUSPENDED,))
         actor = self.user(SUPERVISOR) if by_supervisor else self.staff(case, 0, head=False, lead=True)
         self.act(services.case_resume, actor=actor, case_id=case.pk, reason="材料已补齐")
 
-    @rule(ix=cases_ix, by_supervisor=st.booleans())
-    def withdraw(self, ix, by_supervisor):
+    @precondition(when(BEFORE_RESOLVE))
+    @rule(rare=rarely, ix=cases_ix, by_supervisor=st.booleans())
+    def withdraw(self, ix, rare, by_supervisor):
+        if rare:
+            return
         self.act(
             services.case_withdraw,
             actor=self.user(SUPERVISOR if by_supervisor else CLERK),
-            case_id=self.case(ix).pk,
+            case_id=self.case(ix, BEFORE_RESOLVE).pk,
             reason="反映人撤回",
             requester_confirmed=True,
         )
 
-    @rule(ix=cases_ix)
-    def not_accept(self, ix):
+    @precondition(when((S.REGISTERED, S.ROUTING)))
+    @rule(rare=rarely, ix=cases_ix)
+    def not_accept(self, ix, rare):
+        if rare:
+            return
         self.act(
             services.case_not_accept,
             actor=self.user(CLERK),
-            case_id=self.case(ix).pk,
+            case_id=self.case(ix, (S.REGISTERED, S.ROUTING)).pk,
             reason="属于诉讼事项",
             guidance="请向人民法院起诉",
         )
 
+    @precondition(when(IN_FLIGHT))
     @rule(ix=cases_ix, pick=picks, days=st.integers(1, 5))
     def extension_request(self, ix, pick, days):
-        case = self.case(ix)
+        case = self.case(ix, IN_FLIGHT)
         self.act(
             services.case_extension_request,
             actor=self.staff(case, pick, head=False),
@@ -400,16 +454,18 @@ class LoopMachine(RuleBasedStateMachine):
             reason="需现场勘查",
         )
 
+    @precondition(when(IN_FLIGHT))
     @rule(ix=cases_ix, approve=st.booleans())
     def extension_decide(self, ix, approve):
         self.act(
             services.case_extension_decide,
             actor=self.user(SUPERVISOR),
-            case_id=self.case(ix).pk,
+            case_id=self.case(ix, IN_FLIGHT).pk,
             approve=approve,
             note="" if approve else "理由不充分",
         )
 
+    @precondition(lambda self: any(self.in_review.values()))
     @rule(ix=cases_ix, overturn=st.booleans(), dated=st.booleans(), days=st.integers(1, 20))
     def review(self, ix, overturn, dated, days):
         kwargs = {"decision": ReviewDecision.CONFIRM}
@@ -417,7 +473,7 @@ class LoopMachine(RuleBasedStateMachine):
             kwargs = {"decision": ReviewDecision.OVERTURN, "instruction": "应予办理"}
             if dated:
                 kwargs["follow_up_due_at"] = (self.now + timedelta(days=days)).date()
-        self.act(services.case_review, actor=self.user(SUPERVISOR), case_id=self.case(ix).pk, **kwargs)
+        self.act(services.case_review, actor=self.user(SUPERVISOR), case_id=self.reviewed(ix).pk, **kwargs)
 
     @rule(hours=st.integers(min_value=1, max_value=72), minutes=st.sampled_from([0, 15, 30, 45]))
     def advance_time(self, hours, minutes):
@@ -454,12 +510,19 @@ class LoopMachine(RuleBasedStateMachine):
             if case.status not in TERMINAL_STATUSES:
                 clock = sla.case_clock_active(case) or light is not None or bool(running)
                 queue = case.needs_review or pending_extension or case.status == S.COORDINATING
-                assert clock or queue, f"{label}: neither watched by a clock nor in a queue"
+                # KNOWN BUG (test_bug_moving_a_cannot_be_done_case_…): coordinate / reassign of a case answered
+                # "cannot be done" lapses its review while the clock stays settled: nothing watches it.
+                known_bug = replay(case).cannot_be_done and not case.needs_review
+                assert clock or queue or known_bug, f"{label}: neither watched by a clock nor in a queue"
 
             # 4. the light: SQL twin and the replay of the events
             annotated = Case.objects.with_light(now).get(pk=pk)
             assert _light(annotated.light) == light, label
-            assert replayed_light(case, now) == light, f"{label}: light {light} vs the events"
+            # KNOWN BUG (test_bug_cannot_be_done_after_a_follow_up_date_…): a "cannot be done" answer after a
+            # follow-up date leaves the follow-up clock running; the events say the clock has stopped.
+            state = replay(case)
+            if not (state.cannot_be_done and state.follow_up is not None):
+                assert replayed_light(case, now) == light, f"{label}: light {light} vs the events"
 
             # 6. on time: SQL twin
             on_time = Case.objects.with_on_time(now).get(pk=pk).on_time
@@ -473,3 +536,65 @@ def test_the_loop_never_loses_a_case():
         run_state_machine_as_test(LoopMachine, settings=SETTINGS)
     finally:
         LoopMachine.org = None
+        if os.environ.get("LOOP_STATS"):
+            print(*sorted(STATS.items()), sep="\n")
+
+
+# --- Product bugs the machine found (minimal reproductions; strict xfail until fixed) ---------------------
+
+
+def _in_progress(org):
+    with time_machine.travel(START, tick=False):
+        case = take_in(org, "v1", category=org.category, **CLASSIFICATION)
+        services.case_assign(actor=org[CLERK], case_id=case.pk, lead_department=org.dept("t1_office"))
+        services.assignment_accept(actor=org["t1_office_handler"], case_id=case.pk)
+    return case
+
+
+def _cannot(org, case):
+    services.case_reply(
+        actor=org["t1_office_handler"],
+        case_id=case.pk,
+        answer="不能办理",
+        can_be_done=False,
+        cannot_be_done=True,
+        reason_code="not_lawful",
+        basis="《某条例》第五条",
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(strict=True, reason="BUG: a lapsed cannot-be-done review leaves the case unwatched")
+def test_bug_moving_a_cannot_be_done_case_leaves_it_in_no_clock_and_no_queue(org):
+    case = _in_progress(org)
+    with time_machine.travel(START + timedelta(hours=1), tick=False):
+        _cannot(org, case)  # replied, review pending, case clock settled
+        services.case_coordinate(
+            actor=org["coordinator"], case_id=case.pk, lead_department=org.dept("t1_office"), decisions="协调"
+        )  # → assigned; the review lapses; the clock stays settled
+    case.refresh_from_db()
+    assert case.status == S.ASSIGNED and not case.needs_review
+    watched = (
+        sla.case_clock_active(case)
+        or case.light_at(START) is not None
+        or case.timers.filter(stopped_at__isnull=True).exists()
+    )
+    assert watched, "an open, assigned case with no clock, no timer and no queue"
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(strict=True, reason="BUG: cannot-be-done after a follow-up date keeps the light running")
+def test_bug_cannot_be_done_after_a_follow_up_date_keeps_the_clock_running(org):
+    case = _in_progress(org)
+    with time_machine.travel(START + timedelta(hours=1), tick=False):
+        services.case_reply(
+            actor=org["t1_office_handler"],
+            case_id=case.pk,
+            answer="暂不能办理",
+            can_be_done=False,
+            follow_up_due_at=(START + timedelta(days=10)).date(),
+        )
+        _cannot(org, case)
+    case.refresh_from_db()
+    assert case.needs_review  # the "cannot be done" answer waits for a supervisor …
+    assert case.light_at(START + timedelta(hours=2)) is None  # … yet the follow-up clock still shows a light
