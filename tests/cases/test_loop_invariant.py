@@ -217,10 +217,11 @@ class LoopMachine(RuleBasedStateMachine):
                 STATS[f"{command.__name__} refused {type(error).__name__}"] += 1
                 return None
         STATS[f"{command.__name__} ok"] += 1
-        self.status[kwargs["case_id"]] = Case.objects.values_list("status", flat=True).get(
-            pk=kwargs["case_id"]
-        )
+        self.refresh(kwargs["case_id"])
         return event
+
+    def refresh(self, pk: int) -> None:
+        self.status[pk], self.in_review[pk] = Case.objects.values_list("status", "needs_review").get(pk=pk)
 
     # --- rules
 
