@@ -1044,6 +1044,9 @@ def _do_reply(ctx: Context, data: Mapping) -> Outcome:
             ctx.set(follow_up_due_at=follow_up)
             payload["follow_up_due_at"] = follow_up.isoformat()
         elif cannot:
+            # "Cannot be done" replaces an earlier new date: the clock stops until the supervisor decides.
+            if case.follow_up_due_at is not None:
+                ctx.set(follow_up_due_at=None)
             reason = _reason(data, "reason_code", ReasonPurpose.REFUSAL)
             basis = _text(data, "basis")
             errors = {}
@@ -1151,6 +1154,10 @@ def _lapse_moot_requests(ctx: Context, to_status: str) -> None:
         review.decided_at = ctx.now
         review.save(update_fields=["status", "decided_at", "updated_at"])
         ctx.set(needs_review=False)
+        if review.kind == ReviewKind.CANNOT_BE_DONE:
+            # The case was routed on (coordination, reassignment …): the "no" no longer stands, so the
+            # clock runs again against the completion deadline; the late answer earns nothing.
+            ctx.set(reasoned_reply_at=None)
 
 
 def _do_resolve(ctx: Context, data: Mapping) -> Outcome:

@@ -134,6 +134,13 @@ def replay(case: Case) -> Replayed:
                 state.follow_up = datetime.fromisoformat(payload["follow_up_due_at"])
             if payload.get("cannot_be_done"):
                 state.cannot_be_done = True
+                state.follow_up = None  # "cannot be done" replaces an earlier new date
+        elif state.cannot_be_done and event.kind != E.REVIEW and event.to_status != S.REPLIED:
+            # Routed on (coordinate, reassign …) before a decision: the review lapsed, the "no" no longer
+            # stands and the round's reasoned answer is forgotten (the clock runs on the completion deadline).
+            if event.to_status not in TERMINAL_STATUSES:
+                state.cannot_be_done = False
+                state.reasoned_at = None
         elif event.kind == E.REVIEW and payload.get("kind") == ReviewKind.CANNOT_BE_DONE:
             state.cannot_be_done = False
             if payload.get("decision") == ReviewDecision.OVERTURN:
@@ -511,19 +518,12 @@ class LoopMachine(RuleBasedStateMachine):
             if case.status not in TERMINAL_STATUSES:
                 clock = sla.case_clock_active(case) or light is not None or bool(running)
                 queue = case.needs_review or pending_extension or case.status == S.COORDINATING
-                # KNOWN BUG (test_bug_moving_a_cannot_be_done_case_…): coordinate / reassign of a case answered
-                # "cannot be done" lapses its review while the clock stays settled: nothing watches it.
-                known_bug = replay(case).cannot_be_done and not case.needs_review
-                assert clock or queue or known_bug, f"{label}: neither watched by a clock nor in a queue"
+                assert clock or queue, f"{label}: neither watched by a clock nor in a queue"
 
             # 4. the light: SQL twin and the replay of the events
             annotated = Case.objects.with_light(now).get(pk=pk)
             assert _light(annotated.light) == light, label
-            # KNOWN BUG (test_bug_cannot_be_done_after_a_follow_up_date_…): a "cannot be done" answer after a
-            # follow-up date leaves the follow-up clock running; the events say the clock has stopped.
-            state = replay(case)
-            if not (state.cannot_be_done and state.follow_up is not None):
-                assert replayed_light(case, now) == light, f"{label}: light {light} vs the events"
+            assert replayed_light(case, now) == light, f"{label}: light {light} vs the events"
 
             # 6. on time: SQL twin
             on_time = Case.objects.with_on_time(now).get(pk=pk).on_time
@@ -541,7 +541,7 @@ def test_the_loop_never_loses_a_case():
             print(*sorted(STATS.items()), sep="\n")
 
 
-# --- Product bugs the machine found (minimal reproductions; strict xfail until fixed) ---------------------
+# --- Regressions: the two bugs the machine found, as minimal sequences --------------------------------------
 
 
 def _in_progress(org):
@@ -565,14 +565,13 @@ def _cannot(org, case):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason="BUG: a lapsed cannot-be-done review leaves the case unwatched")
-def test_bug_moving_a_cannot_be_done_case_leaves_it_in_no_clock_and_no_queue(org):
+def test_routing_on_a_cannot_be_done_case_restarts_its_clock(org):
     case = _in_progress(org)
     with time_machine.travel(START + timedelta(hours=1), tick=False):
         _cannot(org, case)  # replied, review pending, case clock settled
         services.case_coordinate(
             actor=org["coordinator"], case_id=case.pk, lead_department=org.dept("t1_office"), decisions="协调"
-        )  # → assigned; the review lapses; the clock stays settled
+        )  # → assigned; the review lapses; the clock runs again
     case.refresh_from_db()
     assert case.status == S.ASSIGNED and not case.needs_review
     watched = (
@@ -584,8 +583,7 @@ def test_bug_moving_a_cannot_be_done_case_leaves_it_in_no_clock_and_no_queue(org
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason="BUG: cannot-be-done after a follow-up date keeps the light running")
-def test_bug_cannot_be_done_after_a_follow_up_date_keeps_the_clock_running(org):
+def test_cannot_be_done_after_a_follow_up_date_stops_the_clock_for_the_review(org):
     case = _in_progress(org)
     with time_machine.travel(START + timedelta(hours=1), tick=False):
         services.case_reply(
@@ -598,4 +596,5 @@ def test_bug_cannot_be_done_after_a_follow_up_date_keeps_the_clock_running(org):
         _cannot(org, case)
     case.refresh_from_db()
     assert case.needs_review  # the "cannot be done" answer waits for a supervisor …
-    assert case.light_at(START + timedelta(hours=2)) is None  # … yet the follow-up clock still shows a light
+    assert case.light_at(START + timedelta(hours=2)) is None  # … and the follow-up clock has stopped
+    assert case.follow_up_due_at is None
