@@ -15,6 +15,8 @@ from .models import (
     Category,
     CategoryDefaultDepartment,
     Extension,
+    Reason,
+    RefusalReview,
     Requester,
     SlaPolicy,
 )
@@ -212,6 +214,43 @@ class ExtensionAdmin(admin.ModelAdmin):
     list_display = ("case", "department", "days", "status", "requested_by", "decided_by", "created_at")
     list_filter = ("status",)
     list_select_related = ("case", "department", "requested_by", "decided_by")
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).filter(case__in=Case.objects.visible_to(request.user).values("pk"))
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Reason)
+class ReasonAdmin(admin.ModelAdmin):
+    """The configurable reason lists (refusals and "cannot be done"; suspensions). A reason in use is
+    retired with ``is_active``; codes stay, so past refusals are still counted by reason. Superusers only."""
+
+    list_display = ("label", "code", "purpose", "sort_order", "is_active")
+    list_filter = ("purpose", "is_active")
+    list_editable = ("sort_order", "is_active")
+    search_fields = ("label", "code")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RefusalReview)
+class RefusalReviewAdmin(admin.ModelAdmin):
+    """否定答复报告 are looked at here; they are opened and decided only through workflow commands."""
+
+    list_display = ("case", "kind", "reason", "status", "due_at", "decided_by", "decided_at")
+    list_filter = ("status", "kind", "reason")
+    list_select_related = ("case", "reason", "decided_by")
 
     def get_queryset(self, request):
         return (

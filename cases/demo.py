@@ -7,11 +7,13 @@ every one of them carries a genuine event history.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import yaml
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from routing.choices import StaffRole
 from routing.models import Department, Membership, Region
@@ -209,5 +211,39 @@ def demo_cases_load(county_code: str = "330699") -> int:
             case_id=case.pk,
             reason="属民事纠纷，不属于窗口受理范围。",
             guidance="可向所在村人民调解委员会申请调解，或向县人民法院起诉。",
+            reason_code="civil_dispute",
+        )  # waits in the supervisors' review queue (否定答复报告)
+        # 7. Answered "cannot be done yet" with a new date: the follow-up clock runs (答复未办结).
+        case = intake(
+            "county_clerk",
+            ENTERPRISE,
+            "厂房不动产权证办理卡在历史遗留问题",
+            "厂房建于2008年，因规划手续不全一直无法办理不动产权证，影响企业融资。",
+        )
+        classify("county_clerk", case, "GC02", complexity=Complexity.COMPLEX)
+        services.case_assign(
+            actor=_staff("county_clerk"), case_id=case.pk, lead_department=departments["zrzy"]
+        )
+        services.assignment_accept(actor=_staff("dept_zrzy_head"), case_id=case.pk)
+        services.case_reply(
+            actor=_staff("dept_zrzy_handler"),
+            case_id=case.pk,
+            answer="需报县政府专题会议研究历史遗留问题处置意见，预计一个月内办结。",
+            can_be_done=False,
+            follow_up_due_at=timezone.localdate() + timedelta(days=30),
+        )
+        # 8. Suspended while the requester brings materials (a reason from the list, its own clock).
+        case = intake(
+            "town1_clerk", PERSON2, "残疾人两项补贴申请被退回", "材料已交齐仍被退回，理由是缺少证明。"
+        )
+        classify("town1_clerk", case, "SB03")
+        services.case_assign(actor=_staff("town1_clerk"), case_id=case.pk, lead_department=departments["mzj"])
+        services.assignment_accept(actor=_staff("dept_mzj_handler"), case_id=case.pk)
+        services.case_suspend(
+            actor=_staff("dept_mzj_handler"),
+            case_id=case.pk,
+            reason="等待申请人补充残疾证复印件。",
+            reason_code="awaiting_materials",
+            days=3,
         )
     return made

@@ -505,6 +505,28 @@ def timers_reconcile(
         timer.save()
 
 
+def timers_reconcile_all(*, now: datetime, batch_size: int = 500) -> int:
+    """Reconcile the timers of every open case (or case with a pending review), one short transaction per
+    case with its row locked: for data that predates the timers (``manage.py timers_reconcile``, run by
+    ``scripts/run`` after migrating). Idempotent; returns how many cases were looked at."""
+    from django.db import transaction
+
+    ids = list(
+        Case.objects.filter(Q(needs_review=True) | ~Q(status__in=TERMINAL_STATUSES))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), batch_size):
+        for pk in ids[start : start + batch_size]:
+            with transaction.atomic():
+                case = Case.objects.select_for_update().filter(pk=pk).first()
+                if case is None:
+                    continue
+                current = list(case.assignments.filter(is_current=True))
+                timers_reconcile(case, current, now=now)
+    return len(ids)
+
+
 def timer_ladder(timer: CaseTimer, calendar: CalendarSnapshot) -> tuple[d.Step, ...]:
     return d.timer_ladder(due_at=timer.due_at, supervise_after_days=supervise_after_days(), calendar=calendar)
 

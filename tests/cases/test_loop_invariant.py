@@ -263,8 +263,10 @@ class LoopMachine(RuleBasedStateMachine):
         )
 
     @precondition(when((S.ROUTING, S.COORDINATING, *IN_FLIGHT)))
-    @rule(ix=cases_ix, complexity=st.sampled_from(list(Complexity)))
-    def reclassify(self, ix, complexity):
+    @rule(rare=rarely, ix=cases_ix, complexity=st.sampled_from(list(Complexity)))
+    def reclassify(self, ix, rare, complexity):
+        if rare:
+            return
         self.act(
             services.case_reclassify,
             actor=self.user(SUPERVISOR),
@@ -319,8 +321,10 @@ class LoopMachine(RuleBasedStateMachine):
         )
 
     @precondition(when((S.ROUTING, S.COORDINATING, S.ASSIGNED, S.IN_PROGRESS, S.REPLIED)))
-    @rule(ix=cases_ix, lead=targets)
-    def coordinate(self, ix, lead):
+    @rule(rare=rarely, ix=cases_ix, lead=targets)
+    def coordinate(self, ix, rare, lead):
+        if rare:  # one time in three: routing on is always possible and would crowd out the rest
+            return
         self.act(
             services.case_coordinate,
             actor=self.user("coordinator"),
@@ -330,8 +334,10 @@ class LoopMachine(RuleBasedStateMachine):
         )
 
     @precondition(when(IN_FLIGHT))
-    @rule(ix=cases_ix, lead=targets)
-    def reassign(self, ix, lead):
+    @rule(rare=rarely, ix=cases_ix, lead=targets)
+    def reassign(self, ix, rare, lead):
+        if rare:
+            return
         self.act(
             services.case_reassign,
             actor=self.user(SUPERVISOR),
@@ -462,13 +468,23 @@ class LoopMachine(RuleBasedStateMachine):
             reason="需现场勘查",
         )
 
-    @precondition(when(IN_FLIGHT))
+    def pending_extensions(self) -> list[int]:
+        return sorted(
+            set(
+                Extension.objects.filter(
+                    case_id__in=self.cases, status=ExtensionStatus.REQUESTED
+                ).values_list("case_id", flat=True)
+            )
+        )
+
+    @precondition(lambda self: bool(self.pending_extensions()))
     @rule(ix=cases_ix, approve=st.booleans())
     def extension_decide(self, ix, approve):
+        pending = self.pending_extensions()
         self.act(
             services.case_extension_decide,
             actor=self.user(SUPERVISOR),
-            case_id=self.case(ix, IN_FLIGHT).pk,
+            case_id=pending[ix % len(pending)],
             approve=approve,
             note="" if approve else "理由不充分",
         )

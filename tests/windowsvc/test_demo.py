@@ -19,10 +19,14 @@ def _load() -> str:
 
 def test_load_demo_builds_categories_and_cases_in_many_states_then_changes_nothing():
     first = _load()
-    assert "demo cases created: 6" in first
+    assert "demo cases created: 8" in first
     statuses = set(Case.objects.values_list("status", flat=True))
     assert {CaseStatus.REGISTERED, CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS, CaseStatus.CLOSED} <= statuses
     assert CaseStatus.NOT_ACCEPTED in statuses
+    # The loop's queues and clocks have something to show: a refusal to review, a follow-up, a suspension.
+    assert {CaseStatus.REPLIED, CaseStatus.SUSPENDED} <= statuses
+    assert Case.objects.filter(needs_review=True).count() == 1
+    assert Case.objects.filter(follow_up_due_at__isnull=False).count() == 1
     # Every case's history is genuine: one event per accepted command, numbered without gaps.
     for case in Case.objects.all():
         sequences = list(
@@ -34,5 +38,5 @@ def test_load_demo_builds_categories_and_cases_in_many_states_then_changes_nothi
 
     second = _load()
     assert "demo data ready (no changes)" in second
-    assert Case.objects.count() == 6
+    assert Case.objects.count() == 8
     assert CaseEvent.objects.count() == events
