@@ -378,9 +378,9 @@ _TIMER_DUE_TEXT = {
 def timer_reason(kind: str, level: int) -> str:
     text = str(_TIMER_DUE_TEXT[TimerKind(kind)])
     if level == AlarmLevel.RED:
-        return _("催办：") + text
+        return _("催办：%(text)s") % {"text": text}
     if level == AlarmLevel.SUPERVISE:
-        return _("督办：") + text
+        return _("督办：%(text)s") % {"text": text}
     return text
 
 
