@@ -20,6 +20,8 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -38,7 +40,7 @@ from windowsvc.errors import (
 )
 
 from . import selectors, services
-from .choices import AssignmentStatus, Satisfaction
+from .choices import AssignmentStatus, EventKind, ReviewDecision, Satisfaction
 from .forms import (
     COMMAND_FORMS,
     CaseFilterForm,
@@ -327,8 +329,20 @@ def event_details(event: CaseEvent, names: dict[int, str]) -> str:
         parts.append((_("告知途径"), payload["guidance"]))
     if payload.get("satisfaction") in Satisfaction.values:
         parts.append((_("满意度"), Satisfaction(payload["satisfaction"]).label))
-    if payload.get("can_be_done") is False:
+    if payload.get("cannot_be_done"):
+        parts.append((_("答复"), _("不能办理（报督办审核）")))
+    elif payload.get("can_be_done") is False:
         parts.append((_("答复"), _("暂不能办理")))
+    if payload.get("follow_up_due_at"):
+        day = parse_datetime(payload["follow_up_due_at"])
+        parts.append((_("预计办结"), date_format(timezone.localtime(day), "Y-m-d") if day else ""))
+    if payload.get("decision") in ReviewDecision.values:
+        parts.append((_("审核意见"), ReviewDecision(payload["decision"]).label))
+    if payload.get("late"):
+        parts.append((_("提示"), _("超过办理时限后撤回")))
+    if payload.get("suspended_until") and event.kind == EventKind.SUSPEND:
+        day = parse_datetime(payload["suspended_until"])
+        parts.append((_("挂起至"), date_format(timezone.localtime(day), "Y-m-d") if day else ""))
     if payload.get("contacted_requester"):
         parts.append((_("联系"), _("已联系反映人")))
     if payload.get("pingpong_guard"):

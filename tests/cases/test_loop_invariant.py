@@ -97,7 +97,8 @@ def when(statuses):
 
 
 cases_ix = st.integers(min_value=0, max_value=MAX_INTAKES - 1)
-# Ending a case early (withdraw, not accept) or routing it on only one time in four, so sequences go deep.
+# Ending a case early (withdraw, not accept) or routing it on only one time in four (``rare == 3``: Hypothesis
+# favours small values, so the rare case is the largest), so that sequences go deep.
 rarely = st.integers(min_value=0, max_value=3)
 targets = st.sampled_from(TARGETS)
 picks = st.integers(min_value=0, max_value=5)
@@ -265,7 +266,7 @@ class LoopMachine(RuleBasedStateMachine):
     @precondition(when((S.ROUTING, S.COORDINATING, *IN_FLIGHT)))
     @rule(rare=rarely, ix=cases_ix, complexity=st.sampled_from(list(Complexity)))
     def reclassify(self, ix, rare, complexity):
-        if rare:
+        if rare < 3:
             return
         self.act(
             services.case_reclassify,
@@ -323,7 +324,7 @@ class LoopMachine(RuleBasedStateMachine):
     @precondition(when((S.ROUTING, S.COORDINATING, S.ASSIGNED, S.IN_PROGRESS, S.REPLIED)))
     @rule(rare=rarely, ix=cases_ix, lead=targets)
     def coordinate(self, ix, rare, lead):
-        if rare:  # one time in three: routing on is always possible and would crowd out the rest
+        if rare < 3:  # one time in four: routing on is always possible and would crowd out the rest
             return
         self.act(
             services.case_coordinate,
@@ -336,7 +337,7 @@ class LoopMachine(RuleBasedStateMachine):
     @precondition(when(IN_FLIGHT))
     @rule(rare=rarely, ix=cases_ix, lead=targets)
     def reassign(self, ix, rare, lead):
-        if rare:
+        if rare < 3:
             return
         self.act(
             services.case_reassign,
@@ -433,7 +434,7 @@ class LoopMachine(RuleBasedStateMachine):
     @precondition(when(BEFORE_RESOLVE))
     @rule(rare=rarely, ix=cases_ix, by_supervisor=st.booleans())
     def withdraw(self, ix, rare, by_supervisor):
-        if rare:
+        if rare < 3:
             return
         self.act(
             services.case_withdraw,
@@ -446,7 +447,7 @@ class LoopMachine(RuleBasedStateMachine):
     @precondition(when((S.REGISTERED, S.ROUTING)))
     @rule(rare=rarely, ix=cases_ix)
     def not_accept(self, ix, rare):
-        if rare:
+        if rare < 3:
             return
         self.act(
             services.case_not_accept,
