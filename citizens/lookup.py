@@ -83,6 +83,8 @@ _CASE_FIELDS = (
     "clock_paused_at",
     "resolved_at",
     "reasoned_reply_at",
+    "reasoned_reply_due_at",
+    "follow_up_due_at",
     "deadline_provisional",
 )
 
@@ -190,14 +192,28 @@ def _secret_matches(row: dict | None, credentials: Credentials) -> bool:
     return hmac.compare_digest(credentials.phone_last4.encode(), expected) and row is not None
 
 
+def _deadline(row: dict):
+    return deadlines.deadline_in_force(
+        due_at=row["due_at"],
+        follow_up_due_at=row["follow_up_due_at"],
+        reasoned_reply_at=row["reasoned_reply_at"],
+        reasoned_reply_due_at=row["reasoned_reply_due_at"],
+    )
+
+
 def _light(row: dict, status: CaseStatus, now: datetime) -> str | None:
-    """``Case.light_at`` on the fetched columns: the case clock's light while it runs (open, neither
-    resolved nor answered with reasons), through the same pure function (``cases.deadlines.light``).
-    Computed here rather than annotated in SQL: the annotation costs more to compile than the query."""
-    if status in TERMINAL_STATUSES or row["resolved_at"] is not None or row["reasoned_reply_at"] is not None:
+    """``Case.light_at`` on the fetched columns, through the same pure functions (``cases.deadlines``):
+    the case clock's light while it runs, against the deadline in force (a "cannot be done yet" answer's
+    new date). Computed here rather than annotated in SQL: the annotation costs more than the query."""
+    settled = deadlines.clock_settled(
+        resolved_at=row["resolved_at"],
+        reasoned_reply_at=row["reasoned_reply_at"],
+        follow_up_due_at=row["follow_up_due_at"],
+    )
+    if status in TERMINAL_STATUSES or settled:
         return None
     value = deadlines.light(
-        now=now, due_at=row["due_at"], yellow_at=row["yellow_at"], paused_at=row["clock_paused_at"]
+        now=now, due_at=_deadline(row), yellow_at=row["yellow_at"], paused_at=row["clock_paused_at"]
     )
     return None if value is None else Light(value).value
 
@@ -237,8 +253,8 @@ def status_lookup(credentials: Credentials, *, now: datetime | None = None) -> P
         department=row["lead_department__name"],
         taken_in_at=row["taken_in_at"],
         updated_at=row["updated_at"],
-        # The completion deadline while the clock runs (a resolved or ended case expects nothing more).
-        expected_at=row["due_at"] if light else None,
+        # The deadline in force while the clock runs (a resolved or ended case expects nothing more).
+        expected_at=_deadline(row) if light else None,
         expected_provisional=bool(row["deadline_provisional"]) if light else False,
         light=light,
         light_text=str(LIGHT_TEXT[Light(light)]) if light else None,

@@ -43,6 +43,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cases import deadlines
 from cases.choices import TERMINAL_STATUSES, CaseStatus, MatterKind
 from cases.models import Case, Category
 from routing.choices import Tier
@@ -402,6 +403,8 @@ _REQUEST_FIELDS = (
     "due_at",
     "resolved_at",
     "reasoned_reply_at",
+    "reasoned_reply_due_at",
+    "follow_up_due_at",
     "publication__description",
 )
 
@@ -410,7 +413,17 @@ def service_request(row: dict) -> dict:
     """One case as a GeoReport request: public fields only (see the module docstring)."""
     case_status = CaseStatus(row["status"])
     closed = case_status in TERMINAL_STATUSES
-    clock_running = not closed and row["resolved_at"] is None and row["reasoned_reply_at"] is None
+    clock_running = not closed and not deadlines.clock_settled(
+        resolved_at=row["resolved_at"],
+        reasoned_reply_at=row["reasoned_reply_at"],
+        follow_up_due_at=row["follow_up_due_at"],
+    )
+    expected = deadlines.deadline_in_force(
+        due_at=row["due_at"],
+        follow_up_due_at=row["follow_up_due_at"],
+        reasoned_reply_at=row["reasoned_reply_at"],
+        reasoned_reply_due_at=row["reasoned_reply_due_at"],
+    )
     return {
         "service_request_id": row["tracking_number"],
         "status": "closed" if closed else "open",
@@ -422,7 +435,7 @@ def service_request(row: dict) -> dict:
         "service_notice": str(STATUS_TEXT[case_status]),
         "requested_datetime": iso(row["taken_in_at"]),
         "updated_datetime": iso(row["closed_at"] or row["updated_at"]),
-        "expected_datetime": iso(row["due_at"]) if clock_running else None,
+        "expected_datetime": iso(expected) if clock_running else None,
         "address": None,
         "address_id": None,
         "zipcode": None,

@@ -58,6 +58,27 @@ def test_the_expected_date_and_light_come_from_the_case_clock(client, org):
     assert body["expected_at"] == iso(case.due_at)
 
 
+def test_a_cannot_be_done_yet_answer_shows_its_new_date_to_the_requester(client, org):
+    case = drive(org, S.IN_PROGRESS)
+    new_date = (case.due_at + dt.timedelta(days=14)).date()
+    services.case_reply(
+        actor=org["t1_office_handler"],
+        case_id=case.pk,
+        answer="需上级批复，预计两周后办结",
+        can_be_done=False,
+        follow_up_due_at=new_date,
+    )
+    case.refresh_from_db()
+    body = lookup(client, tracking_number=case.tracking_number, query_code=case.query_code).json()
+    assert body["expected_at"] == iso(case.follow_up_due_at)
+    assert body["light"] == Light.GREEN
+    open311 = client.get("/open311/v2/requests.json", {"service_request_id": case.tracking_number}).json()
+    assert open311[0]["expected_datetime"] == iso(case.follow_up_due_at)
+    with time_machine.travel(case.follow_up_due_at + dt.timedelta(hours=1)):
+        body = lookup(client, tracking_number=case.tracking_number, query_code=case.query_code).json()
+    assert body["light"] == Light.RED  # a promise not kept is overdue, also for the requester
+
+
 def test_a_resolved_case_expects_nothing_more(client, org):
     case = drive(org, S.RESOLVED)
     body = lookup(client, tracking_number=case.tracking_number, query_code=case.query_code).json()
