@@ -207,13 +207,9 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     autocomplete_fields = ()
 
 
-@admin.register(Extension)
-class ExtensionAdmin(admin.ModelAdmin):
-    """延期申请 are looked at here; they are requested and decided only through workflow commands."""
-
-    list_display = ("case", "department", "days", "status", "requested_by", "decided_by", "created_at")
-    list_filter = ("status",)
-    list_select_related = ("case", "department", "requested_by", "decided_by")
+class CaseRecordAdmin(admin.ModelAdmin):
+    """Rows that belong to a case and change only through workflow commands: looked at here, scoped to
+    the cases the user may see, never added, changed or deleted."""
 
     def get_queryset(self, request):
         return (
@@ -228,6 +224,15 @@ class ExtensionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Extension)
+class ExtensionAdmin(CaseRecordAdmin):
+    """延期申请 are looked at here; they are requested and decided only through workflow commands."""
+
+    list_display = ("case", "department", "days", "status", "requested_by", "decided_by", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("case", "department", "requested_by", "decided_by")
 
 
 @admin.register(Reason)
@@ -245,23 +250,9 @@ class ReasonAdmin(admin.ModelAdmin):
 
 
 @admin.register(RefusalReview)
-class RefusalReviewAdmin(admin.ModelAdmin):
+class RefusalReviewAdmin(CaseRecordAdmin):
     """否定答复报告 are looked at here; they are opened and decided only through workflow commands."""
 
     list_display = ("case", "kind", "reason", "status", "due_at", "decided_by", "decided_at")
     list_filter = ("status", "kind", "reason")
     list_select_related = ("case", "reason", "decided_by")
-
-    def get_queryset(self, request):
-        return (
-            super().get_queryset(request).filter(case__in=Case.objects.visible_to(request.user).values("pk"))
-        )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

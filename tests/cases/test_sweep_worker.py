@@ -36,9 +36,13 @@ def world(org):
     return org
 
 
+# The completion ladders' steps; the timers' own steps (reply, first contact …) are test_timers.py's.
+LADDERS = {"payload__clock__in": ["case", "assignment"]}
+
+
 def ladder_events(case) -> list[tuple[str, dict]]:
     return list(
-        CaseEvent.objects.filter(case=case, kind__in=K.values)
+        CaseEvent.objects.filter(case=case, kind__in=K.values, **LADDERS)
         .order_by("sequence")
         .values_list("kind", "payload")
     )
@@ -92,8 +96,10 @@ def test_two_sweeps_at_once_fire_each_level_exactly_once(world, tmp_path):
         assert all(r["cases"] > 0 for r in results), results
     assert again["fired"] == 0
     assert_each_fired_once(cases, K.URGE)
-    ids = CaseEvent.objects.filter(kind=K.URGE).values_list("pk", flat=True)
-    urges = Notification.objects.filter(template_code=TemplateCode.URGE, channel="in_app")
+    ids = CaseEvent.objects.filter(kind=K.URGE, **LADDERS).values_list("pk", flat=True)
+    urges = Notification.objects.filter(
+        template_code=TemplateCode.URGE, channel="in_app", event_key__regex=r"^case-event:\d+:urge$"
+    )
     assert urges.count() == 12  # one 催办 to the t1 office head per case
     assert {n.event_key.split(":")[1] for n in urges} == {str(pk) for pk in ids}
 
