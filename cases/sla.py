@@ -473,6 +473,8 @@ def timers_wanted(
 
 
 def _review_timers(case: Case) -> dict[TimerKey, datetime]:
+    if not case.needs_review:  # True exactly while a review is pending: no query for the usual case
+        return {}
     rows = RefusalReview.objects.filter(case=case, status=ReviewStatus.PENDING).only("pk", "due_at")
     return {(TimerKind.REVIEW, review.pk): review.due_at for review in rows}
 
