@@ -381,15 +381,22 @@ def command_applied(case: Case, current: list[Assignment], *, command: str, to_s
         _case_resume(case, now=now, calendar=calendar)
     case_rearm(case, now=now, calendar=calendar, status=to_status)
     _assignments_apply(case, current, now=now, calendar=calendar, recompute=recompute, suspended=suspended)
-    _first_contact_from_lead(case, current, calendar=calendar)
+    _first_contact_from_lead(
+        case, current, calendar=calendar, now=now, recomputed=recompute or command == E.REOPEN
+    )
     timers_reconcile(case, current, now=now, status=to_status)
 
 
-def _first_contact_from_lead(case: Case, current: list[Assignment], *, calendar: CalendarSnapshot) -> None:
+def _first_contact_from_lead(
+    case: Case, current: list[Assignment], *, calendar: CalendarSnapshot, now: datetime, recomputed: bool
+) -> None:
     # 当日联系: the handling unit contacts the requester on the day IT receives the case, so first contact
-    # counts from the current lead assignment's creation, not from intake.
+    # counts from the current lead assignment's creation, not from intake. Set when a lead is named (its
+    # assignment is created in this command) and again after the deadlines were recomputed from intake.
     lead = next((a for a in current if a.role == AssignmentRole.LEAD), None)
     if lead is None or case.first_contacted_at is not None:
+        return
+    if not recomputed and lead.created_at < now:
         return
     limits, _policy = limits_for(case)
     case.first_contact_due_at = add_working_days(

@@ -936,7 +936,7 @@ def _do_reassign(ctx: Context, data: Mapping) -> Outcome:
         ctx.current.remove(old)
     new = _create_assignment(ctx, target, AssignmentRole.LEAD, AssignmentOrigin.REASSIGN, can_return=False)
     _route_to_lead(ctx, target)
-    ctx.set(status_before_suspend="", suspended_at=None)
+    ctx.set(status_before_suspend="", suspended_at=None, suspended_until=None)
     return Outcome(
         S.ASSIGNED,
         _text(data, "reason"),
