@@ -116,6 +116,20 @@ def test_every_channel_renders_everywhere(client, org):
         sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)), read_only=True).active
         assert len(list(sheet.iter_rows(values_only=True))) == len(cases) + 1
 
+        # The review queue and a refused case's page render for a case nobody took in at a counter.
+        services.case_not_accept(
+            actor=org["county_supervisor"],
+            case_id=cases["open311"].pk,
+            reason="属于民事纠纷",
+            guidance="请向人民调解委员会申请调解",
+            reason_code="civil_dispute",
+        )
+        reviews = client.get(reverse("supervision:reviews"))
+        assert reviews.status_code == 200
+        assert cases["open311"].tracking_number in reviews.content.decode()
+        assert client.get(reverse("cases:detail", args=[cases["open311"].pk])).status_code == 200
+        assert client.get("/api/v1/reviews/").status_code == 200
+
         client.logout()
         for key, case in cases.items():
             public = lookup(client, tracking_number=case.tracking_number, query_code=case.query_code)
