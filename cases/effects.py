@@ -9,11 +9,11 @@ event. Two kinds of handlers can be registered per event kind:
   this is where delivery is kicked off; they must be safe to run twice and must not assume they run at all
   (a relay sweep catches up), because the process may die right after the commit.
 
-Registered here (bottom of the module): ``cases.notices.notify_event``, in transaction, for every command
-kind and for the sweep kinds 催办 / 督办 (a supervisor runs them as commands too; the handlers skip the
-sweep's own steps, which ``cases.sweep`` notifies itself) — the outbox rows of the closed loop's
-notifications (see that module for who gets what). The
-notifications app never imports ``cases``; it enqueues its own deliveries on commit, so no on-commit
+Nothing registers at import time: ``CasesConfig.ready`` registers ``cases.notices.notify_event``, in
+transaction, for every kind in ``CASE_EVENT_KINDS`` (who is told is decided per kind in one table,
+``cases.notices.NOTICES``), and ``SupervisionConfig.ready`` registers the case-fact projection after it
+(``cases`` comes first in ``INSTALLED_APPS``; the two write unrelated rows, so their order does not matter).
+The notifications app never imports ``cases``; it enqueues its own deliveries on commit, so no on-commit
 handler is needed for it.
 """
 
@@ -26,7 +26,7 @@ from functools import partial
 
 from django.db import transaction
 
-from .choices import EventKind, SweepEventKind
+from .choices import EventKind
 
 logger = logging.getLogger(__name__)
 
@@ -71,12 +71,3 @@ def _run_on_commit(handler: OnCommitHandler, event_id: int) -> None:
         handler(event_id)
     except Exception:
         logger.exception("case event %s: on-commit handler %r failed", event_id, handler)
-
-
-# --- Registered reactions ----------------------------------------------------------------------------
-# Imported last: ``notices`` needs the models and services of other apps, and never imports this module.
-from . import notices  # noqa: E402
-
-register()(notices.notify_event)
-# 催办 / 督办 are sweep kinds (not in ``EventKind``) that supervisors also run by hand.
-register([SweepEventKind.URGE, SweepEventKind.SUPERVISE])(notices.notify_event)

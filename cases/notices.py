@@ -1,7 +1,11 @@
 """Who hears about a case event and what they read: the closed loop's notifications (issue 6).
 
-``cases.effects`` registers ``HANDLERS`` as in-transaction handlers: each runs inside the command's
-transaction right after its ``CaseEvent`` is written and writes outbox rows through
+``NOTICES`` (bottom of the module) is the one decision per event kind: every kind in ``CASE_EVENT_KINDS``
+(commands and sweep steps) maps to its handler or to an explicit ``Silent(reason)``; a kind without a
+decision stops the app from starting (``CasesConfig.ready``) and fails ``tests/cases/test_notices_table.py``,
+so no kind can notify nobody by accident. ``CasesConfig.ready`` registers ``notify_event``, which dispatches
+through the table, as an in-transaction handler of every kind (``cases.effects``): each handler runs inside
+the command's transaction right after its ``CaseEvent`` is written and writes outbox rows through
 ``notifications.services`` (which enqueues delivery on commit by itself and never waits on Redis). So a
 notification exists exactly when its cause committed: a refused command (400/403/404/409) writes no event
 and no row, and a command rolled back takes its rows with it.
@@ -24,6 +28,8 @@ messages of one event to one recipient apart (the resolve SMS and the survey SMS
 | urge 催办 by hand | urge (the supervisor's reason as the note, the case's deadline) | staff of the lead; whoever holds the case (``sla.case_holders``) when no department leads it |
 | supervise 督办 by hand | supervise (the reason as the note, the order's own deadline) | the same |
 | extension_request | extension_request (department, days, reason) | the case's supervisors (``case_supervisors``) |
+| extension_decide | extension_decision (approved or not, the new deadline) | who asked; the requester (SMS) when an approved extension moved the case's deadline |
+| any command that files a "no" for review (``payload["review"]``) | review | the case's supervisors |
 
 催办 and 督办 are also steps of the deadline ladder: the sweep (``cases.sweep``) records the same event kinds
 with no actor and tells its own recipients, so the handlers here act only on the commands a supervisor ran
@@ -41,6 +47,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q
@@ -53,9 +60,9 @@ from notifications.services import notification_request, notify_staff
 from routing.choices import DepartmentRole, StaffRole
 from routing.models import Department, Membership
 
-from .choices import CaseStatus, EventKind, MatterKind, SweepEventKind
+from .choices import CASE_EVENT_KINDS, CaseStatus, EventKind, ExtensionStatus, MatterKind, SweepEventKind
 from .masking import mask_phone
-from .models import Case, CaseEvent
+from .models import Case, CaseEvent, Extension
 from .surveys import survey_token_issue, survey_url
 from .validators import is_mobile
 
@@ -409,31 +416,96 @@ def on_extension_request(event: CaseEvent) -> None:
     _notify_users(event, "extension_request", TemplateCode.EXTENSION_REQUEST, case_supervisors(case), context)
 
 
-HANDLERS: dict[str, Callable[[CaseEvent], None]] = {
+def on_extension_decided(event: CaseEvent) -> None:
+    """延期审批: the decision is told to the staff member who asked and, when an approved extension moved the
+    case's deadline, to the requester (群众/企业) by SMS with the new deadline."""
+    extension = Extension.objects.select_related("case__requester").get(pk=event.payload["extension"])
+    case = extension.case
+    approved = extension.status == ExtensionStatus.APPROVED
+    context = {"approved": approved, "reason": extension.decision_note}
+    if approved and extension.due_after:
+        context["new_deadline"] = extension.due_after
+    if extension.requested_by_id:
+        notify_staff(
+            event_key=event_key(event, "extension"),
+            template_code=TemplateCode.EXTENSION_DECISION,
+            user_ids=[extension.requested_by_id],
+            context=staff_context(case, **context),
+            emergency=is_emergency(case),
+        )
+    if approved and extension.applies_to_case:
+        # ``_sms_to_requester`` decides whether the requester can get an SMS at all (mobile numbers only).
+        _sms_to_requester(
+            event,
+            "extension",
+            TemplateCode.EXTENSION_DECISION,
+            {"approved": True, "new_deadline": extension.due_after},
+            emergency=is_emergency(case),
+        )
+
+
+# --- The decision table: who is told about each kind of event ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Silent:
+    """The explicit decision that an event kind notifies nobody, with the one-line reason why."""
+
+    reason: str
+
+
+Handler = Callable[[CaseEvent], None]
+
+# Every kind in ``CASE_EVENT_KINDS`` has exactly one entry. A command that files a "no" for review
+# (``payload["review"]``: not_accept, a late withdraw, a long suspend, a "cannot be done" reply) also tells
+# the case's supervisors, whatever its entry says (``notify_event``).
+NOTICES: dict[str, Handler | Silent] = {
     E.INTAKE: on_intake,
     E.NOT_ACCEPT: on_not_accept,
+    E.WITHDRAW: Silent("the requester withdrew it; a late withdrawal's review tells the supervisors"),
+    E.CLASSIFY: Silent("nobody needs telling: the window (or the centre) routes it next from its queue"),
+    E.RECLASSIFY: Silent("nobody needs telling: a new classification moves deadlines, not people"),
     E.ASSIGN: on_routed,
-    E.COORDINATE: on_routed,
-    E.REASSIGN: on_routed,
+    E.ACCEPT: Silent("the lead signing for it is its own act; its queue and the timeline show it"),
+    E.RETURN: on_return,
     E.TRANSFER: on_moved,
     E.ESCALATE: on_moved,
     E.DELEGATE: on_moved,
-    E.RETURN: on_return,
+    E.COORDINATE: on_routed,
+    E.REASSIGN: on_routed,
+    E.NOTE: Silent("a progress note is for the record: the timeline shows it"),
+    E.SUSPEND: Silent("the department asked the requester itself; a long suspension's review is told"),
+    E.RESUME: Silent("the department resumes its own work; the clock restarts without anyone to tell"),
     E.REPLY: on_reply,
     E.RESOLVE: on_resolve,
+    E.CALLBACK: Silent("the callback is a conversation with the requester; closure follows"),
     E.REOPEN: on_reopen,
-    E.REVIEW: on_review,
+    E.CLOSE: Silent("销号 ends the loop: the requester already had the resolve SMS and the survey"),
     E.EXTENSION_REQUEST: on_extension_request,
-    # Also steps of the deadline ladder: the handlers act on a supervisor's commands only (``manual``).
+    E.EXTENSION_DECIDE: on_extension_decided,
+    E.REVIEW: on_review,
+    # Steps of the deadline ladder: the sweep (``cases.sweep``) tells their recipients itself.
+    SweepEventKind.SIGN_REMINDER: Silent("a sweep step: told by cases.sweep itself"),
+    SweepEventKind.REMIND: Silent("a sweep step: told by cases.sweep itself"),
+    SweepEventKind.WARN: Silent("a sweep step: told by cases.sweep itself"),
+    # Also steps of the ladder: the handlers act on a supervisor's commands only (``manual``).
     SweepEventKind.URGE: on_urge,
     SweepEventKind.SUPERVISE: on_supervise,
+    SweepEventKind.BULLETIN: Silent("a sweep step: told by cases.sweep itself"),
 }
 
 
+def undecided_kinds() -> list[str]:
+    """Event kinds without an entry in ``NOTICES`` (must be none), and entries naming no event kind."""
+    kinds = {value for value, _label in CASE_EVENT_KINDS}
+    return sorted(kinds.symmetric_difference(str(kind) for kind in NOTICES))
+
+
 def notify_event(event: CaseEvent) -> None:
-    """Write the notifications of one event (in its transaction); a no-op for kinds that send none."""
-    handler = HANDLERS.get(event.kind)
-    if handler is not None:
-        handler(event)
+    """Write the notifications of one event (in its transaction), as ``NOTICES`` decides for its kind; then,
+    when the event filed a "no" for review, the supervisors' review notice."""
+    notice = NOTICES[event.kind]
+    if not isinstance(notice, Silent):
+        notice(event)
     if event.kind != E.REVIEW and event.payload.get("review"):
         on_review_requested(event)

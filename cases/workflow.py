@@ -1295,7 +1295,7 @@ def _do_extension_request(ctx: Context, data: Mapping) -> Outcome:
 
 def _do_extension_decide(ctx: Context, data: Mapping) -> Outcome:
     """延期审批 by a supervisor: approval moves only the due time(s); who asked is told either way
-    (``sla.on_extension_decided``, an in-transaction effect of the event)."""
+    (``notices.on_extension_decided``, its entry in ``notices.NOTICES``)."""
     pending = list(
         Extension.objects.select_for_update()
         .filter(case=ctx.case, status=ExtensionStatus.REQUESTED)
