@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from routing.models import Region
+from windowsvc.personal import mask_name
 
 from .models import (
     Assignment,
@@ -110,8 +111,6 @@ class RequesterAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("姓名/名称"))
     def masked_name(self, obj):
-        from .masking import mask_name
-
         return mask_name(obj.name)
 
     @admin.display(description=_("联系电话"))

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from routing.choices import Tier
 from routing.models import Department, Region, ServiceWindow
 from windowsvc.models import TimeStampedModel
+from windowsvc.personal import mask_credit_code, mask_id_number, mask_name, mask_phone
 
 from .choices import (
     CASE_EVENT_KINDS,
@@ -53,7 +54,6 @@ from .choices import (
     Satisfaction,
     TimerKind,
 )
-from .masking import mask_credit_code, mask_id_number, mask_name, mask_phone
 from .querysets import AssignmentQuerySet, CaseEventQuerySet, CaseQuerySet, CategoryQuerySet
 from .validators import validate_credit_code, validate_id_number, validate_phone
 

@@ -59,12 +59,11 @@ from notifications.choices import Channel, TemplateCode
 from notifications.services import notification_request, notify_staff
 from routing.choices import DepartmentRole, StaffRole
 from routing.models import Department, Membership
+from windowsvc.personal import is_mobile, mask_phone
 
 from .choices import CASE_EVENT_KINDS, CaseStatus, EventKind, ExtensionStatus, MatterKind, SweepEventKind
-from .masking import mask_phone
 from .models import Case, CaseEvent, Extension
 from .surveys import survey_token_issue, survey_url
-from .validators import is_mobile
 
 logger = logging.getLogger(__name__)
 

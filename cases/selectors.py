@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from routing.models import Department
 from windowsvc.errors import NotFound
+from windowsvc.personal import normalize_credit_code, normalize_id_number, normalize_phone
 
 from . import workflow
 from .choices import AssignmentStatus, SweepEventKind
@@ -120,8 +121,6 @@ def requester_open_cases(
     The intake form warns with these before a duplicate is taken in.
     """
     from django.db.models import Q
-
-    from .validators import normalize_credit_code, normalize_id_number, normalize_phone
 
     match = Q(pk__in=[])
     if phone:

@@ -2,7 +2,7 @@
 
 Each ``validate_*`` raises Django's ``ValidationError`` (so model fields, forms and DRF serializers can all
 use it); the ``*_check_*`` helpers compute check characters and are public so factories and tests can build
-valid numbers. ``normalize_*`` functions give the stored form (upper case, no spaces).
+valid numbers. The stored forms they check (``normalize_*``) live in ``windowsvc.personal`` with the masks.
 """
 
 from __future__ import annotations
@@ -13,29 +13,15 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-# Patterns are matched with fullmatch and spell digits as [0-9]: ``\d`` would accept any Unicode digit and
-# ``$`` a trailing newline.
+from windowsvc.personal import (
+    LANDLINE_RE,
+    MOBILE_RE,
+    normalize_credit_code,
+    normalize_id_number,
+    normalize_phone,
+)
 
 # --- Phone numbers ------------------------------------------------------------------------------
-# Mainland mobile: 11 digits starting 13–19. Landline: area code 0 + 2 digits (010, 02x) with an 8-digit
-# number, or 0 + 3 digits with a 7- or 8-digit number; optional extension after a dash.
-MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
-LANDLINE_RE = re.compile(r"(?:0[0-9]{2}-?[0-9]{8}|0[0-9]{3}-?[0-9]{7,8})(?:-[0-9]{1,6})?")
-
-
-def normalize_phone(value: str) -> str:
-    """Strip spaces and a leading +86 / 86 country code from a mobile number."""
-    value = re.sub(r"[\s()（）]", "", value or "")
-    for prefix in ("+86", "0086"):
-        if value.startswith(prefix):
-            value = value[len(prefix) :]
-    if len(value) == 13 and value.startswith("86") and MOBILE_RE.fullmatch(value[2:]):
-        value = value[2:]
-    return value
-
-
-def is_mobile(value: str) -> bool:
-    return bool(MOBILE_RE.fullmatch(value or ""))
 
 
 def validate_phone(value: str) -> None:
@@ -89,11 +75,8 @@ _PROVINCE_CODES = frozenset(
         "82",
     }
 )
+# Patterns are matched with fullmatch and spell digits as [0-9] (see windowsvc.personal).
 ID_NUMBER_RE = re.compile(r"[0-9]{17}[0-9X]")
-
-
-def normalize_id_number(value: str) -> str:
-    return (value or "").strip().upper()
 
 
 def id_number_check_digit(first17: str) -> str:
@@ -142,10 +125,6 @@ _USCC_TYPES = {
     "Y": "1",  # other registration authorities
 }
 USCC_RE = re.compile(rf"[{USCC_ALPHABET}]{{18}}")
-
-
-def normalize_credit_code(value: str) -> str:
-    return (value or "").strip().upper()
 
 
 def credit_code_check_char(first17: str) -> str:

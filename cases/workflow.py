@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from routing.choices import DepartmentRole, StaffRole
 from routing.models import Department, Membership, ServiceWindow
 from windowsvc.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from windowsvc.personal import mask_phone, normalize_credit_code, normalize_id_number, normalize_phone
 
 from . import effects, sla
 from .choices import (
@@ -67,7 +68,6 @@ from .choices import (
     SweepEventKind,
 )
 from .deadlines import supervision_deadline as d_supervision_deadline
-from .masking import mask_phone
 from .models import (
     Assignment,
     Case,
@@ -82,7 +82,6 @@ from .models import (
     RefusalReview,
     Requester,
 )
-from .validators import normalize_credit_code, normalize_id_number, normalize_phone
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .addresses import mask_phone
+from windowsvc.personal import mask_phone
+
 from .choices import Language, TemplateCode
 from .defaults import DEFAULT_TEMPLATES, REQUIRED_VARIABLES, SAMPLE_CONTEXT
 from .models import ChannelPreference, MessageTemplate, Notification

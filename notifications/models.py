@@ -195,11 +195,11 @@ class ChannelPreference(TimeStampedModel):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        from .addresses import normalise_phone
+        from windowsvc.personal import phone_address
 
         if self.phone:
             try:
-                self.phone = normalise_phone(self.phone)
+                self.phone = phone_address(self.phone)
             except ValueError as exc:
                 raise ValidationError({"phone": _("手机号码格式不正确。")}) from exc
         if self.sms_enabled and not self.phone:

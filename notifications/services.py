@@ -24,9 +24,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from windowsvc import errors
+from windowsvc.personal import email_address, mask_email, mask_phone, phone_address
 
 from . import conf
-from .addresses import mask_email, mask_phone, normalise_email, normalise_phone
 from .choices import RESENDABLE_STATUSES, Channel, Language, Status, TemplateCode
 from .delivery import quiet_hours_apply, quiet_hours_end
 from .models import ChannelPreference, Notification
@@ -111,11 +111,11 @@ def _resolve_recipient(*, channel, recipient_user_id, recipient_phone, recipient
     if recipient_phone:
         if channel != Channel.SMS:
             raise ValueError("a phone number needs the sms channel")
-        phone = normalise_phone(recipient_phone)
+        phone = phone_address(recipient_phone)
         return _Recipient(None, phone, mask_phone(phone), f"phone:{phone}")
     if channel != Channel.EMAIL:
         raise ValueError("an e-mail address needs the email channel")
-    email = normalise_email(recipient_email)
+    email = email_address(recipient_email)
     return _Recipient(None, email, mask_email(email), f"email:{email.lower()}")
 
 

@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from cases import selectors as case_selectors
 from cases.choices import Light, MatterKind
 from cases.filtersets import CaseFilterSet
-from cases.masking import mask_name
 from routing.models import Region
+from windowsvc.personal import mask_name
 
 from .selectors import in_node
 

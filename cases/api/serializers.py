@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from routing.models import Department, Region, ServiceWindow
+from windowsvc.personal import normalize_credit_code, normalize_id_number, normalize_phone
 
 from ..choices import (
     CaseStatus,
@@ -45,9 +46,6 @@ from ..models import (
     Requester,
 )
 from ..validators import (
-    normalize_credit_code,
-    normalize_id_number,
-    normalize_phone,
     validate_credit_code,
     validate_id_number,
     validate_phone,

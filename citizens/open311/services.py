@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 from cases import services as case_services
 from cases.choices import Channel, MatterKind, RequesterKind
 from cases.models import Case, Category
-from cases.validators import normalize_phone, validate_phone
+from cases.validators import validate_phone
 from routing.models import Region
 from windowsvc.errors import ValidationFailed
+from windowsvc.personal import normalize_phone
 
 from ..models import Open311Integration, Open311Submission, SubmissionStatus, hash_api_key
 from .errors import Open311Error

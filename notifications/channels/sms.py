@@ -30,8 +30,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from windowsvc.personal import mask_phone
+
 from .. import conf
-from ..addresses import mask_phone
 from .base import BaseChannel, PermanentDeliveryError, TransientDeliveryError
 
 logger = logging.getLogger(__name__)

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cases.masking import mask_credit_code, mask_id_number, mask_name, mask_phone
 from cases.models import Requester
+from windowsvc.personal import mask_credit_code, mask_id_number, mask_name, mask_phone
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,11 @@ from cases.validators import (
     USCC_ALPHABET,
     credit_code_check_char,
     id_number_check_digit,
-    normalize_phone,
     validate_credit_code,
     validate_id_number,
     validate_phone,
 )
+from windowsvc.personal import normalize_phone
 
 
 def valid(validator, value) -> bool:
