@@ -36,7 +36,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import overload
 
 from routing.deadlines import (
     CalendarSnapshot,
@@ -72,16 +73,17 @@ class Limits:
         """The green channel's limits: every limit times ``percent``/100, rounded down (at least 0 = the
         same day); the extension ceiling is kept."""
 
-        def days(value: int | None) -> int | None:
-            return None if value is None else max(0, math.floor(value * percent / 100))
+        def days(value: int) -> int:
+            return max(0, math.floor(value * percent / 100))
 
+        reasoned = self.reasoned_reply_days
         return replace(
             self,
             sign_for=self.sign_for * percent / 100,
             first_contact_days=days(self.first_contact_days),
             reply_days=days(self.reply_days),
             completion_days=days(self.completion_days),
-            reasoned_reply_days=days(self.reasoned_reply_days),
+            reasoned_reply_days=None if reasoned is None else days(reasoned),
         )
 
     def extension_room(self, extension_days: int) -> int:
@@ -133,7 +135,7 @@ class _Flags:
     provisional: bool = False
     years: set[int] = field(default_factory=set)
 
-    def take(self, result):
+    def take(self, result: Deadline) -> Deadline:
         self.provisional = self.provisional or result.provisional
         return result
 
@@ -287,7 +289,7 @@ def overdue_days_at(due_at: datetime, days: int, *, calendar: CalendarSnapshot) 
     return datetime.combine(day, calendar.close, tzinfo=calendar.tz).astimezone(due_at.tzinfo)
 
 
-def _next_working_day(day, calendar: CalendarSnapshot):
+def _next_working_day(day: date, calendar: CalendarSnapshot) -> date:
     day += timedelta(days=1)
     while not calendar.is_working_day(day):
         day += timedelta(days=1)
@@ -379,6 +381,23 @@ def reasoned_in_time(reasoned_reply_at: datetime | None, reasoned_reply_due_at: 
     )
 
 
+# A case with a due time always has a deadline in force (what ``on_time`` relies on).
+@overload
+def deadline_in_force(
+    *,
+    due_at: datetime,
+    follow_up_due_at: datetime | None = ...,
+    reasoned_reply_at: datetime | None = ...,
+    reasoned_reply_due_at: datetime | None = ...,
+) -> datetime: ...
+@overload
+def deadline_in_force(
+    *,
+    due_at: datetime | None,
+    follow_up_due_at: datetime | None = ...,
+    reasoned_reply_at: datetime | None = ...,
+    reasoned_reply_due_at: datetime | None = ...,
+) -> datetime | None: ...
 def deadline_in_force(
     *,
     due_at: datetime | None,
