@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from routing.models import Region
+from routing.paths import county_path
 from windowsvc.personal import mask_name
 
 from .models import (
@@ -154,7 +155,7 @@ class CategoryAdmin(admin.ModelAdmin):
         administered = Region.objects.administered_by(request.user)
         if request.user.is_superuser:
             return Region.objects.filter(parent__isnull=True)
-        paths = {"/" + p.strip("/").split("/")[0] + "/" for p in administered.values_list("path", flat=True)}
+        paths = {county_path(p) for p in administered.values_list("path", flat=True)}
         # A county's categories are edited by that county's administrators only.
         return Region.objects.filter(path__in=sorted(paths)).filter(pk__in=administered.values("pk"))
 

@@ -28,6 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from routing import paths
 from routing.choices import Tier
 from routing.models import Department, Region, ServiceWindow
 from windowsvc.models import TimeStampedModel
@@ -539,7 +540,7 @@ class Case(TimeStampedModel):
     @property
     def county_path(self) -> str:
         """``/330681/`` for any case taken in within county 330681."""
-        return "/" + self.region_path.strip("/").split("/")[0] + "/"
+        return paths.county_path(self.region_path)
 
     def check_query_code(self, code: str) -> bool:
         """Constant-time comparison of a typed query code (case-insensitive)."""

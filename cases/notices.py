@@ -59,6 +59,7 @@ from notifications.choices import Channel, TemplateCode
 from notifications.services import notification_request, notify_staff
 from routing.choices import DepartmentRole, StaffRole
 from routing.models import Department, Membership
+from routing.paths import path_prefixes
 from windowsvc.personal import is_mobile, mask_phone
 
 from .choices import CASE_EVENT_KINDS, CaseStatus, EventKind, ExtensionStatus, MatterKind, SweepEventKind
@@ -138,12 +139,6 @@ def window_clerks(case: Case) -> list[int]:
     )
 
 
-def _path_prefixes(path: str) -> list[str]:
-    """The stored paths of a region and of every region above it: ``/a/b/`` → ``["/a/", "/a/b/"]``."""
-    parts = [part for part in (path or "").strip("/").split("/") if part]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-
-
 def centre_coordinators(case: Case) -> list[int]:
     """Members of the coordination centre over the case (the same rule as the coordinator relation)."""
     return sorted(
@@ -151,7 +146,7 @@ def centre_coordinators(case: Case) -> list[int]:
             Membership.objects.filter(
                 role=StaffRole.COORDINATOR,
                 department__role=DepartmentRole.COORDINATOR,
-                region__path__in=_path_prefixes(case.region_path),
+                region__path__in=path_prefixes(case.region_path),
                 user__is_active=True,
             ).values_list("user_id", flat=True)
         )
@@ -162,7 +157,7 @@ def case_supervisors(case: Case) -> list[int]:
     """The case's supervisors: active supervisors whose region subtree holds the case (taken in or handled
     there), every tier up. The same rule as the workflow's supervisor relation (``workflow._relations``),
     so these are exactly the users who may decide its extension requests (延期审批). One query."""
-    prefixes = sorted({*_path_prefixes(case.region_path), *_path_prefixes(case.handling_region_path)})
+    prefixes = sorted({*path_prefixes(case.region_path), *path_prefixes(case.handling_region_path)})
     return sorted(
         set(
             Membership.objects.filter(

@@ -17,6 +17,7 @@ from django.db.models import Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from routing.paths import county_code, county_path
 from routing.scoping import paths_q, scope_for
 
 from .choices import (
@@ -207,13 +208,12 @@ class CategoryQuerySet(models.QuerySet):
 
     def for_region_path(self, path: str):
         """Categories of the county a region path belongs to."""
-        county_code = path.strip("/").split("/")[0]
-        return self.filter(county__code=county_code)
+        return self.filter(county__code=county_code(path))
 
     def visible_to(self, user):
         """Categories of every county the user has a membership in (they are reference data)."""
         scope = scope_for(user)
         if scope.is_superuser:
             return self
-        counties = {"/" + path.strip("/").split("/")[0] + "/" for path in scope.member_paths}
+        counties = {county_path(path) for path in scope.member_paths}
         return self.filter(county__path__in=sorted(counties))

@@ -22,6 +22,7 @@ from routing.calendar import calendar_snapshot
 from routing.choices import StaffRole
 from routing.deadlines import CalendarSnapshot, add_working_days, working_time_between
 from routing.models import Membership
+from routing.paths import county_code, path_prefixes
 
 from . import deadlines as d
 from .choices import (
@@ -100,7 +101,7 @@ class _County:
 
 def calendar_for(case: Case) -> CalendarSnapshot:
     """The working-day calendar of the case's county (national days, county closures, office hours)."""
-    return calendar_snapshot(region=_County(case.region_path.strip("/").split("/")[0]))
+    return calendar_snapshot(region=_County(county_code(case.region_path)))
 
 
 # --- Policies ------------------------------------------------------------------------------------------
@@ -650,9 +651,9 @@ def supervisors_above(case: Case) -> list[int]:
     """The supervisors of the tier above whoever holds the case (督办 goes one tier up); at the county,
     the county's own supervisors. Walks further up while a tier has no supervisor."""
     path = case.handling_region_path or case.region_path
-    parts = path.strip("/").split("/")
-    for length in range(max(len(parts) - 1, 1), 0, -1):
-        region_path = "/" + "/".join(parts[:length]) + "/"
+    prefixes = path_prefixes(path)
+    # Every region above, nearest first; a county has none above it, so its own supervisors.
+    for region_path in reversed(prefixes[:-1] or prefixes):
         users = set(
             Membership.objects.filter(
                 role=StaffRole.SUPERVISOR, region__path=region_path, user__is_active=True

@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 
 from routing.choices import DepartmentRole, StaffRole
 from routing.models import Department, Membership, ServiceWindow
+from routing.paths import county_code, path_prefixes
 from windowsvc.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from windowsvc.personal import mask_phone, normalize_credit_code, normalize_id_number, normalize_phone
 
@@ -397,8 +398,9 @@ def _handling_department(case: Case, pk: int | None, key: str) -> Department:
 def _category(case_region_path: str, pk: int | None, key: str = "category") -> Category | None:
     if pk is None:
         return None
-    county_code = case_region_path.strip("/").split("/")[0]
-    category = Category.objects.filter(pk=pk, county__code=county_code, is_active=True).first()
+    category = Category.objects.filter(
+        pk=pk, county__code=county_code(case_region_path), is_active=True
+    ).first()
     if category is None:
         raise _invalid(key, _("请选择本县(市、区)内有效的事项类别。"))
     return category
@@ -409,14 +411,10 @@ def default_lead_department(category: Category | None, region_path: str) -> Depa
     a category without a rule falls back to its parent's."""
     if category is None:
         return None
-    prefixes = []
-    parts = region_path.strip("/").split("/")
-    for i in range(len(parts)):
-        prefixes.append("/" + "/".join(parts[: i + 1]) + "/")
     rules = list(
         CategoryDefaultDepartment.objects.filter(
             category__in=category.ancestors_and_self(),
-            region__path__in=prefixes,
+            region__path__in=path_prefixes(region_path),
             department__is_active=True,
         ).select_related("region", "department")
     )

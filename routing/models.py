@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from windowsvc.models import TimeStampedModel
 
+from . import paths
 from .choices import DEPARTMENT_ROLES, TIER_CODE_LENGTH, TIER_PARENT, DepartmentRole, StaffRole, Tier
 from .querysets import DepartmentQuerySet, MembershipQuerySet, RegionQuerySet, ServiceWindowQuerySet
 
@@ -82,7 +83,18 @@ class Region(TimeStampedModel):
 
     @property
     def county_code(self) -> str:
-        return self.path.strip("/").split("/")[0]
+        """The code of the county this region lies in (its own code for a county)."""
+        return paths.county_code(self.path)
+
+    @property
+    def county_path(self) -> str:
+        """The stored path of the county this region lies in (its own path for a county)."""
+        return paths.county_path(self.path)
+
+    @property
+    def path_prefixes(self) -> list[str]:
+        """The stored paths of this region and of every region above it, county first."""
+        return paths.path_prefixes(self.path)
 
 
 class Department(TimeStampedModel):

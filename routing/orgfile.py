@@ -47,6 +47,7 @@ from windowsvc.errors import ServiceError
 
 from .choices import DEPARTMENT_ROLES, TIER_CODE_LENGTH, TIER_PARENT, DepartmentRole, StaffRole, Tier
 from .models import Department, Membership, Region, ServiceWindow
+from .paths import path_codes
 from .roles import ensure_role_groups
 
 FORMAT_VERSION = "1"
@@ -983,7 +984,7 @@ def organisation_export(*, region_code: str | None = None, include_password_hash
     root = None
     if region_code:
         root = Region.objects.get(code=region_code)
-        ancestor_codes = root.path.strip("/").split("/")
+        ancestor_codes = path_codes(root.path)
         regions = regions.filter(Q(path__startswith=root.path) | Q(code__in=ancestor_codes))
     departments = Department.objects.select_related("region")
     windows = ServiceWindow.objects.select_related("region")

@@ -34,6 +34,7 @@ from cases.models import Case
 from routing.calendar import calendar_snapshot
 from routing.deadlines import CALENDAR_TIME_ZONE, CalendarSnapshot, working_time_between
 from routing.models import Region
+from routing.paths import county_code
 
 from .models import CaseFact, DepartmentMonthStat, RegionDayStat
 
@@ -295,7 +296,7 @@ def _calendars() -> dict[str, CalendarSnapshot]:
 
     class ByCounty(dict):
         def __missing__(self, path: str) -> CalendarSnapshot:
-            county = path.strip("/").split("/")[0]
+            county = county_code(path)
             if county not in calendars:
                 calendars[county] = _county_calendar(path)
             self[path] = calendars[county]

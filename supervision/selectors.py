@@ -46,6 +46,7 @@ from routing.calendar import calendar_snapshot
 from routing.choices import DepartmentRole, Tier
 from routing.deadlines import CALENDAR_TIME_ZONE, CalendarSnapshot, working_days_overdue
 from routing.models import Department, Region
+from routing.paths import county_path
 from routing.scoping import scope_for
 from windowsvc.errors import NotFound, PermissionDenied
 
@@ -98,11 +99,8 @@ def region_node(*, user, code: str | None = None) -> Node:
     root = next((r for r in roots if region is not None and region.path.startswith(r.path)), None)
     if root is None:
         raise NotFound(_("未找到该区划。"))
-    parts = region.path.strip("/").split("/")
-    prefixes = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-    trail = list(
-        Region.objects.filter(path__in=[p for p in prefixes if p.startswith(root.path)]).order_by("path")
-    )
+    within_root = [prefix for prefix in region.path_prefixes if prefix.startswith(root.path)]
+    trail = list(Region.objects.filter(path__in=within_root).order_by("path"))
     children = list(region.children.order_by("code"))
     return Node(region=region, trail=trail, children=children)
 
@@ -285,7 +283,7 @@ PAGE_FIELDS = (
 
 
 def county_calendar(path: str) -> CalendarSnapshot:
-    return calendar_snapshot(region=Region(path="/" + path.strip("/").split("/")[0] + "/"))
+    return calendar_snapshot(region=Region(path=county_path(path)))
 
 
 _FAST: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -75,10 +75,6 @@ def jurisdiction(value: Any) -> Region | None:
     return region
 
 
-def county_code(path: str) -> str:
-    return path.strip("/").split("/")[0]
-
-
 def _text(data, name: str) -> str:
     value = data.get(name)
     return value.strip() if isinstance(value, str) else ""
@@ -128,7 +124,7 @@ def request_submit(*, data) -> Submitted:
     if not code:
         raise Open311Error(400, _("service_code 未提供。"))
     category = (
-        Category.objects.filter(code=code, county__code=county_code(window.region.path), is_active=True)
+        Category.objects.filter(code=code, county__code=window.region.county_code, is_active=True)
         .only("id", "code", "name")
         .first()
     )

@@ -58,7 +58,6 @@ from .renderers import FormatNegotiation, Open311JSONRenderer, Open311XMLRendere
 from .services import (
     EXPECTATION_ATTRIBUTE,
     MATTER_KIND_ATTRIBUTE,
-    county_code,
     jurisdiction,
     request_submit,
 )
@@ -264,7 +263,7 @@ def _county(request) -> Region:
     """The county whose categories are the services: the jurisdiction's, or the only one there is."""
     region = jurisdiction(request.query_params.get("jurisdiction_id"))
     if region is not None:
-        county = Region.objects.filter(code=county_code(region.path)).first()
+        county = Region.objects.filter(code=region.county_code).first()
         if county is None:  # pragma: no cover - a region's path always starts with its county
             raise Open311Error(404, _("jurisdiction_id 不存在。"))
         return county
