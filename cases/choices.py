@@ -225,6 +225,30 @@ class AlarmLevel(models.IntegerChoices):
     BULLETIN = 40, _("列入通报")
 
 
+# One ladder, one vocabulary: each step (``AlarmLevel``, stored on the clock) is recorded as exactly one
+# sweep event kind (``SweepEventKind``, stored on the event), for every clock (case, assignment, timer).
+# NONE is "no step yet" and has no event. The stored values of both enums stay as they are.
+STEP_EVENT: dict[AlarmLevel, SweepEventKind] = {
+    AlarmLevel.SIGN: SweepEventKind.SIGN_REMINDER,
+    AlarmLevel.REMIND: SweepEventKind.REMIND,
+    AlarmLevel.YELLOW: SweepEventKind.WARN,
+    AlarmLevel.RED: SweepEventKind.URGE,
+    AlarmLevel.SUPERVISE: SweepEventKind.SUPERVISE,
+    AlarmLevel.BULLETIN: SweepEventKind.BULLETIN,
+}
+EVENT_STEP: dict[SweepEventKind, AlarmLevel] = {kind: level for level, kind in STEP_EVENT.items()}
+
+
+def step_event(level: int) -> SweepEventKind:
+    """The event kind the sweep records when a clock reaches ``level`` (KeyError for NONE)."""
+    return STEP_EVENT[AlarmLevel(level)]
+
+
+def event_step(kind: str) -> AlarmLevel:
+    """The ladder step a sweep event kind records (also what a supervisor's 催办 / 督办 stands for)."""
+    return EVENT_STEP[SweepEventKind(kind)]
+
+
 class ExtensionStatus(models.TextChoices):
     """延期申请: requested → approved or refused (by a supervisor)."""
 

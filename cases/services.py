@@ -395,10 +395,51 @@ def case_suspend(
     )
 
 
+# 催办 / 督办: a supervisor runs by hand the two ladder steps the sweep fires as RED and SUPERVISE (same
+# event kinds, ``cases.choices.STEP_EVENT``). The actions by name, for the forms and URLs that carry one.
+SUPERVISOR_ACTIONS: tuple[SweepEventKind, ...] = (SweepEventKind.URGE, SweepEventKind.SUPERVISE)
+
+
+def supervisor_action_kind(action: str) -> SweepEventKind:
+    """The event kind of the 催办 / 督办 named ``action``; any other name is ``ValidationFailed``."""
+    if action not in SUPERVISOR_ACTIONS:
+        raise ValidationFailed({"action": [_("未知的操作。")]})
+    return SweepEventKind(action)
+
+
+def case_supervisor_action(
+    *,
+    actor,
+    case_id: int,
+    action: str,
+    reason: str,
+    days: int | None = None,
+    expected_version: int | None = None,
+) -> CaseEvent:
+    """催办 (``urge``) or 督办 (``supervise``) of one case by a supervisor whose subtree holds it, while a
+    department holds it (no status change); returns the event.
+
+    The one service for both, whatever runs them: ``/api/v1/cases/{id}/urge|supervise/`` and the case page
+    (through ``case_urge`` / ``case_supervise``), the supervision pages and ``/api/v1/supervision/cases/…``,
+    and supervision's ticked and department-wide sets (``supervision.services``, once per case). ``days``
+    (督办 only, ignored for 催办) is the order's own limit in working days (default
+    ``CASE_SUPERVISION_DAYS``). The event's payload is built by the workflow (``_supervisor_order``).
+    """
+    kind = supervisor_action_kind(action)
+    data: dict[str, Any] = {"reason": reason}
+    if kind == SweepEventKind.SUPERVISE and days is not None:
+        data["days"] = days
+    return workflow.run(case_id, kind, actor, data, expected_version=expected_version)
+
+
 def case_urge(*, actor, case_id: int, reason: str, expected_version: int | None = None) -> CaseEvent:
     """催办 by a supervisor (no status change): a reminder to the department holding the case."""
-    return _run(
-        SweepEventKind.URGE, actor=actor, case_id=case_id, expected_version=expected_version, reason=reason
+    return case_supervisor_action(
+        actor=actor,
+        case_id=case_id,
+        action=SweepEventKind.URGE,
+        reason=reason,
+        expected_version=expected_version,
     )
 
 
@@ -406,11 +447,13 @@ def case_supervise(
     *, actor, case_id: int, reason: str, days: int | None = None, expected_version: int | None = None
 ) -> CaseEvent:
     """督办 by a supervisor (no status change): a formal order with its own deadline (``days`` working days)."""
-    data = {"reason": reason}
-    if days:
-        data["days"] = days
-    return _run(
-        SweepEventKind.SUPERVISE, actor=actor, case_id=case_id, expected_version=expected_version, **data
+    return case_supervisor_action(
+        actor=actor,
+        case_id=case_id,
+        action=SweepEventKind.SUPERVISE,
+        reason=reason,
+        days=days,
+        expected_version=expected_version,
     )
 
 

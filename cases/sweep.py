@@ -5,8 +5,9 @@ Each clock (a case, an assignment) stores ``next_alarm_at`` (when its next ladde
 nothing is watched, e.g. resolved or suspended) and ``alarm_level`` (the last step fired). A sweep claims
 only the clocks whose ``next_alarm_at`` has come (a partial index holds the watched rows), in batches of
 ``CASE_SWEEP_BATCH_SIZE`` with ``SELECT … FOR UPDATE SKIP LOCKED``, one transaction per batch; for each
-clock it fires the highest step reached, writes the step's ``CaseEvent`` (system actor) and notification
-rows, raises ``alarm_level`` and points ``next_alarm_at`` at the next step, all in that transaction.
+clock it fires the highest step reached, writes the step's ``CaseEvent`` (system actor; one kind per step,
+``cases.choices.STEP_EVENT``, the same for every clock) and notification rows, raises ``alarm_level`` and
+points ``next_alarm_at`` at the next step, all in that transaction.
 
 Why every step fires exactly once
     The level advance, the event and the notifications commit together or not at all. Two sweeps never
@@ -41,21 +42,12 @@ from django.utils.translation import gettext as _
 
 from . import deadlines as d
 from . import sla, workflow
-from .choices import AlarmLevel, SweepEventKind, TimerKind
+from .choices import AlarmLevel, TimerKind, step_event
 from .models import Assignment, Case, CaseTimer
 
 logger = logging.getLogger(__name__)
 
-E = SweepEventKind
 TEST_DELAY_ENV = "WINDOWSVC_SWEEP_TEST_DELAY"
-
-CASE_EVENT = {
-    AlarmLevel.YELLOW: E.WARN,
-    AlarmLevel.RED: E.URGE,
-    AlarmLevel.SUPERVISE: E.SUPERVISE,
-    AlarmLevel.BULLETIN: E.BULLETIN,
-}
-ASSIGNMENT_EVENT = {AlarmLevel.SIGN: E.SIGN_REMINDER, AlarmLevel.YELLOW: E.WARN, AlarmLevel.RED: E.URGE}
 
 
 def batch_size() -> int:
@@ -180,7 +172,7 @@ def _process_case(case: Case, now: datetime) -> int | None:
         case.next_alarm_at = d.next_alarm_at(ladder, reached)
         event = workflow.record_sweep_event(
             case,
-            CASE_EVENT[reached],
+            step_event(reached),
             now=now,
             reason=_case_reason(reached),
             payload={
@@ -272,7 +264,7 @@ def _process_assignment(assignment: Assignment, now: datetime) -> int | None:
         deadline = assignment.accept_due_at if reached == AlarmLevel.SIGN else assignment.due_at
         event = workflow.record_sweep_event(
             case,
-            ASSIGNMENT_EVENT[reached],
+            step_event(reached),
             now=now,
             reason=_assignment_reason(reached, assignment),
             payload={
@@ -319,8 +311,6 @@ def _notify_assignment(assignment: Assignment, event, level: int, deadline) -> N
 
 # --- Timers: reply, first contact, suspension, extension decision, review, callback ----------------------
 
-TIMER_EVENT = {AlarmLevel.REMIND: E.REMIND, AlarmLevel.RED: E.URGE, AlarmLevel.SUPERVISE: E.SUPERVISE}
-
 
 def _process_timer(timer: CaseTimer, now: datetime) -> int | None:
     case = timer.case
@@ -341,7 +331,7 @@ def _process_timer(timer: CaseTimer, now: datetime) -> int | None:
     timer.save(update_fields=["next_alarm_at", "alarm_level", "updated_at"])
     event = workflow.record_sweep_event(
         case,
-        TIMER_EVENT[reached],
+        step_event(reached),
         now=now,
         reason=timer_reason(timer.kind, reached),
         payload={

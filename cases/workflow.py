@@ -1332,34 +1332,27 @@ def _do_extension_decide(ctx: Context, data: Mapping) -> Outcome:
     return Outcome(ctx.case.status, note, payload)
 
 
-def _do_urge(ctx: Context, data: Mapping) -> Outcome:
-    """催办 by a supervisor: a reminder to the department holding the case (the status stays)."""
+def _supervisor_order(ctx: Context, data: Mapping, **extra: Any) -> Outcome:
+    """The event of a supervisor's 催办 / 督办 (the status stays): the reason, addressed to the department
+    holding the case; the payload (``manual``, ``lead_department`` and the order's own ``extra``) is built
+    here only, so every way of running them (case page and API, supervision pages and API, a ticked or a
+    department's set) records the same event."""
     department = _lead_department(ctx)
-    return Outcome(
-        ctx.case.status,
-        _text(data, "reason"),
-        {"manual": True, "lead_department": department.pk if department else None},
-        department=department,
-    )
+    payload = {"manual": True, "lead_department": department.pk if department else None, **extra}
+    return Outcome(ctx.case.status, _text(data, "reason"), payload, department=department)
+
+
+def _do_urge(ctx: Context, data: Mapping) -> Outcome:
+    """催办 by a supervisor: a reminder to the department holding the case."""
+    return _supervisor_order(ctx, data)
 
 
 def _do_supervise(ctx: Context, data: Mapping) -> Outcome:
     """督办 by a supervisor: a formal order with its own deadline, ``days`` working days from now (default
-    ``CASE_SUPERVISION_DAYS``), recorded in the event (the status stays)."""
+    ``CASE_SUPERVISION_DAYS``), recorded in the event."""
     days = _positive_int(data, "days") if data.get("days") not in (None, "") else sla.supervision_days()
-    department = _lead_department(ctx)
     due = d_supervision_deadline(ctx.now, days, calendar=sla.calendar_for(ctx.case))
-    return Outcome(
-        ctx.case.status,
-        _text(data, "reason"),
-        {
-            "manual": True,
-            "lead_department": department.pk if department else None,
-            "days": days,
-            "due_at": due.isoformat(),
-        },
-        department=department,
-    )
+    return _supervisor_order(ctx, data, days=days, due_at=due.isoformat())
 
 
 HANDLERS: dict[str, Callable[[Context, Mapping], Outcome]] = {

@@ -41,6 +41,7 @@ from django.utils import timezone
 from cases import deadlines as d
 from cases import sla
 from cases.choices import (
+    STEP_EVENT,
     AlarmLevel,
     AssignmentOrigin,
     AssignmentRole,
@@ -81,19 +82,6 @@ MIN = 60 * US
 HOUR = 60 * MIN
 EVENTS_PER_CASE = 32  # id room reserved per case (a case writes far fewer)
 ASSIGNMENTS_PER_CASE = 8
-
-try:  # the deadline sweep's event kinds (cases.choices.SweepEventKind)
-    from cases.choices import SweepEventKind as _Sweep
-
-    WARN, URGE, SUPERVISE, BULLETIN, SIGN_REMINDER = (
-        _Sweep.WARN.value,
-        _Sweep.URGE.value,
-        _Sweep.SUPERVISE.value,
-        _Sweep.BULLETIN.value,
-        _Sweep.SIGN_REMINDER.value,
-    )
-except ImportError:  # pragma: no cover - older trees
-    WARN, URGE, SUPERVISE, BULLETIN, SIGN_REMINDER = "warn", "urge", "supervise", "bulletin", "sign_reminder"
 
 PUBLIC_KINDS = {
     "intake",
@@ -1086,14 +1074,14 @@ class Generator:
         stop = min(stop_candidates)
         round_start = st["clock_origin"]
         steps = (
-            (AlarmLevel.YELLOW, yellow, False, WARN),
-            (AlarmLevel.RED, due, True, URGE),
-            (AlarmLevel.SUPERVISE, supervise_at, False, SUPERVISE),
-            (AlarmLevel.BULLETIN, bulletin_due, True, BULLETIN),
+            (AlarmLevel.YELLOW, yellow, False),
+            (AlarmLevel.RED, due, True),
+            (AlarmLevel.SUPERVISE, supervise_at, False),
+            (AlarmLevel.BULLETIN, bulletin_due, True),
         )
         level, supervision_due, bulletin_at = AlarmLevel.NONE, None, None
         lead_at_step = st["lead"]
-        for step_level, at, _strict, kind in steps:
+        for step_level, at, _strict in steps:
             # The sweep fires a step once it is reached (within its minute), and only while the clock runs.
             if at < round_start or at >= stop:
                 continue
@@ -1104,11 +1092,12 @@ class Generator:
                 supervision_due = bulletin_due
             if step_level == AlarmLevel.BULLETIN:
                 bulletin_at = fired
+            kind = STEP_EVENT[step_level].value
             events.append((fired, len(events), kind, None, lead_at_step, None, None, "", payload))
         active = not terminal and status != S.RESOLVED and not settled and paused_at is None
         next_alarm = None
         if active:
-            later = [at for step_level, at, _s, _k in steps if step_level > level]
+            later = [at for step_level, at, _s in steps if step_level > level]
             next_alarm = min(later) if later else None
         # Assignments' sign-for reminders (only the lead's sign-for is watched on a lead assignment).
         for a in assignments:
@@ -1124,7 +1113,7 @@ class Generator:
                     (
                         min(accept_due + 30 * US, (signed or now) - 1),
                         len(events),
-                        SIGN_REMINDER,
+                        STEP_EVENT[AlarmLevel.SIGN].value,
                         None,
                         a["department"],
                         None,

@@ -4,7 +4,8 @@ board, quarterly bulletin and annual summary (printable, and as XLSX), case expo
 
 Only oversight roles (supervisors, the coordination centre, administrators; superusers) reach these pages:
 anyone else gets 403. A region outside the user's oversight answers 404 like a missing one. Every read is
-a selector (``supervision.selectors``), every write a service (``supervision.services``).
+a selector (``supervision.selectors``), every write a service: one case's 催办 / 督办 is
+``cases.services.case_supervisor_action``, a set of cases ``supervision.services`` (which calls it per case).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from cases.choices import SweepEventKind
+from cases.services import SUPERVISOR_ACTIONS, case_supervisor_action
 from routing.choices import Tier
 from windowsvc.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 
@@ -291,7 +294,7 @@ class CaseActionView(SupervisionView):
     """POST 催办 / 督办 on one case (from the dashboard or the overdue list)."""
 
     def post(self, request, pk: int, action: str):
-        if action not in services.ACTIONS:
+        if action not in SUPERVISOR_ACTIONS:
             raise Http404
         form = ActionForm(request.POST)
         back = _safe_next(request, self.node)
@@ -299,15 +302,13 @@ class CaseActionView(SupervisionView):
             messages.error(request, _("请填写事由。"))
             return redirect(back)
         try:
-            if action == services.URGE:
-                event = services.case_urge(actor=request.user, case_id=pk, reason=form.cleaned_data["reason"])
-            else:
-                event = services.case_supervise(
-                    actor=request.user,
-                    case_id=pk,
-                    reason=form.cleaned_data["reason"],
-                    days=form.cleaned_data.get("days"),
-                )
+            event = case_supervisor_action(
+                actor=request.user,
+                case_id=pk,
+                action=action,
+                reason=form.cleaned_data["reason"],
+                days=form.cleaned_data.get("days"),
+            )
         except NotFound:
             raise Http404 from None
         except (TransitionNotAllowed, PermissionDenied, ValidationFailed) as exc:
@@ -323,11 +324,12 @@ class CaseActionView(SupervisionView):
 
 class CaseBulkActionView(SupervisionView):
     """POST 催办 / 督办 on the cases ticked in a list (dashboard, overdue list): one event per case, each
-    in its own transaction; a case that changed meanwhile is reported and skipped."""
+    in its own transaction (``supervision.services.cases_action``); a case that changed meanwhile is
+    reported and skipped."""
 
     def post(self, request):
         action = request.POST.get("action")
-        if action not in services.ACTIONS:
+        if action not in SUPERVISOR_ACTIONS:
             raise Http404
         back = _safe_next(request, self.node)
         form = ActionForm(request.POST)
@@ -343,7 +345,7 @@ class CaseBulkActionView(SupervisionView):
             days=form.cleaned_data.get("days"),
         )
         text = _("已%(action)s %(done)s 件案件。") % {
-            "action": _("催办") if action == services.URGE else _("督办"),
+            "action": SweepEventKind(action).label,
             "done": len(result.events),
         }
         if result.refused:
@@ -363,10 +365,11 @@ def _safe_next(request, node) -> str:
 
 
 class DepartmentActionView(SupervisionView):
-    """POST 催办 / 督办 on every overdue case a department leads in the region (one event per case)."""
+    """POST 催办 / 督办 on every overdue case a department leads in the region (one event per case, each in
+    its own transaction: ``supervision.services.department_overdue_action``)."""
 
     def post(self, request, pk: int, action: str):
-        if action not in services.ACTIONS:
+        if action not in SUPERVISOR_ACTIONS:
             raise Http404
         form = ActionForm(request.POST)
         back = _safe_next(request, self.node)
@@ -379,13 +382,14 @@ class DepartmentActionView(SupervisionView):
                 department_id=pk,
                 action=action,
                 reason=form.cleaned_data["reason"],
+                days=form.cleaned_data.get("days"),
                 region_code=self.node.region.code,
                 now=self.now,
             )
         except NotFound:
             raise Http404 from None
         text = _("已%(action)s %(done)s 件超期案件。") % {
-            "action": _("催办") if action == services.URGE else _("督办"),
+            "action": SweepEventKind(action).label,
             "done": len(result.events),
         }
         if result.refused:

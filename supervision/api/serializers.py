@@ -1,4 +1,4 @@
-"""Output shapes of the supervision API (read-only numbers) and the input of 催办 / 督办."""
+"""Output shapes of the supervision API: read-only numbers, and the answer of 催办 / 督办."""
 
 from __future__ import annotations
 
@@ -112,12 +112,10 @@ class OverdueCaseSerializer(CaseListSerializer):
         ]
 
 
-class ActionInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500)
-    days = serializers.IntegerField(min_value=1, max_value=30, required=False)
-
-
 class ActionResultSerializer(serializers.Serializer):
+    """The answer of the deprecated ``/api/v1/supervision/cases/{id}/urge|supervise/`` (their input is the
+    cases API's: ``cases.api.serializers.ReasonInputSerializer`` / ``SuperviseInputSerializer``)."""
+
     case = serializers.IntegerField(source="case_id")
     event = serializers.IntegerField(source="pk")
     kind = serializers.CharField()

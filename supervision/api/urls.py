@@ -2,7 +2,6 @@
 
 from django.urls import path
 
-from .. import services
 from . import views
 
 urlpatterns = [
@@ -12,12 +11,12 @@ urlpatterns = [
     path("supervision/overdue/", views.OverdueAPIView.as_view(), name="supervision-overdue"),
     path(
         "supervision/cases/<int:pk>/urge/",
-        views.CaseActionAPIView.as_view(action_name=services.URGE),
+        views.CaseUrgeAPIView.as_view(),
         name="supervision-case-urge",
     ),
     path(
         "supervision/cases/<int:pk>/supervise/",
-        views.CaseActionAPIView.as_view(action_name=services.SUPERVISE),
+        views.CaseSuperviseAPIView.as_view(),
         name="supervision-case-supervise",
     ),
 ]

@@ -1,7 +1,7 @@
 """Supervision API (/api/v1/supervision/…): the dashboard's numbers, the overdue list, the department table,
-the monthly ranking, and 催办 / 督办 on a case. Read-only except the two actions, which run the workflow
-commands through ``supervision.services``. The same scoping as the pages: a region outside the user's
-oversight is 404, a user without an oversight role 403.
+the monthly ranking, and 催办 / 督办 on a case. Read-only except the two actions, deprecated wrappers of
+``/api/v1/cases/{id}/urge|supervise/`` over the same service and input. The same scoping as the pages: a
+region outside the user's oversight is 404, a user without an oversight role 403.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.choices import Light
+from cases.api import serializers as cases_serializers
+from cases.choices import Light, SweepEventKind
+from cases.services import case_supervisor_action
 from routing.choices import Tier
 
-from .. import reports, selectors, services
+from .. import reports, selectors
 from ..periods import MONTH, parse_period
 from . import serializers as s
 
@@ -124,20 +126,50 @@ class OverdueAPIView(SupervisionAPIView, GenericAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
-class CaseActionAPIView(APIView):
-    action_name = services.URGE
+# The cases API's input serializer of each command (``cases.api.views.CaseViewSet.urge`` / ``.supervise``).
+ACTION_INPUT = {
+    SweepEventKind.URGE: cases_serializers.ReasonInputSerializer,
+    SweepEventKind.SUPERVISE: cases_serializers.SuperviseInputSerializer,
+}
 
-    @extend_schema(request=s.ActionInputSerializer, responses=s.ActionResultSerializer, summary="催办 / 督办")
+
+def _deprecated(kind: SweepEventKind):
+    return extend_schema(
+        request=ACTION_INPUT[kind],
+        responses=s.ActionResultSerializer,
+        summary=f"{kind.label}（已弃用：请用 POST /api/v1/cases/{{id}}/{kind.value}/）",
+        deprecated=True,
+    )
+
+
+class CaseActionAPIView(APIView):
+    """``POST /api/v1/supervision/cases/{id}/urge|supervise/``, kept for existing clients: the same service
+    (``cases.services.case_supervisor_action``) and the same input as ``/api/v1/cases/{id}/urge|supervise/``
+    (the command endpoints, which also answer the case's new version and allowed commands); only the answer
+    keeps this endpoint's own shape (``ActionResultSerializer``). Deprecated in the schema."""
+
+    action_name: str = SweepEventKind.URGE
+
     def post(self, request, pk: int):
-        data = s.ActionInputSerializer(data=request.data)
+        data = ACTION_INPUT[SweepEventKind(self.action_name)](data=request.data)
         data.is_valid(raise_exception=True)
-        if self.action_name == services.URGE:
-            event = services.case_urge(actor=request.user, case_id=pk, reason=data.validated_data["reason"])
-        else:
-            event = services.case_supervise(
-                actor=request.user,
-                case_id=pk,
-                reason=data.validated_data["reason"],
-                days=data.validated_data.get("days"),
-            )
+        event = case_supervisor_action(
+            actor=request.user, case_id=pk, action=self.action_name, **data.validated_data
+        )
         return Response(s.ActionResultSerializer(event).data)
+
+
+class CaseUrgeAPIView(CaseActionAPIView):
+    action_name = SweepEventKind.URGE
+
+    @_deprecated(SweepEventKind.URGE)
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+
+class CaseSuperviseAPIView(CaseActionAPIView):
+    action_name = SweepEventKind.SUPERVISE
+
+    @_deprecated(SweepEventKind.SUPERVISE)
+    def post(self, request, pk: int):
+        return super().post(request, pk)
