@@ -410,7 +410,7 @@ class Case(TimeStampedModel):
     suspended_at = models.DateTimeField(_("挂起时间"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
-    # --- Deadlines (cases/deadlines.py, cases/sla.py; docs/DEADLINES.md). Stored in UTC, computed by pure
+    # --- Deadlines (cases/clocks.py, cases/sla.py; docs/DEADLINES.md). Stored in UTC, computed by pure
     # functions when the clock starts (intake), on (re)classification and coordination, shifted by
     # suspensions (the working time used is kept) and by approved extensions; lights are derived on read.
     sla_policy = models.ForeignKey(
@@ -555,7 +555,7 @@ class Case(TimeStampedModel):
         """The case clock has stopped this round: resolved, or answered "cannot be done" with reasons and
         no new date (the case then waits in the supervisors' review queue). A "cannot be done yet" answer
         with a new date keeps the clock running against that date (``deadline_in_force``)."""
-        from .deadlines import clock_settled
+        from .clocks import clock_settled
 
         return clock_settled(
             resolved_at=self.resolved_at,
@@ -565,9 +565,9 @@ class Case(TimeStampedModel):
 
     @property
     def deadline_in_force(self):
-        """The deadline the case clock runs against (``cases.deadlines.deadline_in_force``): the new date
+        """The deadline the case clock runs against (``cases.clocks.deadline_in_force``): the new date
         of a "cannot be done yet" answer given in time, else the completion deadline."""
-        from .deadlines import deadline_in_force
+        from .clocks import deadline_in_force
 
         return deadline_in_force(
             due_at=self.due_at,
@@ -577,8 +577,8 @@ class Case(TimeStampedModel):
         )
 
     def on_time_at(self, now=None):
-        """The on-time verdict (``cases.deadlines.on_time``) of this case at ``now``."""
-        from .deadlines import on_time
+        """The on-time verdict (``cases.clocks.on_time``) of this case at ``now``."""
+        from .clocks import on_time
 
         return on_time(
             now=now or timezone.now(),
@@ -601,7 +601,7 @@ class Case(TimeStampedModel):
         """GREEN / YELLOW / RED of the case clock at ``now`` (None when no clock runs: not yet given a
         deadline, resolved, answered "cannot be done", or ended). ``CaseQuerySet.with_light`` is the same
         rule."""
-        from .deadlines import light
+        from .clocks import light
 
         if not self.is_open or self.clock_settled:
             return None
@@ -720,7 +720,7 @@ class Assignment(TimeStampedModel):
 
     def light_at(self, now=None):
         """The light of this department's own clock (None once the assignment has ended)."""
-        from .deadlines import light
+        from .clocks import light
 
         if not self.is_current:
             return None

@@ -30,7 +30,7 @@ from .choices import (
 
 
 def _light(now, *, running: Q, deadline: str = "due_at"):
-    """The light rule of ``cases.deadlines.light`` as SQL: a paused clock is judged when it was paused.
+    """The light rule of ``cases.clocks.light`` as SQL: a paused clock is judged when it was paused.
     ``deadline`` names the column (or annotation) holding the deadline the clock runs against."""
     moment = Coalesce(F("clock_paused_at"), Value(now, output_field=models.DateTimeField()))
     return models.Case(
@@ -42,13 +42,13 @@ def _light(now, *, running: Q, deadline: str = "due_at"):
     )
 
 
-# ``cases.deadlines.reasoned_in_time`` as SQL.
+# ``cases.clocks.reasoned_in_time`` as SQL.
 REASONED_IN_TIME = Q(
     reasoned_reply_at__isnull=False,
     reasoned_reply_due_at__isnull=False,
     reasoned_reply_at__lte=F("reasoned_reply_due_at"),
 )
-# ``cases.deadlines.deadline_in_force`` as SQL: the later new date of a "cannot be done yet" answer given in
+# ``cases.clocks.deadline_in_force`` as SQL: the later new date of a "cannot be done yet" answer given in
 # time, else the completion deadline.
 DEADLINE_IN_FORCE = models.Case(
     When(
@@ -58,7 +58,7 @@ DEADLINE_IN_FORCE = models.Case(
     default=F("due_at"),
     output_field=models.DateTimeField(null=True),
 )
-# ``cases.deadlines.clock_settled`` negated, for open cases: the case clock runs (or is paused) while the
+# ``cases.clocks.clock_settled`` negated, for open cases: the case clock runs (or is paused) while the
 # case is open, not resolved, and not answered "cannot be done" without a new date.
 CASE_CLOCK_RUNNING = (
     ~Q(status__in=TERMINAL_STATUSES)
@@ -117,7 +117,7 @@ class CaseQuerySet(models.QuerySet):
         )
 
     def with_on_time(self, now=None):
-        """Annotate ``on_time`` (True / False / NULL = undecided): ``cases.deadlines.on_time`` in SQL, the
+        """Annotate ``on_time`` (True / False / NULL = undecided): ``cases.clocks.on_time`` in SQL, the
         one rule every statistic counts with (e.g. ``aggregate(late=Count("pk", filter=Q(on_time=False)))``)."""
         now = now or timezone.now()
         moment = Coalesce(F("clock_paused_at"), Value(now, output_field=models.DateTimeField()))

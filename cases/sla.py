@@ -1,5 +1,5 @@
 """Deadlines of cases in the database: which policy applies, starting, recomputing, pausing and extending
-clocks, and who is told. The arithmetic is ``cases.deadlines`` (pure); this module reads policies, the
+clocks, and who is told. The arithmetic is ``cases.clocks`` (pure); this module reads policies, the
 calendar and settings, and writes the clock fields of cases and assignments.
 
 Called only from inside a command's transaction (``cases.workflow``) and from the deadline sweep
@@ -24,7 +24,7 @@ from routing.deadlines import CalendarSnapshot, add_working_days, working_time_b
 from routing.models import Membership
 from routing.paths import county_code, path_prefixes
 
-from . import deadlines as d
+from . import clocks as d
 from .choices import (
     TERMINAL_STATUSES,
     AlarmLevel,

@@ -40,7 +40,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import deadlines as d
+from . import clocks as d
 from . import sla, workflow
 from .choices import AlarmLevel, TimerKind, step_event
 from .models import Assignment, Case, CaseTimer

@@ -68,7 +68,7 @@ from .choices import (
     Satisfaction,
     SweepEventKind,
 )
-from .deadlines import supervision_deadline as d_supervision_deadline
+from .clocks import supervision_deadline as d_supervision_deadline
 from .models import (
     Assignment,
     Case,

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases import deadlines
+from cases import clocks
 from cases.choices import TERMINAL_STATUSES, CaseStatus, EventKind, Light
 from cases.models import QUERY_CODE_LENGTH, Case, CaseEvent
 
@@ -193,7 +193,7 @@ def _secret_matches(row: dict | None, credentials: Credentials) -> bool:
 
 
 def _deadline(row: dict):
-    return deadlines.deadline_in_force(
+    return clocks.deadline_in_force(
         due_at=row["due_at"],
         follow_up_due_at=row["follow_up_due_at"],
         reasoned_reply_at=row["reasoned_reply_at"],
@@ -202,17 +202,17 @@ def _deadline(row: dict):
 
 
 def _light(row: dict, status: CaseStatus, now: datetime) -> str | None:
-    """``Case.light_at`` on the fetched columns, through the same pure functions (``cases.deadlines``):
+    """``Case.light_at`` on the fetched columns, through the same pure functions (``cases.clocks``):
     the case clock's light while it runs, against the deadline in force (a "cannot be done yet" answer's
     new date). Computed here rather than annotated in SQL: the annotation costs more than the query."""
-    settled = deadlines.clock_settled(
+    settled = clocks.clock_settled(
         resolved_at=row["resolved_at"],
         reasoned_reply_at=row["reasoned_reply_at"],
         follow_up_due_at=row["follow_up_due_at"],
     )
     if status in TERMINAL_STATUSES or settled:
         return None
-    value = deadlines.light(
+    value = clocks.light(
         now=now, due_at=_deadline(row), yellow_at=row["yellow_at"], paused_at=row["clock_paused_at"]
     )
     return None if value is None else Light(value).value

@@ -1,4 +1,4 @@
-"""The deadline arithmetic of ``routing.deadlines`` / ``cases.deadlines`` on integer microseconds, for bulk
+"""The deadline arithmetic of ``routing.deadlines`` / ``cases.clocks`` on integer microseconds, for bulk
 seeding only: the same answers (the tests compare them on random inputs), about fifty times faster.
 
 Times are microseconds since the Unix epoch (UTC). ``B(t)`` is the business time (in microseconds) from the
@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 from datetime import UTC, date, datetime, timedelta
 
-from cases.deadlines import Limits
+from cases.clocks import Limits
 from routing.deadlines import CalendarSnapshot
 
 US = 1_000_000
@@ -150,7 +150,7 @@ class FastCalendar:
     def provisional(self, t: int) -> bool:
         return self.horizon_day is not None and self.local_day(t) > self.horizon_day
 
-    # --- cases.deadlines ---
+    # --- cases.clocks ---
     def days_budget(self, origin: int, days: int) -> int:
         return self.working_time_between(origin, self.add_working_days(origin, days))
 
@@ -175,7 +175,7 @@ class FastCalendar:
         paused_total: int = 0,
         share: float = 0.8,
     ) -> tuple[int, int, int, int | None, int]:
-        """(first contact, reply, due, reasoned reply or None, yellow): ``cases.deadlines.case_clock``.
+        """(first contact, reply, due, reasoned reply or None, yellow): ``cases.clocks.case_clock``.
 
         "N working days after the origin" ends at close of business of working day ``index + N``, where
         ``B`` is ``(index + N + 1) * L``: each budget is plain arithmetic.
@@ -209,7 +209,7 @@ class FastCalendar:
         paused_total: int = 0,
         share: float = 0.8,
     ) -> tuple[int, int, int]:
-        """(accept, due, yellow): ``cases.deadlines.assignment_clock``."""
+        """(accept, due, yellow): ``cases.clocks.assignment_clock``."""
         b0, index = self._origin(origin)
         L = self.L
         allowed = (index + limits.completion_days + 1) * L - b0 + extension_days * L
@@ -225,7 +225,7 @@ class FastCalendar:
         )
 
     def overdue_days_at(self, due: int, days: int) -> int:
-        """``cases.deadlines.overdue_days_at``."""
+        """``cases.clocks.overdue_days_at``."""
         if days <= 0:
             return due
         day, sod = divmod(due + self.offset, DAY_US)

@@ -12,7 +12,7 @@ the workflow's row lock; rollup rows are upserted in a fixed order (no deadlocks
 (``manage.py supervision_rebuild``): for a database that had cases before this app existed, and as the
 reference the tests compare the maintained rows with.
 
-On-time verdicts come from the loop's one rule (``cases.deadlines.on_time``): a fact's *cohort class* is
+On-time verdicts come from the loop's one rule (``cases.clocks.on_time``): a fact's *cohort class* is
 ``on_time`` or ``late`` when the rule's verdict can no longer change with time, ``running`` when only the
 passing of its due time would make it late (an open clock, neither resolved nor answered), or none.
 """
@@ -28,8 +28,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection, transaction
 
 from cases.choices import TERMINAL_STATUSES, Satisfaction
-from cases.deadlines import deadline_in_force as case_deadline_in_force
-from cases.deadlines import on_time as case_on_time
+from cases.clocks import deadline_in_force as case_deadline_in_force
+from cases.clocks import on_time as case_on_time
 from cases.models import Case
 from routing.calendar import calendar_snapshot
 from routing.deadlines import CALENDAR_TIME_ZONE, CalendarSnapshot, working_time_between
@@ -154,7 +154,7 @@ def _verdict(values: Mapping, now: datetime) -> bool | None:
 
 
 def deadline_of(values: Mapping) -> datetime | None:
-    """The deadline in force of a fact (``cases.deadlines.deadline_in_force``): its cohort's day."""
+    """The deadline in force of a fact (``cases.clocks.deadline_in_force``): its cohort's day."""
     return case_deadline_in_force(
         due_at=values["due_at"],
         follow_up_due_at=values.get("follow_up_due_at"),
@@ -166,7 +166,7 @@ def deadline_of(values: Mapping) -> datetime | None:
 def cohort_class(values: Mapping) -> str | None:
     """``on_time`` / ``late`` (final), ``running`` (late exactly once its due time has passed) or None.
 
-    Derived from ``cases.deadlines.on_time`` alone: the verdict at the end of time, and at the due time.
+    Derived from ``cases.clocks.on_time`` alone: the verdict at the end of time, and at the due time.
     """
     final = _verdict(values, _END_OF_TIME)
     if final is None:

@@ -7,7 +7,7 @@ Score (0–100, two decimals) of a department with at least ``MIN_DECIDED`` case
                    + 0.10 × (1 − reopen rate))
 
 - on-time rate = on time / (on time + late), over the cases due in the month (an open case past its
-  deadline is late: ``cases.deadlines.on_time``);
+  deadline is late: ``cases.clocks.on_time``);
 - satisfaction rate = (满意 + 基本满意) / callbacks, over the cases resolved in the month;
 - bounce rate = (returns + transfers) / (returns + transfers + decided): the share of the cases that reached
   the department that it passed on instead of seeing through;

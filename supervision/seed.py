@@ -1,7 +1,7 @@
 """``manage.py seed_cases``: a realistic history of cases over the demo organisation, fast.
 
 What it writes, per case, as the closed loop would have: the requester row, the case (classified, routed,
-with every deadline field computed by the same arithmetic as ``cases.deadlines``), its assignments (each
+with every deadline field computed by the same arithmetic as ``cases.clocks``), its assignments (each
 with its own clock), its events in order (commands, and the deadline sweep's steps: 黄灯预警, 催办, 督办,
 列入通报), the supervision fact; then the rollups, the tracking-number counters and the id sequences.
 
@@ -15,7 +15,7 @@ Speed: rows are generated in chunks of whole days by worker processes and writte
 ``COPY`` (other databases: ``executemany``) in one transaction per chunk; with a superuser connection the
 foreign-key triggers are skipped for the load (``session_replication_role = replica``; the generator only
 writes ids it knows exist). Deadlines use ``supervision.fastclock`` (the tests compare it with
-``cases.deadlines``), and the rollups are summed from the generated facts.
+``cases.clocks``), and the rollups are summed from the generated facts.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from cases import deadlines as d
+from cases import clocks as d
 from cases import sla
 from cases.choices import (
     STEP_EVENT,
@@ -1059,7 +1059,7 @@ class Generator:
         first_contact_due, reply_due, due, reasoned_due, yellow = clock_times
         paused_at = st.get("paused_at") if status == S.SUSPENDED else None
         settled = st["resolved_at"] is not None or st["reasoned_reply_at"] is not None
-        # The case clock's ladder (cases.deadlines.case_ladder), fired as the sweep would have.
+        # The case clock's ladder (cases.clocks.case_ladder), fired as the sweep would have.
         supervise_at = fast.overdue_days_at(due, w.supervise_after)
         bulletin_due = fast.add_working_days(supervise_at, w.supervision_days)
         stop_candidates = [now]
@@ -1367,7 +1367,7 @@ def _month(day: int) -> int:
 
 
 def cohort_class_us(v: dict) -> str | None:
-    """``supervision.projection.cohort_class`` on integer times (``cases.deadlines.on_time``'s rule)."""
+    """``supervision.projection.cohort_class`` on integer times (``cases.clocks.on_time``'s rule)."""
     due = v["due_at"]
     if due is None:
         return None

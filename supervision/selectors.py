@@ -9,7 +9,7 @@ Where the numbers come from (docs/RANKINGS.md has the definitions):
   and ``DepartmentMonthStat`` (by lead department), plus one small live query for the clocks whose
   verdict depends on the current time (running clocks due between the start of the current bucket and
   now); handling-time percentiles from the facts.
-All on-time verdicts are ``cases.deadlines.on_time`` (via the projection's cohort classes and
+All on-time verdicts are ``cases.clocks.on_time`` (via the projection's cohort classes and
 ``with_on_time``): on time when resolved, or answered with reasons where allowed, by the deadline; an open
 case past its deadline is late.
 """
@@ -38,7 +38,7 @@ from cases.choices import (
     ReasonPurpose,
     ReviewStatus,
 )
-from cases.deadlines import deadline_in_force
+from cases.clocks import deadline_in_force
 from cases.filtersets import CaseFilterSet
 from cases.models import Case, CaseEvent, Extension, RefusalReview
 from cases.querysets import CASE_CLOCK_RUNNING, REASONED_IN_TIME
@@ -413,7 +413,7 @@ def with_action_marks(cases: list[Case], *, user) -> list[Case]:
 def _running_late(facts: QuerySet[CaseFact], start: datetime, now: datetime) -> QuerySet[CaseFact]:
     """Facts whose clock runs (open, not resolved, not answered with reasons in time, not paused) and
     whose deadline lies in [start, now): late now, ``running`` in the rollups (their verdict changed with
-    time, not with an event). ``tests/supervision`` checks this against ``cases.deadlines.on_time``."""
+    time, not with an event). ``tests/supervision`` checks this against ``cases.clocks.on_time``."""
     # Exactly the facts whose ``on_time`` verdict still waits for the deadline in force: open, not resolved,
     # not paused, not answered "cannot be done" in time (that verdict is already final).
     return (

@@ -43,7 +43,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases import deadlines
+from cases import clocks
 from cases.choices import TERMINAL_STATUSES, CaseStatus, MatterKind
 from cases.models import Case, Category
 from routing.choices import Tier
@@ -412,12 +412,12 @@ def service_request(row: dict) -> dict:
     """One case as a GeoReport request: public fields only (see the module docstring)."""
     case_status = CaseStatus(row["status"])
     closed = case_status in TERMINAL_STATUSES
-    clock_running = not closed and not deadlines.clock_settled(
+    clock_running = not closed and not clocks.clock_settled(
         resolved_at=row["resolved_at"],
         reasoned_reply_at=row["reasoned_reply_at"],
         follow_up_due_at=row["follow_up_due_at"],
     )
-    expected = deadlines.deadline_in_force(
+    expected = clocks.deadline_in_force(
         due_at=row["due_at"],
         follow_up_due_at=row["follow_up_due_at"],
         reasoned_reply_at=row["reasoned_reply_at"],

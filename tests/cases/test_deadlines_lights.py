@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from cases import deadlines, services, sla
+from cases import clocks, services, sla
 from cases.choices import AlarmLevel, Light
 from cases.models import Case
 from routing.deadlines import working_days_overdue
@@ -54,9 +54,7 @@ def test_one_working_day_left_turns_yellow_before_eighty_percent(org):
     case = routed_case(org, bj(3, 2, 9), handling_mode="expedited")
     calendar = sla.calendar_for(case)
     allowed = calendar.working_day_length * 3 + timedelta(hours=6.5)
-    assert deadlines.yellow_budget(allowed, share=0.8, day=calendar.working_day_length) == timedelta(
-        hours=20.5
-    )
+    assert clocks.yellow_budget(allowed, share=0.8, day=calendar.working_day_length) == timedelta(hours=20.5)
     assert local(case.due_at) == bj(3, 5, 17, 30)
     assert local(case.yellow_at) == bj(3, 4, 17, 30)  # exactly Thursday, the last working day, is left
 
@@ -163,7 +161,7 @@ def test_on_time_is_one_rule_in_python_and_sql(org):
     annotated_rows = dict(Case.objects.with_on_time(now).values_list("pk", "on_time"))
     for case, expected in table:
         case.refresh_from_db()
-        pure = deadlines.on_time(
+        pure = clocks.on_time(
             now=now,
             due_at=case.due_at,
             resolved_at=case.resolved_at,
@@ -190,13 +188,13 @@ def test_overdue_days_agree_with_the_calendar_counting(org):
     calendar = sla.calendar_for(case)
     for due in (bj(3, 9, 17, 30), bj(9, 30, 17, 30), bj(2, 13, 12), bj(3, 7, 10)):
         for days in (1, 2, 3):
-            moment = deadlines.overdue_days_at(due, days, calendar=calendar)
+            moment = clocks.overdue_days_at(due, days, calendar=calendar)
             assert working_days_overdue(due, moment, calendar=calendar).days == days
             assert working_days_overdue(due, moment - TICK, calendar=calendar).days == days - 1
     # Monday 17:30 deadline: two whole working days overdue at Wednesday's close of business.
-    assert deadlines.overdue_days_at(bj(3, 9, 17, 30), 2, calendar=calendar) == bj(3, 11, 17, 30)
+    assert clocks.overdue_days_at(bj(3, 9, 17, 30), 2, calendar=calendar) == bj(3, 11, 17, 30)
     # Over 国庆节: due 09-30, the first whole working days after it are 10-08 and 10-09.
-    assert deadlines.overdue_days_at(bj(9, 30, 17, 30), 2, calendar=calendar) == bj(10, 9, 17, 30)
+    assert clocks.overdue_days_at(bj(9, 30, 17, 30), 2, calendar=calendar) == bj(10, 9, 17, 30)
 
 
 def test_the_case_ladder_and_its_alarms(org):
@@ -214,10 +212,10 @@ def test_the_case_ladder_and_its_alarms(org):
         bj(3, 11, 17, 30),  # 2 working days overdue
         bj(3, 16, 17, 30),  # the supervision order's 3 working days
     ]
-    assert deadlines.level_reached(ladder, bj(3, 9, 17, 30)) == AlarmLevel.YELLOW
-    assert deadlines.level_reached(ladder, bj(3, 9, 17, 30) + TICK) == AlarmLevel.RED
-    assert deadlines.next_alarm_at(ladder, AlarmLevel.YELLOW) == bj(3, 9, 17, 30) + TICK
-    assert deadlines.skipped_levels(ladder, AlarmLevel.NONE, AlarmLevel.SUPERVISE) == [
+    assert clocks.level_reached(ladder, bj(3, 9, 17, 30)) == AlarmLevel.YELLOW
+    assert clocks.level_reached(ladder, bj(3, 9, 17, 30) + TICK) == AlarmLevel.RED
+    assert clocks.next_alarm_at(ladder, AlarmLevel.YELLOW) == bj(3, 9, 17, 30) + TICK
+    assert clocks.skipped_levels(ladder, AlarmLevel.NONE, AlarmLevel.SUPERVISE) == [
         AlarmLevel.YELLOW,
         AlarmLevel.RED,
     ]

@@ -47,7 +47,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from cases import deadlines, services, sla
+from cases import clocks, services, sla
 from cases.choices import (
     TERMINAL_STATUSES,
     CaseStatus,
@@ -165,7 +165,7 @@ def replayed_light(case: Case, now: datetime) -> Light | None:
     )
     if due is not None and state.follow_up is not None and in_time:
         due = max(due, state.follow_up)
-    return deadlines.light(now=now, due_at=due, yellow_at=case.yellow_at, paused_at=case.clock_paused_at)
+    return clocks.light(now=now, due_at=due, yellow_at=case.yellow_at, paused_at=case.clock_paused_at)
 
 
 def _light(value) -> Light | None:

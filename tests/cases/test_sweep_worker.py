@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from cases import deadlines, sla
+from cases import clocks, sla
 from cases.choices import SweepEventKind
 from cases.models import Case, CaseEvent
 from cases.tasks import sweep_deadlines
@@ -154,7 +154,7 @@ def test_after_three_hours_of_downtime_the_sweep_catches_up(world, tmp_path):
         ladder = sla.case_ladder(case, sla.calendar_for(case))
         expected = [
             level
-            for level in (deadlines.level_reached(ladder, last_sweep), deadlines.level_reached(ladder, back))
+            for level in (clocks.level_reached(ladder, last_sweep), clocks.level_reached(ladder, back))
             if level
         ]
         fired = [p["level"] for _, p in ladder_events(case)]

@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from cases import deadlines, services
+from cases import clocks, services
 from cases.choices import CaseStatus, Satisfaction
 from cases.models import Case
 from supervision import projection
@@ -140,7 +140,7 @@ def test_fact_scope_is_the_case_scope_for_every_user(org):
         assert facts == cases, user.username
 
 
-# --- The cohort classes and the live query follow cases.deadlines.on_time ---------------------------------
+# --- The cohort classes and the live query follow cases.clocks.on_time ---------------------------------
 
 BASE = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
@@ -168,7 +168,7 @@ def test_cohort_class_is_the_on_time_rule_at_every_moment():
         values = _random_values(rng)
         verdict = projection.cohort_class(values) if values["due_at"] else None
         now = BASE + timedelta(hours=rng.randint(-240, 720))
-        on_time = deadlines.on_time(
+        on_time = clocks.on_time(
             now=now,
             due_at=values["due_at"],
             resolved_at=values["resolved_at"],

@@ -1,7 +1,7 @@
 """``seed_cases``: the generated history is what the closed loop would have written.
 
 Checked on a small history over the test organisation: event sequences and versions, deadlines equal to
-``cases.deadlines`` (policy, clock, suspensions), facts equal to a rebuild, rollups equal to the facts'
+``cases.clocks`` (policy, clock, suspensions), facts equal to a rebuild, rollups equal to the facts'
 contributions, no ladder step left for the sweep to fire, and a mix of states, lights, returns and
 reopens. ``supervision.fastclock`` is compared with the real arithmetic on random inputs.
 """
@@ -16,7 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, Max
 
-from cases import deadlines as d
+from cases import clocks as d
 from cases import sla
 from cases.choices import CaseStatus, EventKind
 from cases.models import Assignment, Case, CaseEvent, CaseNumberCounter
