@@ -322,5 +322,5 @@ class UserAdmin(DjangoUserAdmin):
         return super().has_delete_permission(request, obj) and self._administered(request, obj)
 
 
-# The working-day calendar's admin lives in its own module (owned with routing/calendar.py).
+# The working-day calendar's admin lives in its own module (owned with routing/calendar/).
 from . import admin_calendar  # noqa: E402, F401

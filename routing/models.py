@@ -226,6 +226,6 @@ class Membership(TimeStampedModel):
 __all__ = ["Department", "DepartmentRole", "Membership", "Region", "ServiceWindow", "StaffRole", "Tier"]
 
 # The working-day calendar's models live in their own module; importing it here registers them with the app.
-from .calendar import BusinessHours, CalendarHorizonAlert, WorkingDay  # noqa: E402
+from .calendar.models import BusinessHours, CalendarHorizonAlert, WorkingDay  # noqa: E402
 
 __all__ += ["BusinessHours", "CalendarHorizonAlert", "WorkingDay"]

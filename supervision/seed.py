@@ -14,7 +14,7 @@ planned after now has not happened yet, so recent cases are open with every ligh
 Speed: rows are generated in chunks of whole days by worker processes and written with PostgreSQL
 ``COPY`` (other databases: ``executemany``) in one transaction per chunk; with a superuser connection the
 foreign-key triggers are skipped for the load (``session_replication_role = replica``; the generator only
-writes ids it knows exist). Deadlines use ``supervision.fastclock`` (the tests compare it with
+writes ids it knows exist). Deadlines use ``routing.calendar.fastclock`` (the tests compare it with
 ``cases.clocks``), and the rollups are summed from the generated facts.
 """
 
@@ -68,10 +68,10 @@ from cases.models import (
 )
 from cases.validators import USCC_ALPHABET, credit_code_check_char, id_number_check_digit
 from routing.calendar import calendar_snapshot
+from routing.calendar.fastclock import DAY_US, US, FastCalendar, day_number, to_us
 from routing.choices import DepartmentRole, StaffRole, Tier
 from routing.models import Department, Membership, Region, ServiceWindow
 
-from .fastclock import DAY_US, US, FastCalendar, day_number, to_us
 from .models import CaseFact, DepartmentMonthStat, RegionDayStat
 
 logger = logging.getLogger(__name__)

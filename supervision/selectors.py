@@ -42,7 +42,8 @@ from cases.clocks import deadline_in_force
 from cases.filtersets import CaseFilterSet
 from cases.models import Case, CaseEvent, Extension, RefusalReview
 from cases.querysets import CASE_CLOCK_RUNNING, REASONED_IN_TIME
-from routing.calendar import calendar_snapshot
+from routing.calendar import calendar_snapshot, fastclock
+from routing.calendar.fastclock import FastCalendar
 from routing.choices import DepartmentRole, Tier
 from routing.deadlines import CALENDAR_TIME_ZONE, CalendarSnapshot, working_days_overdue
 from routing.models import Department, Region
@@ -50,9 +51,7 @@ from routing.paths import county_path
 from routing.scoping import scope_for
 from windowsvc.errors import NotFound, PermissionDenied
 
-from . import fastclock
 from .aggregates import PercentileCont, percentile
-from .fastclock import FastCalendar
 from .models import CaseFact, DepartmentMonthStat, RegionDayStat
 from .periods import MONTH, Period, current_period, last_periods, local_date
 
@@ -302,7 +301,7 @@ def _fast(calendar: CalendarSnapshot) -> FastCalendar:
 
 def days_overdue(case: Case, now: datetime, *, calendar: CalendarSnapshot) -> int:
     """Whole working days a red clock is past its deadline (to its suspension when suspended):
-    ``routing.deadlines.working_days_overdue``, in constant time (``supervision.fastclock``)."""
+    ``routing.deadlines.working_days_overdue``, in constant time (``routing.calendar.fastclock``)."""
     # Cases and facts alike (the same column names): the deadline the clock runs against.
     due = deadline_in_force(
         due_at=case.due_at,

@@ -3,7 +3,7 @@
 Checked on a small history over the test organisation: event sequences and versions, deadlines equal to
 ``cases.clocks`` (policy, clock, suspensions), facts equal to a rebuild, rollups equal to the facts'
 contributions, no ladder step left for the sweep to fire, and a mix of states, lights, returns and
-reopens. ``supervision.fastclock`` is compared with the real arithmetic on random inputs.
+reopens. ``routing.calendar.fastclock`` is compared with the real arithmetic on random inputs.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from cases.choices import CaseStatus, EventKind
 from cases.models import Assignment, Case, CaseEvent, CaseNumberCounter
 from cases.sweep import sweep
 from routing.calendar import calendar_snapshot
+from routing.calendar.fastclock import FastCalendar, from_us, to_us
 from routing.deadlines import working_days_overdue, working_time_between
 from supervision import projection
-from supervision.fastclock import FastCalendar, from_us, to_us
 from supervision.models import CaseFact
 from supervision.seed import seed_cases
 

@@ -212,7 +212,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# --- Working-day calendar (routing/calendar.py, routing/deadlines.py) ------------------------------
+# --- Working-day calendar (routing/calendar/, routing/deadlines.py) -------------------------------
 # Office hours of a working day, Beijing time; a county may override them (BusinessHours in the admin).
 BUSINESS_HOURS = [("08:30", "12:00"), ("14:00", "17:30")]
 # How often a process re-checks (one cheap query) that its cached calendar is still current.

@@ -9,7 +9,7 @@ class Command(BaseCommand):
     help = (
         "导入国务院办公厅公布的某一年节假日安排（YAML 或 CSV；全部成功或全部不写入，可重复执行）/ "
         "Import a year's official holiday schedule from a YAML or CSV file (all or nothing, idempotent). "
-        "Format: see routing.calendar.parse_schedule and demo/calendar-2027.yaml."
+        "Format: see routing.calendar.schedule.parse_schedule and demo/calendar-2027.yaml."
     )
 
     def add_arguments(self, parser):

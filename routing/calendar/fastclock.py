@@ -1,5 +1,6 @@
-"""The deadline arithmetic of ``routing.deadlines`` / ``cases.clocks`` on integer microseconds, for bulk
-seeding only: the same answers (the tests compare them on random inputs), about fifty times faster.
+"""The deadline arithmetic of ``routing.deadlines`` / ``cases.clocks`` on integer microseconds: the same
+answers (the tests compare them on random inputs), about fifty times faster. Used by bulk seeding
+(``supervision.seed``) and the live overdue list (``supervision.selectors``).
 
 Times are microseconds since the Unix epoch (UTC). ``B(t)`` is the business time (in microseconds) from the
 start of the range up to ``t``, a non-decreasing piecewise-linear function; "``d`` of working time after
@@ -11,14 +12,29 @@ from __future__ import annotations
 
 import bisect
 from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
 
-from cases.clocks import Limits
 from routing.deadlines import CalendarSnapshot
 
 US = 1_000_000
 DAY_US = 86_400 * US
 EPOCH_DAY = date(1970, 1, 1)
 _RATIOS: dict[float, tuple[int, int]] = {}
+
+
+class Limits(Protocol):
+    """The limits a clock needs: ``cases.clocks.Limits`` (routing never imports cases, so a protocol)."""
+
+    @property
+    def sign_for(self) -> timedelta: ...
+    @property
+    def first_contact_days(self) -> int: ...
+    @property
+    def reply_days(self) -> int: ...
+    @property
+    def completion_days(self) -> int: ...
+    @property
+    def reasoned_reply_days(self) -> int | None: ...
 
 
 def to_us(moment: datetime) -> int:
