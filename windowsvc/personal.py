@@ -28,7 +28,8 @@ MASK = "*"
 # Mainland mobile: 11 digits starting 13–19. Landline: area code 0 + 2 digits (010, 02x) with an 8-digit
 # number, or 0 + 3 digits with a 7- or 8-digit number; optional extension after a dash.
 MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
-LANDLINE_RE = re.compile(r"(?:0[0-9]{2}-?[0-9]{8}|0[0-9]{3}-?[0-9]{7,8})(?:-[0-9]{1,6})?")
+# An area code is 0 and then a non-zero digit: "00" starts an international number, never a landline.
+LANDLINE_RE = re.compile(r"(?:0[1-9][0-9]-?[0-9]{8}|0[1-9][0-9]{2}-?[0-9]{7,8})(?:-[0-9]{1,6})?")
 # Area code and local number as digits only: the area code's length follows the national numbering plan
 # (010 and 02x have three digits, every other area code four), so the split needs no dash.
 _AREA_AND_NUMBER_RE = re.compile(r"(01[0-9]|02[0-9]|0[3-9][0-9]{2})([0-9]{7,8})")

@@ -103,3 +103,10 @@ def test_email_address_and_mask():
     for bad in ("", "zhang", "@example.com", "zhang@localhost", "zhang san@example.com"):
         with pytest.raises(ValueError):
             email_address(bad)
+
+
+def test_a_number_starting_00_is_no_landline():
+    """Found by the property above: "00…" is an international prefix, never an area code."""
+    for number in ("008-60000000", "00860000000", "0086-1234567"):
+        assert not LANDLINE_RE.fullmatch(number)
+    assert LANDLINE_RE.fullmatch("0571-88886666") and LANDLINE_RE.fullmatch("010-12345678")
