@@ -13,8 +13,7 @@ from django.db import close_old_connections, connection, connections, transactio
 from rest_framework.test import APIClient
 
 from cases.choices import Channel, Complexity, HandlingMode, MatterKind
-
-from .factories import person
+from tests.factories import person
 
 CASES = "/api/v1/cases/"
 MISSING_PK = 10**9

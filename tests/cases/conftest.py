@@ -1,8 +1,8 @@
-"""Fixtures of the cases tests: the small county organisation of ``factories.build_org``."""
+"""Fixtures of the cases tests: the small county organisation of ``tests.factories.build_org``."""
 
 import pytest
 
-from .factories import build_org
+from tests.factories import build_org
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ import time_machine
 
 from cases import services
 from cases.models import Case, SlaPolicy
-
-from .factories import CLASSIFICATION, take_in
+from tests.factories import CLASSIFICATION, take_in
 
 BJ = ZoneInfo("Asia/Shanghai")
 HOUR = timedelta(hours=1)

@@ -6,8 +6,7 @@ import re
 
 from cases import services
 from cases.choices import Channel, Complexity, HandlingMode, MatterKind, RequesterKind
-
-from .factories import CLASSIFICATION, make_id_number, take_in
+from tests.factories import CLASSIFICATION, make_id_number, take_in
 
 
 def intake_data(org, where: str = "v1", **overrides) -> dict:

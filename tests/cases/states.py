@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from cases import services
 from cases.choices import CaseStatus, HandlingMode, Satisfaction
-
-from .factories import CLASSIFICATION, take_in
+from tests.factories import CLASSIFICATION, take_in
 
 S = CaseStatus
 

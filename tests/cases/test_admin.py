@@ -5,8 +5,8 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from cases.choices import CaseStatus
+from tests.factories import person, take_in
 
-from .factories import person, take_in
 from .states import drive
 
 pytestmark = pytest.mark.django_db

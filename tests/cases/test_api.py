@@ -23,9 +23,9 @@ from cases.choices import (
 )
 from cases.models import Case, CaseAttachment, CaseEvent, IdempotencyRecord
 from cases.validators import id_number_check_digit
+from tests.factories import CategoryFactory, enterprise, make_credit_code, person, take_in
 
 from .api_helpers import CASES, MISSING_PK, case_url, client_for, intake_body, listed_ids
-from .factories import CategoryFactory, enterprise, make_credit_code, person, take_in
 from .states import drive
 
 pytestmark = pytest.mark.django_db

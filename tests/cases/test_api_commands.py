@@ -14,9 +14,9 @@ from django.db import transaction
 from cases import services
 from cases.choices import CaseStatus, EventKind
 from cases.models import Case, CaseEvent
+from tests.factories import build_org
 
 from .api_helpers import MISSING_PK, case_url, client_for
-from .factories import build_org
 from .states import drive
 
 S = CaseStatus

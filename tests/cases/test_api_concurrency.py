@@ -15,9 +15,9 @@ import pytest
 from cases.choices import CaseStatus, EventKind
 from cases.models import Case, CaseEvent, IdempotencyRecord
 from routing.choices import StaffRole
+from tests.factories import MembershipFactory, UserFactory, build_org, take_in
 
 from .api_helpers import CASES, case_url, client_for, intake_body, race
-from .factories import MembershipFactory, UserFactory, build_org, take_in
 from .states import drive
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -19,9 +19,7 @@ from django.db import transaction
 from cases import services
 from cases.models import CaseEvent
 from routing.choices import DepartmentRole, StaffRole, Tier
-
-from .api_helpers import MISSING_PK, case_url, client_for, listed_ids
-from .factories import (
+from tests.factories import (
     CLASSIFICATION,
     CategoryFactory,
     DepartmentFactory,
@@ -32,6 +30,8 @@ from .factories import (
     build_org,
     take_in,
 )
+
+from .api_helpers import MISSING_PK, case_url, client_for, listed_ids
 
 RELATIONS = ("own", "child", "sibling", "parent", "other_department")
 
@@ -101,7 +101,7 @@ RELATIVES = {
         "other_department": "v1_other",
     },
 }
-# The actor of each role at each tier (users of tests/cases/factories.build_org, plus a few added below).
+# The actor of each role at each tier (users of tests/factories.build_org, plus a few added below).
 ACTORS = {
     Tier.COUNTY: {"clerk": "county_clerk", "handler": "market_handler", "department_head": "market_head",
                   "supervisor": "county_supervisor", "coordinator": "coordinator", "administrator": "county_admin"},

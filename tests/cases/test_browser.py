@@ -13,8 +13,7 @@ from playwright.sync_api import expect
 from cases import services
 from cases.choices import CaseStatus, EventKind
 from cases.models import Case
-
-from .factories import build_org, make_id_number, take_in
+from tests.factories import build_org, make_id_number, take_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,7 +23,7 @@ PASSWORD = "s3cret-pass-2026"
 @pytest.fixture
 def org(transactional_db):
     org = build_org()
-    # The factories give unusable passwords (hashing is slow); these users log in through the form.
+    # These users log in through the form, with a password of their own.
     for username in ("v1_clerk", "market_head"):
         user = org[username]
         user.set_password(PASSWORD)

@@ -18,9 +18,9 @@ from cases import services
 from cases.choices import CaseStatus, EventKind
 from cases.models import Case, CaseEvent, IdempotencyRecord
 from routing.choices import StaffRole
+from tests.factories import CLASSIFICATION, MembershipFactory, UserFactory, build_org, person, take_in
 from windowsvc.errors import TransitionNotAllowed
 
-from .factories import CLASSIFICATION, MembershipFactory, UserFactory, build_org, person, take_in
 from .states import drive
 
 pytestmark = pytest.mark.django_db(transaction=True)

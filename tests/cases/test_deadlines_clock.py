@@ -18,10 +18,10 @@ from notifications.choices import Channel, TemplateCode
 from notifications.models import Notification
 from routing.calendar import CalendarHorizonAlert
 from routing.deadlines import working_time_between
+from tests.factories import take_in
 from windowsvc.errors import TransitionNotAllowed, ValidationFailed
 
 from .deadline_helpers import HOUR, at, bj, local, routed_case, seed_policies
-from .factories import take_in
 
 pytestmark = pytest.mark.django_db
 S = CaseStatus

@@ -12,10 +12,10 @@ from cases import clocks, services, sla
 from cases.choices import AlarmLevel, Light
 from cases.models import Case
 from routing.deadlines import working_days_overdue
+from tests.factories import take_in
 
 from .api_helpers import CASES, client_for
 from .deadline_helpers import at, bj, local, routed_case, seed_policies
-from .factories import take_in
 
 pytestmark = pytest.mark.django_db
 TICK = timedelta(microseconds=1)

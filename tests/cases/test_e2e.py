@@ -13,9 +13,8 @@ import pytest
 from cases import selectors, services
 from cases.choices import AssignmentStatus, CaseStatus, EventKind, HandlingMode, Satisfaction
 from cases.models import Assignment, Case, CoordinationMeeting
+from tests.factories import CLASSIFICATION, take_in
 from windowsvc.errors import NotFound, TransitionNotAllowed
-
-from .factories import CLASSIFICATION, take_in
 
 S = CaseStatus
 E = EventKind

@@ -5,8 +5,7 @@ from django.db import transaction
 
 from cases import effects
 from cases.choices import EventKind
-
-from .factories import take_in
+from tests.factories import take_in
 
 pytestmark = pytest.mark.django_db
 

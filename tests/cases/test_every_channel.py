@@ -20,10 +20,10 @@ from openpyxl import load_workbook
 from cases import services
 from cases.choices import Channel
 from cases.models import Case
-from tests.citizens.factories import make_integration
 from tests.citizens.helpers import lookup
+from tests.citizens.scenarios import make_integration
+from tests.factories import enterprise, take_in
 
-from .factories import enterprise, take_in
 from .states import classify
 
 pytestmark = pytest.mark.django_db

@@ -63,10 +63,10 @@ from cases.choices import (
 )
 from cases.models import Case, CaseTimer, Extension, RefusalReview
 from cases.sweep import sweep
+from tests.factories import CLASSIFICATION, build_org, take_in
 from windowsvc.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 
 from .deadline_helpers import bj
-from .factories import CLASSIFICATION, build_org, take_in
 
 S = CaseStatus
 E = EventKind

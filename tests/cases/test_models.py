@@ -5,8 +5,8 @@ from django.db import IntegrityError, connection, transaction
 
 from cases.choices import AssignmentOrigin, AssignmentRole, AssignmentStatus, CaseStatus, RequesterKind
 from cases.models import Assignment, Case, CaseEvent, CaseEventImmutable, Requester
+from tests.factories import take_in
 
-from .factories import take_in
 from .states import drive
 
 pytestmark = pytest.mark.django_db

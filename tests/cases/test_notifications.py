@@ -29,9 +29,9 @@ from notifications import services as notification_services
 from notifications.choices import Channel, Status, TemplateCode
 from notifications.models import Notification
 from notifications.tasks import relay_pending
+from tests.factories import enterprise, take_in
 
 from .api_helpers import case_url, client_for
-from .factories import enterprise, take_in
 from .states import drive
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ S = CaseStatus
 E = EventKind
 T = TemplateCode
 SMS, IN_APP, EMAIL = Channel.SMS, Channel.IN_APP, Channel.EMAIL
-PHONE = "13800138000"  # factories.person()
+PHONE = "13800138000"  # tests.factories.person()
 MASKED = "138****8000"
 BASE = "https://window.example.gov.cn"
 

@@ -26,11 +26,11 @@ from notifications.choices import Channel, Status, TemplateCode
 from notifications.models import Notification
 from notifications.tasks import relay_pending
 from routing.choices import StaffRole
+from tests.factories import MembershipFactory, UserFactory, build_org
 from tests.fixtures.celery_worker import start_worker
 from tests.notifications.local_redis import LocalRedis, celery_broker
 
 from .api_helpers import CASES, case_url, client_for, intake_body, race
-from .factories import MembershipFactory, UserFactory, build_org
 from .states import drive
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

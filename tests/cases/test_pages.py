@@ -15,8 +15,8 @@ from cases.choices import AssignmentStatus, CaseStatus, EventKind, RequesterKind
 from cases.forms import COMMAND_FORMS
 from cases.models import Case, CaseEvent, IdempotencyRecord
 from routing.choices import Tier
+from tests.factories import CategoryFactory, RegionFactory, ServiceWindowFactory, make_credit_code, take_in
 
-from .factories import CategoryFactory, RegionFactory, ServiceWindowFactory, make_credit_code, take_in
 from .page_helpers import commands_shown, intake_data, routed_case
 from .states import drive
 

@@ -8,8 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from cases import services
 from cases.models import Case
 from routing.scoping import scope_for
-
-from .factories import CLASSIFICATION, take_in
+from tests.factories import CLASSIFICATION, take_in
 
 pytestmark = pytest.mark.django_db
 

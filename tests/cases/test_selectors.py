@@ -5,9 +5,9 @@ import pytest
 from cases import selectors, services
 from cases.choices import AssignmentStatus, CaseStatus, EventKind
 from cases.models import Case
+from tests.factories import CategoryFactory, person, take_in
 from windowsvc.errors import NotFound
 
-from .factories import CategoryFactory, person, take_in
 from .states import drive
 
 pytestmark = pytest.mark.django_db

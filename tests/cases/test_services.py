@@ -28,6 +28,7 @@ from cases.models import (
     CategoryDefaultDepartment,
     Requester,
 )
+from tests.factories import CLASSIFICATION, CategoryFactory, enterprise, person, take_in
 from windowsvc.errors import (
     IdempotencyConflict,
     NotFound,
@@ -36,7 +37,6 @@ from windowsvc.errors import (
     ValidationFailed,
 )
 
-from .factories import CLASSIFICATION, CategoryFactory, enterprise, person, take_in
 from .states import drive
 
 S = CaseStatus
@@ -153,7 +153,7 @@ def test_intake_only_by_a_clerk_of_that_window(org):
 
 
 def test_intake_rejects_a_category_of_another_county(org):
-    from .factories import RegionFactory
+    from tests.factories import RegionFactory
 
     foreign = CategoryFactory(county=RegionFactory(code="330682"))
     with pytest.raises(ValidationFailed) as failed:
@@ -184,8 +184,7 @@ def test_same_idempotency_key_with_another_body_is_refused(org):
 
 def test_idempotency_keys_belong_to_one_user(org):
     from routing.choices import StaffRole
-
-    from .factories import MembershipFactory, UserFactory
+    from tests.factories import MembershipFactory, UserFactory
 
     colleague = UserFactory(username="v1_clerk_2")
     MembershipFactory(user=colleague, role=StaffRole.CLERK, region=org.regions["v1"])

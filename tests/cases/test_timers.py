@@ -20,9 +20,9 @@ from cases.models import CaseEvent, CaseTimer, Extension
 from cases.sweep import sweep
 from notifications.choices import Channel, TemplateCode
 from notifications.models import Notification
+from tests.factories import CLASSIFICATION, take_in
 
 from .deadline_helpers import at, bj, local, routed_case, seed_policies
-from .factories import CLASSIFICATION, take_in
 
 pytestmark = pytest.mark.django_db
 S = CaseStatus

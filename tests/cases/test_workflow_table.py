@@ -209,7 +209,7 @@ def test_state_command_pair(org, state, command):
 
 @pytest.mark.django_db
 def test_intake_is_the_only_command_without_a_case(org):
-    from .factories import take_in
+    from tests.factories import take_in
 
     case = take_in(org, "v1")
     [event] = case.events.all()

@@ -7,7 +7,7 @@ import redis
 from django.conf import settings
 
 from citizens import ratelimit
-from tests.cases.factories import build_org
+from tests.factories import build_org
 
 
 def _clear_counters() -> None:

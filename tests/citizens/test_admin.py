@@ -8,9 +8,9 @@ from django.contrib.messages import get_messages
 from citizens.models import Open311Integration, PublishedCase, hash_api_key
 from citizens.open311.errors import Open311Error
 from citizens.open311.services import integration_for_key
-from tests.cases.factories import take_in
+from tests.factories import take_in
 
-from .factories import make_integration, publish
+from .scenarios import make_integration, publish
 
 pytestmark = pytest.mark.django_db
 

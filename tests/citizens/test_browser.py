@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from cases.choices import CaseStatus, EventKind, Satisfaction
 from cases.models import CaseEvent, SurveyToken
-from tests.cases.factories import build_org
 from tests.cases.states import drive
+from tests.factories import build_org
 
 from .helpers import survey_link
 

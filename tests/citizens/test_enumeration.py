@@ -15,7 +15,7 @@ from django.db import connections
 from django.test import Client, override_settings
 
 from citizens import ratelimit
-from tests.cases.factories import build_org, take_in
+from tests.factories import build_org, take_in
 
 from .helpers import answer_bytes, lookup
 

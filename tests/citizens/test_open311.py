@@ -15,10 +15,10 @@ from cases.models import Case, CaseEvent, Category
 from citizens.models import Open311Submission, SubmissionStatus
 from citizens.open311 import services as open311_services
 from citizens.open311 import views as open311_views
-from tests.cases.factories import CategoryFactory, RegionFactory, take_in
 from tests.cases.states import drive
+from tests.factories import CategoryFactory, RegionFactory, take_in
 
-from .factories import make_integration, publish
+from .scenarios import make_integration, publish
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import pytest
 from django.test import Client, override_settings
 
 from cases.choices import CaseStatus
-from tests.cases.factories import take_in
 from tests.cases.states import drive
+from tests.factories import take_in
 
 pytestmark = pytest.mark.django_db
 

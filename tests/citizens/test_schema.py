@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis import GenerationMode, checks
 
-from tests.cases.factories import build_org
 from tests.cases.states import drive
+from tests.factories import build_org
 
-from .factories import make_integration, publish
+from .scenarios import make_integration, publish
 
 # Generated cases per operation and mode; every one is a real HTTP request to the live server.
 EXAMPLES = 40

@@ -13,8 +13,8 @@ from cases import services
 from cases.choices import CaseStatus, Light
 from citizens import ratelimit
 from citizens.lookup import iso
-from tests.cases.factories import take_in
 from tests.cases.states import drive
+from tests.factories import take_in
 
 from .helpers import STATUS_URL, lookup
 
@@ -221,6 +221,6 @@ def test_a_reopened_case_shows_the_reopen_and_the_same_department(client, org):
 
 
 def _person():
-    from tests.cases.factories import person
+    from tests.factories import person
 
     return person()

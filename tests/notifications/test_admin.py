@@ -7,8 +7,7 @@ from notifications.choices import Channel, Status, TemplateCode
 from notifications.delivery import deliver_notification
 from notifications.models import MessageTemplate, Notification
 from notifications.services import notification_request
-
-from .factories import UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +61,7 @@ def test_resend_action_requeues_dead_rows_only(admin_client, settings):
 
 
 def test_resend_needs_change_permission(client):
-    viewer = UserFactory(is_staff=True)
+    viewer = UserFactory(with_email=True, is_staff=True)
     from django.contrib.auth.models import Permission
 
     viewer.user_permissions.add(Permission.objects.get(codename="view_notification"))
@@ -122,7 +121,7 @@ def test_an_override_with_a_syntax_error_is_refused_in_the_admin(admin_client):
 
 
 def test_preferences_list_masks_phone_numbers(admin_client):
-    from .factories import ChannelPreferenceFactory
+    from tests.factories import ChannelPreferenceFactory
 
     ChannelPreferenceFactory(sms_enabled=True, phone="13700001234")
     page = admin_client.get("/admin/notifications/channelpreference/").content.decode()

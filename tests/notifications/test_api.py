@@ -6,8 +6,7 @@ from rest_framework.test import APIClient
 from notifications.choices import Channel, TemplateCode
 from notifications.models import Notification
 from notifications.services import notification_request
-
-from .factories import UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,12 +23,12 @@ def _inbox_item(user, n: int, **context):
 
 @pytest.fixture
 def alice():
-    return UserFactory(username="alice")
+    return UserFactory(with_email=True, username="alice")
 
 
 @pytest.fixture
 def bob():
-    return UserFactory(username="bob")
+    return UserFactory(with_email=True, username="bob")
 
 
 def _client(user) -> APIClient:

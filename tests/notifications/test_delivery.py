@@ -13,8 +13,8 @@ from notifications.choices import Channel, Status, TemplateCode
 from notifications.delivery import claim, deliver_claimed, deliver_notification, relay_pending
 from notifications.models import Notification
 from notifications.services import notification_request, notification_resend
+from tests.factories import ChannelPreferenceFactory, UserFactory
 
-from .factories import ChannelPreferenceFactory, UserFactory
 from .sms_backends import RecordingSmsBackend
 
 RECEIPT = {"tracking_number": "330681-20260305-0001", "query_code": "K7Q4M2"}
@@ -158,7 +158,7 @@ def test_a_row_interrupted_on_every_attempt_ends_dead(settings):
 def test_staff_sms_uses_the_preference_phone_and_fails_without_one(settings):
     settings.SMS_BACKEND = RECORDING
     with_phone = ChannelPreferenceFactory(sms_enabled=True, phone="13700000009").user
-    without = UserFactory()
+    without = UserFactory(with_email=True)
     rows = [
         notification_request(
             event_key="case:3:event:1",

@@ -9,8 +9,8 @@ import time_machine
 from notifications.choices import Channel, Status, TemplateCode
 from notifications.delivery import deliver_notification, quiet_hours_end, relay_pending
 from notifications.services import notification_request
+from tests.factories import ChannelPreferenceFactory
 
-from .factories import ChannelPreferenceFactory
 from .sms_backends import RecordingSmsBackend
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

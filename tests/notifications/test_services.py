@@ -9,8 +9,7 @@ from notifications.choices import Channel, Status, TemplateCode
 from notifications.delivery import deliver_notification
 from notifications.models import Notification
 from notifications.services import notification_request, notify_staff
-
-from .factories import ChannelPreferenceFactory, UserFactory
+from tests.factories import ChannelPreferenceFactory, UserFactory
 
 RECEIPT = {"tracking_number": "330681-20260305-0001", "query_code": "K7Q4M2"}
 ASSIGNMENT = {"tracking_number": "330681-20260305-0001", "department": "市场监管局"}
@@ -54,7 +53,7 @@ def test_a_repeated_event_gives_the_same_row_and_sends_once(sms_log):
 
 @pytest.mark.django_db
 def test_the_dedupe_key_is_event_recipient_and_channel():
-    user = UserFactory()
+    user = UserFactory(with_email=True)
     _receipt()
     _receipt(event_key="case:1:event:2")
     _receipt(recipient_phone="13900000000")
@@ -140,7 +139,7 @@ def test_invalid_requests_are_refused(kwargs, message):
 
 @pytest.mark.django_db
 def test_in_app_rows_are_the_inbox_item_and_are_delivered_on_write():
-    user = UserFactory()
+    user = UserFactory(with_email=True)
     notification = notification_request(
         event_key="case:1:event:3",
         template_code=TemplateCode.ASSIGNMENT,
@@ -155,11 +154,11 @@ def test_in_app_rows_are_the_inbox_item_and_are_delivered_on_write():
 
 @pytest.mark.django_db
 def test_notify_staff_follows_each_users_channel_preferences():
-    default_user = UserFactory()  # no preference row: in-app and e-mail
+    default_user = UserFactory(with_email=True)  # no preference row: in-app and e-mail
     no_mail = ChannelPreferenceFactory(email_enabled=False).user
     everything = ChannelPreferenceFactory(sms_enabled=True, phone="13700000001", language="en").user
     no_address = UserFactory(email="")
-    inactive = UserFactory(is_active=False)
+    inactive = UserFactory(with_email=True, is_active=False)
 
     rows = notify_staff(
         event_key="case:7:event:20",

@@ -10,17 +10,9 @@ from django.urls import reverse
 
 from routing.choices import StaffRole, Tier
 from routing.models import Department, Membership, Region
+from tests.factories import PASSWORD, MembershipFactory, UserFactory, staff
 
-from .factories import (
-    PASSWORD,
-    RELATIVES,
-    TIER_RELATIONS,
-    MembershipFactory,
-    UserFactory,
-    build_world,
-    parse_matrix,
-    staff,
-)
+from .scenarios import RELATIVES, TIER_RELATIONS, build_world, parse_matrix
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,8 @@ from rest_framework.test import APIClient
 
 from routing.choices import DepartmentRole, StaffRole, Tier
 from routing.models import Department, Region, ServiceWindow
-
-from .factories import (
+from tests.factories import (
     PASSWORD,
-    RELATIVES,
-    TIER_RELATIONS,
     DepartmentFactory,
     MembershipFactory,
     RegionFactory,
@@ -20,10 +17,10 @@ from .factories import (
     TownFactory,
     UserFactory,
     VillageFactory,
-    build_world,
-    parse_matrix,
     staff,
 )
+
+from .scenarios import RELATIVES, TIER_RELATIONS, build_world, parse_matrix
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ from routing.models import Department, Membership, Region, ServiceWindow
 from routing.paths import path_codes
 from routing.querysets import users_administered_by, users_visible_to
 from routing.scoping import scope_for
-
-from .factories import (
+from tests.factories import (
     DepartmentFactory,
     MembershipFactory,
     RegionFactory,
@@ -19,9 +18,10 @@ from .factories import (
     TownFactory,
     UserFactory,
     VillageFactory,
-    build_world,
     staff,
 )
+
+from .scenarios import build_world
 
 pytestmark = pytest.mark.django_db
 

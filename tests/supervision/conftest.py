@@ -1,8 +1,8 @@
-"""Fixtures of the supervision tests: the small county of ``tests.cases.factories.build_org``."""
+"""Fixtures of the supervision tests: the small county of ``tests.factories.build_org``."""
 
 import pytest
 
-from tests.cases.factories import build_org
+from tests.factories import build_org
 
 
 @pytest.fixture

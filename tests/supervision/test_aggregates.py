@@ -38,7 +38,7 @@ from supervision.aggregates import percentile
 from supervision.periods import MONTH, WEEK, Period, current_period, parse_period
 from supervision.selectors import region_node
 
-from .factories import at, resolve, routed_case, travel
+from .scenarios import at, resolve, routed_case, travel
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from cases.choices import CaseStatus, SweepEventKind
 from cases.models import CaseEvent
 
-from .factories import routed_case
+from .scenarios import routed_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,7 +24,7 @@ PASSWORD = "s3cret-pass-2026"
 
 @pytest.fixture
 def org(transactional_db):
-    from tests.cases.factories import build_org
+    from tests.factories import build_org
 
     org = build_org()
     for username in ("county_supervisor", "t1_supervisor"):

@@ -15,7 +15,7 @@ from supervision import services as supervision_services
 from tests.cases.states import drive
 from windowsvc.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 
-from .factories import at, routed_case, travel
+from .scenarios import at, routed_case, travel
 
 pytestmark = pytest.mark.django_db
 

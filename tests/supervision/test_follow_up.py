@@ -21,7 +21,7 @@ from cases.sweep import sweep
 from notifications.choices import Channel, TemplateCode
 from notifications.models import ChannelPreference, Notification
 
-from .factories import at, routed_case, travel
+from .scenarios import at, routed_case, travel
 
 pytestmark = pytest.mark.django_db
 

@@ -16,9 +16,9 @@ from cases.models import Case, CaseTimer, RefusalReview
 from cases.sweep import sweep
 from notifications.choices import Channel, TemplateCode
 from notifications.models import Notification
-from tests.cases.factories import take_in
+from tests.factories import take_in
 
-from .factories import at, routed_case, travel
+from .scenarios import at, routed_case, travel
 
 pytestmark = pytest.mark.django_db
 

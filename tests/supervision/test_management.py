@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from supervision.models import CaseFact, RegionDayStat
 from supervision.seed import seed_cases
 
-from .factories import at
+from .scenarios import at
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from supervision.models import CaseFact, DepartmentMonthStat, RegionDayStat
 from supervision.selectors import _running_late
 from tests.cases.states import drive
 
-from .factories import at, resolve, routed_case, travel
+from .scenarios import at, resolve, routed_case, travel
 
 pytestmark = pytest.mark.django_db
 

@@ -28,7 +28,7 @@ from supervision import projection
 from supervision.models import CaseFact
 from supervision.seed import seed_cases
 
-from .factories import at
+from .scenarios import at
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +116,7 @@ def test_a_realistic_mix(seeded):
 
 
 def test_tracking_numbers_continue_after_the_seed(seeded, org):
-    from tests.cases.factories import take_in
+    from tests.factories import take_in
 
     day = NOW.date()
     counter = CaseNumberCounter.objects.filter(day=day).aggregate(Max("last_value"))["last_value__max"]

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from cases.choices import CaseStatus, SweepEventKind
 from cases.models import CaseEvent
 
-from .factories import resolve, routed_case, travel
+from .scenarios import resolve, routed_case, travel
 
 pytestmark = pytest.mark.django_db
 

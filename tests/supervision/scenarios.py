@@ -1,4 +1,4 @@
-"""Helpers of the supervision tests: cases driven through the real services at controlled times.
+"""Scenarios of the supervision tests: cases driven through the real services at controlled times.
 
 Times are Beijing time on the official 2026 calendar (seeded into the test database by the calendar's
 post-migrate hook). A case taken in on Monday 2026-03-02 at 09:00 with the default policy (一般事项, 5 working
@@ -14,7 +14,7 @@ import time_machine
 
 from cases import services
 from cases.choices import Complexity, HandlingMode, MatterKind, Satisfaction
-from tests.cases.factories import take_in
+from tests.factories import take_in
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -1,6 +1,16 @@
-"""Factories for the cases tests: a small county organisation, valid requester data, categories, cases.
+"""The test suite's factories, declared once for every test package.
 
-The organisation (``build_org``) is our own so these tests do not depend on the routing tests' helpers:
+Model factories: ``RegionFactory()`` is a county; ``TownFactory()`` / ``VillageFactory()`` build the tiers
+above them as needed, with codes that extend the parent's code as the statistical division codes do, and
+``RegionFactory.tree()`` builds a whole county. ``DepartmentFactory``, ``ServiceWindowFactory``,
+``UserFactory`` (password ``PASSWORD``; ``with_email=True`` gives an address), ``MembershipFactory``,
+``CategoryFactory`` and ``ChannelPreferenceFactory`` make one row each; ``staff(role, region)`` makes a user
+with one membership (with a department for the department roles).
+
+Identity makers: valid resident id numbers and unified social credit codes, and ``person()`` /
+``enterprise()`` requester data.
+
+The small county organisation (``build_org``), shared by the cases, supervision and citizens tests:
 
     county 330681 ── coordination centre, 市场监管局 (market), 自然资源局 (land), 住建局 (housing)
       ├── town 330681001 (t1) ── t1 office ── village 330681001001 (v1) ── v1 committee
@@ -9,6 +19,7 @@ The organisation (``build_org``) is our own so these tests do not depend on the 
 
 Every region has a window and a clerk; every department a head and a handler; supervisors at county, t1,
 t2 and v1; one coordinator; administrators at county and t1; a user without memberships (``stranger``).
+``take_in(org, where)`` takes a case in at that region's window.
 """
 
 from __future__ import annotations
@@ -16,6 +27,7 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import dataclass, field
+from functools import cache
 
 import factory
 from django.contrib.auth import get_user_model
@@ -25,29 +37,52 @@ from cases import services
 from cases.choices import Channel, Complexity, HandlingMode, MatterKind, RequesterKind
 from cases.models import Category, CategoryDefaultDepartment
 from cases.validators import USCC_ALPHABET, credit_code_check_char, id_number_check_digit
-from routing.choices import DepartmentRole, StaffRole, Tier
+from notifications.models import ChannelPreference
+from routing.choices import DEPARTMENT_ROLES, DepartmentRole, StaffRole, Tier
 from routing.models import Department, Membership, Region, ServiceWindow
+
+PASSWORD = "pw-for-tests-2026"
 
 _serial = itertools.count(1)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ("username",)
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    # An unusable password costs no hashing (slow by design); tests that log in set one themselves.
-    password = factory.LazyFunction(lambda: make_password(None))
+# --- The organisation's rows -----------------------------------------------------------------------
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
+    """A county (6-digit code); its subclasses build towns (9 digits) and villages (12 digits)."""
+
     class Meta:
         model = Region
+        django_get_or_create = ("code",)
 
     tier = Tier.COUNTY
-    code = factory.Sequence(lambda n: f"{330000 + n:06d}")
-    name = factory.LazyAttribute(lambda o: f"区划{o.code}")
+    parent = None
+    code = factory.Sequence(lambda n: f"{330100 + n % 9000:06d}")
+    name = factory.Sequence(lambda n: f"测试县{n}")
+
+    @classmethod
+    def tree(cls, *, towns: int = 2, villages: int = 2, **kwargs) -> Region:
+        """A county with ``towns`` towns of ``villages`` villages each; returns the county."""
+        county = cls(**kwargs)
+        for _t in range(towns):
+            town = TownFactory(parent=county)
+            VillageFactory.create_batch(villages, parent=town)
+        return county
+
+
+class TownFactory(RegionFactory):
+    tier = Tier.TOWN
+    parent = factory.SubFactory(RegionFactory)
+    code = factory.LazyAttributeSequence(lambda o, n: f"{o.parent.code}{n % 1000:03d}")
+    name = factory.Sequence(lambda n: f"测试镇{n}")
+
+
+class VillageFactory(RegionFactory):
+    tier = Tier.VILLAGE
+    parent = factory.SubFactory(TownFactory)
+    code = factory.LazyAttributeSequence(lambda o, n: f"{o.parent.code}{n % 1000:03d}")
+    name = factory.Sequence(lambda n: f"测试村{n}")
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):
@@ -55,9 +90,11 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
         model = Department
 
     region = factory.SubFactory(RegionFactory)
-    code = factory.Sequence(lambda n: f"D{n:05d}")
-    name = factory.LazyAttribute(lambda o: f"部门{o.code}")
+    code = factory.Sequence(lambda n: f"DEPT-{n:05d}")
+    name = factory.Sequence(lambda n: f"测试部门{n}")
     role = DepartmentRole.HANDLING
+    contact_phone = "0575-87000000"
+    is_active = True
 
 
 class ServiceWindowFactory(factory.django.DjangoModelFactory):
@@ -65,19 +102,61 @@ class ServiceWindowFactory(factory.django.DjangoModelFactory):
         model = ServiceWindow
 
     region = factory.SubFactory(RegionFactory)
-    code = factory.Sequence(lambda n: f"W{n:05d}")
-    name = factory.LazyAttribute(lambda o: f"窗口{o.code}")
+    code = factory.Sequence(lambda n: f"WIN-{n:05d}")
+    name = factory.Sequence(lambda n: f"“办不成事”反映窗口{n}")
+    address = "人民路1号"
+    opening_hours = "工作日 8:30-17:00"
+    is_active = True
+
+
+@cache
+def _password_hash() -> str:
+    return make_password(PASSWORD)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    # Hashed once: PBKDF2 takes 0.2 s a user, and the permission matrix creates hundreds.
+    password = factory.LazyFunction(lambda: _password_hash())
+
+    class Params:
+        # No address by default: the cases and supervision tests count who is told by e-mail.
+        with_email = factory.Trait(email=factory.LazyAttribute(lambda u: f"{u.username}@example.gov.cn"))
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
+    """A membership; for a department role pass ``department`` (the region follows it)."""
+
     class Meta:
         model = Membership
 
     user = factory.SubFactory(UserFactory)
     role = StaffRole.CLERK
-    region = factory.LazyAttribute(lambda o: o.department.region if o.department else None)
     department = None
+    region = factory.Maybe(
+        "department",
+        yes_declaration=factory.SelfAttribute("department.region"),
+        no_declaration=factory.SubFactory(RegionFactory),
+    )
     window = None
+
+
+def staff(role: str, region: Region, *, department: Department | None = None, **user_fields):
+    """A user holding ``role`` at ``region``; department roles get (or are given) a department there."""
+    if role in DEPARTMENT_ROLES and department is None:
+        department_role = (
+            DepartmentRole.COORDINATOR if role == StaffRole.COORDINATOR else DepartmentRole.HANDLING
+        )
+        department = DepartmentFactory(region=region, role=department_role)
+    user = UserFactory(**user_fields)
+    MembershipFactory(user=user, role=role, region=region, department=department)
+    user.refresh_from_db()  # is_staff is set by the membership signal
+    return user
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -87,6 +166,17 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     county = factory.SubFactory(RegionFactory)
     code = factory.Sequence(lambda n: f"C{n:04d}")
     name = factory.LazyAttribute(lambda o: f"类别{o.code}")
+
+
+class ChannelPreferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChannelPreference
+
+    user = factory.SubFactory(UserFactory, with_email=True)
+    email_enabled = True
+    sms_enabled = False
+    phone = ""
+    language = "zh-hans"
 
 
 # --- Valid identity numbers -------------------------------------------------------------------------

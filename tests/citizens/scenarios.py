@@ -1,4 +1,4 @@
-"""Factories of the public-side tests: Open311 integrations (with their one-time key) and publications."""
+"""Scenarios of the public-side tests: Open311 integrations (with their one-time key) and publications."""
 
 from __future__ import annotations
 
