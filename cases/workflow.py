@@ -437,6 +437,14 @@ def _end(assignment: Assignment, status: str, now: datetime, **extra) -> None:
     assignment.save(update_fields=["status", "is_current", "ended_at", "updated_at", *extra])
 
 
+def _finish_current(ctx: Context) -> None:
+    """The case is resolved: signed assignments are completed, the ones never signed for cancelled."""
+    for assignment in ctx.current:
+        done = assignment.status == AssignmentStatus.ACCEPTED
+        _end(assignment, AssignmentStatus.COMPLETED if done else AssignmentStatus.CANCELLED, ctx.now)
+    ctx.current = []
+
+
 def _cancel_current(ctx: Context, *, keep: Iterable[Assignment] = ()) -> None:
     kept = {a.pk for a in keep}
     for assignment in ctx.current:
@@ -1104,10 +1112,7 @@ def _do_review(ctx: Context, data: Mapping) -> Outcome:
             payload["follow_up_due_at"] = follow_up.isoformat()
             to_status = S.IN_PROGRESS
         else:
-            for assignment in list(ctx.current):
-                done = assignment.status == AssignmentStatus.ACCEPTED
-                _end(assignment, AssignmentStatus.COMPLETED if done else AssignmentStatus.CANCELLED, ctx.now)
-            ctx.current = []
+            _finish_current(ctx)
             ctx.set(resolution_summary=review.explanation, resolved_at=ctx.now)
             to_status = S.RESOLVED
     elif review.kind in (ReviewKind.NOT_ACCEPTED, ReviewKind.LATE_WITHDRAWAL) and overturn:
@@ -1166,10 +1171,7 @@ def _do_resolve(ctx: Context, data: Mapping) -> Outcome:
         if found != set(evidence):
             raise _invalid("evidence", _("证明材料应为本案的附件。"))
     department = _lead_department(ctx)
-    for assignment in list(ctx.current):
-        done = assignment.status == AssignmentStatus.ACCEPTED
-        _end(assignment, AssignmentStatus.COMPLETED if done else AssignmentStatus.CANCELLED, ctx.now)
-    ctx.current = []
+    _finish_current(ctx)
     summary = _text(data, "summary")
     ctx.set(resolution_summary=summary, resolved_at=ctx.now)
     return Outcome(S.RESOLVED, summary, {"evidence": evidence}, department=department)

@@ -358,10 +358,8 @@ def review_queue(
     """否定答复报告 of the region's cases (taken in or held there) that the user may see: pending ones oldest
     due first, or (``decided``) the decided ones newest decision first, optionally one decided ``status``.
     Each row carries its case, reason, department and who asked (one query per page)."""
-    cases = Case.objects.visible_to(user).filter(in_node(node.path))
-    queryset = RefusalReview.objects.filter(case__in=cases.values("pk")).select_related(
-        "case", "reason", "department", "requested_by", "decided_by"
-    )
+    in_region = Case.objects.filter(in_node(node.path)).values("pk")
+    queryset = case_selectors.review_list_visible(user=user).filter(case__in=in_region)
     if not decided:
         return queryset.filter(status=ReviewStatus.PENDING).order_by("due_at", "pk")
     statuses = [status] if status in DECIDED_REVIEW_STATUSES else list(DECIDED_REVIEW_STATUSES)
