@@ -9,7 +9,6 @@ their required fields from ``workflow.RULES`` and hand everything to the service
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -35,8 +34,8 @@ from .choices import (
     Satisfaction,
     SweepEventKind,
 )
+from .commands import Kind
 from .models import Case, CaseAttachment, Category, Reason
-from .validators import validate_credit_code, validate_id_number, validate_phone
 
 E = EventKind
 BLANK = [("", "---------")]
@@ -78,7 +77,8 @@ class IntakeForm(forms.Form):
     """受理登记. The DOM order of the fields is the tab order: requester, matter, classification, window.
 
     Classification is optional at intake (complete → the case waits for routing, else for classification);
-    the category is typed as its code with a datalist of the window's county categories.
+    the category is typed as its code with a datalist of the window's county categories. The requester's
+    phone and numbers are validated once, by the intake service; its errors land on these fields.
     """
 
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
@@ -97,21 +97,18 @@ class IntakeForm(forms.Form):
     phone = forms.CharField(
         label=_("联系电话"),
         max_length=24,
-        validators=[validate_phone],
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     id_number = forms.CharField(
         label=_("居民身份证号码"),
         max_length=18,
         required=False,
-        validators=[validate_id_number],
         widget=forms.TextInput(attrs={"autocomplete": "off", "data-kind": RequesterKind.PERSON}),
     )
     credit_code = forms.CharField(
         label=_("统一社会信用代码"),
         max_length=18,
         required=False,
-        validators=[validate_credit_code],
         widget=forms.TextInput(attrs={"autocomplete": "off", "data-kind": RequesterKind.ENTERPRISE}),
     )
     contact_name = forms.CharField(
@@ -292,15 +289,16 @@ def _text_field(label, *, rows: int = 3) -> forms.CharField:
 
 
 class CommandForm(forms.Form):
-    """One workflow command's input. Subclasses declare fields named like the command's data keys.
+    """One workflow command's page input. Subclasses declare fields named like the command's declared
+    inputs (``workflow.RULES``) and choose how they are shown (lists scoped to the case, text areas).
 
-    Fields listed in the command's ``workflow.RULES[...].required`` are made required here, so the form
-    and the workflow never disagree; ``expected_version`` refuses the command when the case changed since
-    the page was rendered (the service answers 409, shown as a message).
+    The form shapes and displays; it does not decide: the command's service validates (required fields
+    included) and its field errors are put back on the form's fields (``apply_service_errors``). Fields
+    the command requires are marked so (and the browser is asked to insist); ``expected_version`` refuses
+    the command when the case changed since the page was rendered (409, shown as a message).
     """
 
     command: str = ""
-    service: Callable[..., Any]
     # The label of the submit button (defaults to the command's name).
     submit_label: str = ""
 
@@ -312,10 +310,16 @@ class CommandForm(forms.Form):
         self.case = case
         self.user = user
         self.fields["expected_version"].initial = case.version
-        required = set(workflow.RULES[self.command].required)
+        inputs = {spec.name: spec for spec in workflow.RULES[self.command].inputs}
         for name, field in self.fields.items():
-            if name in required:
-                field.required = True
+            spec = inputs.get(name)
+            field.required = False
+            field.marked_required = spec is not None and spec.required
+            if field.marked_required:
+                field.widget.attrs["required"] = True
+            if spec is not None and spec.kind is Kind.INT:
+                bounds = {"min": spec.min_value, "max": spec.max_value}
+                field.widget.attrs.update({k: v for k, v in bounds.items() if v is not None})
         self.setup()
 
     def setup(self) -> None:
@@ -335,7 +339,7 @@ class CommandForm(forms.Form):
     def run(self):
         """Call the command's service; raises the service's errors (the view turns them into messages)."""
         version = self.cleaned_data.get("expected_version")
-        return type(self).service(
+        return services.SERVICES[self.command](
             actor=self.user, case_id=self.case.pk, expected_version=version, **self.service_kwargs()
         )
 
@@ -358,7 +362,6 @@ class ReasonChoiceField(forms.ModelChoiceField):
 
 class NotAcceptForm(CommandForm):
     command = E.NOT_ACCEPT
-    service = services.case_not_accept
     reason_code = ReasonChoiceField(ReasonPurpose.REFUSAL, label=_("理由类别"), required=False)
     reason = _text_field(_("不予受理理由"))
     guidance = _text_field(_("告知途径（一次性告知）"))
@@ -366,7 +369,6 @@ class NotAcceptForm(CommandForm):
 
 class WithdrawForm(ReasonForm):
     command = E.WITHDRAW
-    service = services.case_withdraw
     requester_confirmed = forms.BooleanField(
         label=_("反映人已确认撤回（超过办理时限后须确认）"), required=False
     )
@@ -396,18 +398,15 @@ class ClassificationFields(CommandForm):
 
 class ClassifyForm(ClassificationFields):
     command = E.CLASSIFY
-    service = services.case_classify
 
 
 class ReclassifyForm(ClassificationFields):
     command = E.RECLASSIFY
-    service = services.case_reclassify
     reason = _text_field(_("调整理由"), rows=2)
 
 
 class AssignForm(CommandForm):
     command = E.ASSIGN
-    service = services.case_assign
     lead_department = DepartmentChoiceField(
         label=_("主办部门"),
         queryset=Department.objects.none(),
@@ -437,12 +436,10 @@ class AssignForm(CommandForm):
 
 class AcceptForm(CommandForm):
     command = E.ACCEPT
-    service = services.assignment_accept
 
 
 class ReturnForm(ReasonForm):
     command = E.RETURN
-    service = services.assignment_return
 
 
 class MoveForm(CommandForm):
@@ -461,22 +458,18 @@ class MoveForm(CommandForm):
 
 class TransferForm(MoveForm):
     command = E.TRANSFER
-    service = services.case_transfer
 
 
 class EscalateForm(MoveForm):
     command = E.ESCALATE
-    service = services.case_escalate
 
 
 class DelegateForm(MoveForm):
     command = E.DELEGATE
-    service = services.case_delegate
 
 
 class CoordinateForm(CommandForm):
     command = E.COORDINATE
-    service = services.case_coordinate
     lead_department = DepartmentChoiceField(
         label=_("确定的主办部门"), queryset=Department.objects.none(), required=False
     )
@@ -507,7 +500,6 @@ class CoordinateForm(CommandForm):
 
 class ReassignForm(CommandForm):
     command = E.REASSIGN
-    service = services.case_reassign
     lead_department = DepartmentChoiceField(
         label=_("新的主办部门"), queryset=Department.objects.none(), required=False
     )
@@ -521,20 +513,16 @@ class ReassignForm(CommandForm):
 
 class NoteForm(CommandForm):
     command = E.NOTE
-    service = services.case_note
     text = _text_field(_("办理进展"))
     contacted_requester = forms.BooleanField(label=_("已联系反映人"), required=False)
 
 
 class SuspendForm(CommandForm):
     command = E.SUSPEND
-    service = services.case_suspend
     reason_code = ReasonChoiceField(ReasonPurpose.SUSPENSION, label=_("挂起理由"))
     reason = _text_field(_("说明"))
     days = forms.IntegerField(
         label=_("挂起期限（工作日）"),
-        min_value=1,
-        max_value=60,
         required=False,
         help_text=_("留空按默认期限；超过上限须督办审核"),
     )
@@ -542,14 +530,12 @@ class SuspendForm(CommandForm):
 
 class ResumeForm(ReasonForm):
     command = E.RESUME
-    service = services.case_resume
 
 
 class ReplyForm(CommandForm):
     """答复. “暂不能办结” needs the new expected date; “不能办理” a reason and its basis (reviewed)."""
 
     command = E.REPLY
-    service = services.case_reply
     answer = _text_field(_("答复内容"), rows=4)
     outcome = forms.ChoiceField(
         label=_("能否办理"),
@@ -578,7 +564,6 @@ class ReplyForm(CommandForm):
 
 class ResolveForm(CommandForm):
     command = E.RESOLVE
-    service = services.case_resolve
     summary = _text_field(_("办结情况"), rows=4)
     evidence = forms.ModelMultipleChoiceField(
         label=_("证明材料"),
@@ -601,7 +586,6 @@ class ResolveForm(CommandForm):
 
 class CallbackForm(CommandForm):
     command = E.CALLBACK
-    service = services.case_callback
     satisfaction = forms.ChoiceField(
         label=_("满意度"), choices=Satisfaction.choices, widget=forms.RadioSelect, required=False
     )
@@ -610,7 +594,6 @@ class CallbackForm(CommandForm):
 
 class ReopenForm(CommandForm):
     command = E.REOPEN
-    service = services.case_reopen
     reason = _text_field(_("重办理由"))
     lead_department = DepartmentChoiceField(
         label=_("改派主办部门"),
@@ -625,21 +608,18 @@ class ReopenForm(CommandForm):
 
 class CloseForm(CommandForm):
     command = E.CLOSE
-    service = services.case_close
     reason = _text_field(_("销号说明"), rows=2)
     override = forms.BooleanField(label=_("督办销号（未经满意回访）"), required=False)
 
 
 class ExtensionRequestForm(CommandForm):
     command = E.EXTENSION_REQUEST
-    service = services.case_extension_request
-    days = forms.IntegerField(label=_("延长工作日"), min_value=1, max_value=30)
+    days = forms.IntegerField(label=_("延长工作日"))
     reason = _text_field(_("申请理由"))
 
 
 class ExtensionDecideForm(CommandForm):
     command = E.EXTENSION_DECIDE
-    service = services.case_extension_decide
     approve = forms.TypedChoiceField(
         label=_("审批意见"),
         choices=[("yes", _("批准")), ("no", _("不批准"))],
@@ -653,7 +633,6 @@ class UrgeForm(CommandForm):
     """催办 (supervisors): a reminder to the department holding the case."""
 
     command = SweepEventKind.URGE
-    service = services.case_urge
     reason = _text_field(_("催办事由"))
 
 
@@ -661,12 +640,9 @@ class SuperviseForm(CommandForm):
     """督办 (supervisors): a formal order with its own deadline in working days."""
 
     command = SweepEventKind.SUPERVISE
-    service = services.case_supervise
     reason = _text_field(_("督办事由"))
     days = forms.IntegerField(
         label=_("督办时限（工作日）"),
-        min_value=1,
-        max_value=30,
         required=False,
         help_text=_("留空按默认时限"),
     )
@@ -676,7 +652,6 @@ class ReviewForm(CommandForm):
     """否定答复审核 (supervisors): confirm or overturn the pending "no"."""
 
     command = E.REVIEW
-    service = services.case_review
     decision = forms.ChoiceField(
         label=_("审核意见"), choices=ReviewDecision.choices, widget=forms.RadioSelect
     )

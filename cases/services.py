@@ -11,15 +11,18 @@ model instances). ``expected_version`` (optional) refuses a command if the case 
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -27,6 +30,7 @@ from windowsvc.errors import IdempotencyConflict, PermissionDenied, ValidationFa
 
 from . import workflow
 from .choices import EventKind, SweepEventKind
+from .commands import EXPECTED_VERSION, Kind
 from .models import Case, CaseAttachment, CaseEvent, IdempotencyRecord
 from .selectors import case_get_visible
 
@@ -48,6 +52,62 @@ class IntakeResult:
 
 def _ref(value):
     return value.pk if hasattr(value, "pk") else value
+
+
+# Besides its declared input, every command's service takes these.
+CALL_ARGUMENTS = ("actor", "case_id", "expected_version")
+# The service of every command on a case, by command (filled by ``command``).
+SERVICES: dict[str, Callable[..., CaseEvent]] = {}
+
+F = TypeVar("F", bound=Callable[..., CaseEvent])
+
+
+def command_arguments(kind: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """A command's service arguments from a request body (API, forms posting raw values): the declared
+    inputs the body holds, and ``expected_version``. A required input the body lacks is passed as None,
+    so the workflow answers it like any other field error; anything undeclared is ignored."""
+    arguments: dict[str, Any] = {}
+    versioned = () if kind == E.INTAKE else (EXPECTED_VERSION,)  # intake creates the case
+    for spec in (*workflow.RULES[kind].inputs, *versioned):
+        if spec.name in body:
+            many = spec.kind is Kind.IDS and hasattr(body, "getlist")  # a form post repeats the key
+            arguments[spec.name] = body.getlist(spec.name) if many else body[spec.name]
+        elif spec.required:
+            arguments[spec.name] = None
+    return arguments
+
+
+def command(kind: str) -> Callable[[F], F]:
+    """Declare the service of the workflow command ``kind`` by its signature (the body is not run).
+
+    The signature is the command's typed, keyword-only interface for Python callers (pages, admin, tasks,
+    seed, tests); its keyword arguments besides ``CALL_ARGUMENTS`` must be exactly the inputs declared in
+    the command's row of ``workflow.RULES`` (checked here, at import), and its defaults are what a caller
+    who leaves one out means. The input is validated once, by the workflow (``cases.commands``); model
+    instances may be passed where ids are expected.
+    """
+
+    def declare(signature: F) -> F:
+        spec = inspect.signature(signature)
+        names = tuple(name for name in spec.parameters if name not in CALL_ARGUMENTS)
+        declared = {i.name for i in workflow.RULES[kind].inputs}
+        if set(names) != declared or not set(CALL_ARGUMENTS) <= set(spec.parameters):
+            raise ImproperlyConfigured(
+                f"{signature.__name__}: arguments {sorted(names)} ≠ the inputs of {kind} {sorted(declared)}"
+            )
+
+        @functools.wraps(signature)
+        def service(*, actor, case_id, expected_version=None, **inputs):
+            bound = spec.bind(actor=actor, case_id=case_id, expected_version=expected_version, **inputs)
+            bound.apply_defaults()
+            data = {name: bound.arguments[name] for name in names}
+            return workflow.run(case_id, kind, actor, data, expected_version=expected_version)
+
+        service.command = kind  # type: ignore[attr-defined]
+        SERVICES[kind] = service
+        return cast(F, service)
+
+    return declare
 
 
 def request_fingerprint(data: Mapping[str, Any]) -> str:
@@ -95,7 +155,7 @@ def case_intake(
     data = {
         "window": _ref(window),
         "channel": channel,
-        "requester": dict(requester or {}),
+        "requester": requester,
         "title": title,
         "description": description,
         "expectation": expectation,
@@ -136,10 +196,7 @@ def _replay(actor, key: str, fingerprint: str) -> IntakeResult:
     return IntakeResult(case=record.case, event=None, replayed=True, snapshot=record.response)
 
 
-def _run(command: str, *, actor, case_id: int, expected_version: int | None, **data) -> CaseEvent:
-    return workflow.run(case_id, command, actor, data, expected_version=expected_version)
-
-
+@command(E.NOT_ACCEPT)
 def case_not_accept(
     *,
     actor,
@@ -151,17 +208,9 @@ def case_not_accept(
 ) -> CaseEvent:
     """不予受理: refuse with the reason (``reason_code`` from the refusal list, default 其他) and where the
     requester can turn (一次性告知); the refusal enters the supervisors' review queue (否定答复报告)."""
-    return _run(
-        E.NOT_ACCEPT,
-        actor=actor,
-        case_id=case_id,
-        expected_version=expected_version,
-        reason=reason,
-        guidance=guidance,
-        reason_code=reason_code,
-    )
 
 
+@command(E.WITHDRAW)
 def case_withdraw(
     *,
     actor,
@@ -172,16 +221,9 @@ def case_withdraw(
 ) -> CaseEvent:
     """The requester withdraws the matter; current assignments are cancelled. After the deadline it needs
     the requester's confirmation (``requester_confirmed``; then reviewed) or a supervisor, and counts late."""
-    return _run(
-        E.WITHDRAW,
-        actor=actor,
-        case_id=case_id,
-        expected_version=expected_version,
-        reason=reason,
-        requester_confirmed=requester_confirmed,
-    )
 
 
+@command(E.CLASSIFY)
 def case_classify(
     *,
     actor,
@@ -194,19 +236,9 @@ def case_classify(
     expected_version: int | None = None,
 ) -> CaseEvent:
     """分类: fix category, matter kind, complexity, handling mode (→ routing, or coordinating for 协调办/特事特办)."""
-    return _run(
-        E.CLASSIFY,
-        actor=actor,
-        case_id=case_id,
-        expected_version=expected_version,
-        category=_ref(category),
-        matter_kind=matter_kind,
-        complexity=complexity,
-        handling_mode=handling_mode,
-        green_channel=green_channel,
-    )
 
 
+@command(E.RECLASSIFY)
 def case_reclassify(
     *,
     actor,
@@ -220,18 +252,9 @@ def case_reclassify(
     expected_version: int | None = None,
 ) -> CaseEvent:
     """Change the classification of a routed case (deadlines are recomputed from it); no status change."""
-    data: dict[str, Any] = {
-        "reason": reason,
-        "category": _ref(category),
-        "matter_kind": matter_kind,
-        "complexity": complexity,
-        "handling_mode": handling_mode,
-    }
-    if green_channel is not None:
-        data["green_channel"] = green_channel
-    return workflow.run(case_id, E.RECLASSIFY, actor, data, expected_version=expected_version)
 
 
+@command(E.ASSIGN)
 def case_assign(
     *,
     actor,
@@ -242,82 +265,44 @@ def case_assign(
     expected_version: int | None = None,
 ) -> CaseEvent:
     """派单: one lead (default: the category's default department) and optional assisting departments."""
-    return _run(
-        E.ASSIGN,
-        actor=actor,
-        case_id=case_id,
-        expected_version=expected_version,
-        lead_department=_ref(lead_department),
-        assisting_departments=[_ref(d) for d in assisting_departments],
-        note=note,
-    )
 
 
+@command(E.ACCEPT)
 def assignment_accept(
     *, actor, case_id: int, assignment: Any = None, expected_version: int | None = None
 ) -> CaseEvent:
     """签收 an assignment of the actor's department (the only pending one unless ``assignment`` is given)."""
-    return _run(
-        E.ACCEPT, actor=actor, case_id=case_id, expected_version=expected_version, assignment=_ref(assignment)
-    )
 
 
+@command(E.RETURN)
 def assignment_return(
     *, actor, case_id: int, reason: str, assignment: Any = None, expected_version: int | None = None
 ) -> CaseEvent:
     """退回 by the department head: the case goes back to the window, or to the coordination centre."""
-    return _run(
-        E.RETURN,
-        actor=actor,
-        case_id=case_id,
-        expected_version=expected_version,
-        reason=reason,
-        assignment=_ref(assignment),
-    )
 
 
+@command(E.TRANSFER)
 def case_transfer(
     *, actor, case_id: int, department: Any, reason: str, expected_version: int | None = None
 ) -> CaseEvent:
     """转办: the lead's head hands the case to another department of the county."""
-    return _run(
-        E.TRANSFER,
-        actor=actor,
-        case_id=case_id,
-        expected_version=expected_version,
-        department=_ref(department),
-        reason=reason,
-    )
 
 
+@command(E.ESCALATE)
 def case_escalate(
     *, actor, case_id: int, department: Any, reason: str, expected_version: int | None = None
 ) -> CaseEvent:
     """上报: to a department of the lead department's parent region."""
-    return _run(
-        E.ESCALATE,
-        actor=actor,
-        case_id=case_id,
-        expected_version=expected_version,
-        department=_ref(department),
-        reason=reason,
-    )
 
 
+@command(E.DELEGATE)
 def case_delegate(
     *, actor, case_id: int, department: Any, reason: str, expected_version: int | None = None
 ) -> CaseEvent:
     """下派: to a department of a child region of the lead department's region."""
-    return _run(
-        E.DELEGATE,
-        actor=actor,
-        case_id=case_id,
-        expected_version=expected_version,
-        department=_ref(department),
-        reason=reason,
-    )
 
 
+@command(E.COORDINATE)
 def case_coordinate(
     *,
     actor,
@@ -331,48 +316,23 @@ def case_coordinate(
     expected_version: int | None = None,
 ) -> CaseEvent:
     """协调: record the coordination meeting and name the lead (who can no longer return it) and assistants."""
-    return _run(
-        E.COORDINATE,
-        actor=actor,
-        case_id=case_id,
-        expected_version=expected_version,
-        lead_department=_ref(lead_department),
-        decisions=decisions,
-        assisting_departments=[_ref(d) for d in assisting_departments],
-        participants=[_ref(d) for d in participants],
-        held_at=held_at,
-        handling_mode=handling_mode,
-    )
 
 
+@command(E.REASSIGN)
 def case_reassign(
     *, actor, case_id: int, lead_department: Any, reason: str, expected_version: int | None = None
 ) -> CaseEvent:
     """改派 by a supervisor: a new lead that cannot return it; assisting departments stay."""
-    return _run(
-        E.REASSIGN,
-        actor=actor,
-        case_id=case_id,
-        expected_version=expected_version,
-        lead_department=_ref(lead_department),
-        reason=reason,
-    )
 
 
+@command(E.NOTE)
 def case_note(
     *, actor, case_id: int, text: str, contacted_requester: bool = False, expected_version: int | None = None
 ) -> CaseEvent:
     """办理进展: a progress note (no status change); ``contacted_requester`` records the first contact."""
-    return _run(
-        E.NOTE,
-        actor=actor,
-        case_id=case_id,
-        expected_version=expected_version,
-        text=text,
-        contacted_requester=contacted_requester,
-    )
 
 
+@command(E.SUSPEND)
 def case_suspend(
     *,
     actor,
@@ -384,15 +344,6 @@ def case_suspend(
 ) -> CaseEvent:
     """挂起 while waiting (the clock pauses) with a reason from the suspension list, for ``days`` working
     days (default ``CASE_SUSPENSION_DAYS``); beyond ``CASE_SUSPENSION_MAX_DAYS`` a supervisor reviews it."""
-    return _run(
-        E.SUSPEND,
-        actor=actor,
-        case_id=case_id,
-        expected_version=expected_version,
-        reason=reason,
-        reason_code=reason_code,
-        days=days,
-    )
 
 
 # 催办 / 督办: a supervisor runs by hand the two ladder steps the sweep fires as RED and SUPERVISE (same
@@ -419,49 +370,37 @@ def case_supervisor_action(
     """催办 (``urge``) or 督办 (``supervise``) of one case by a supervisor whose subtree holds it, while a
     department holds it (no status change); returns the event.
 
-    The one service for both, whatever runs them: ``/api/v1/cases/{id}/urge|supervise/`` and the case page
-    (through ``case_urge`` / ``case_supervise``), the supervision pages and ``/api/v1/supervision/cases/…``,
-    and supervision's ticked and department-wide sets (``supervision.services``, once per case). ``days``
-    (督办 only, ignored for 催办) is the order's own limit in working days (default
-    ``CASE_SUPERVISION_DAYS``). The event's payload is built by the workflow (``_supervisor_order``).
+    For callers that carry the action by name: the supervision pages, ``/api/v1/supervision/cases/…`` and
+    supervision's ticked and department-wide sets (``supervision.services``, once per case); it runs
+    ``case_urge`` or ``case_supervise``, so every way records the same event. ``days`` (督办 only, ignored
+    for 催办) is the order's own limit in working days (default ``CASE_SUPERVISION_DAYS``).
     """
     kind = supervisor_action_kind(action)
-    data: dict[str, Any] = {"reason": reason}
-    if kind == SweepEventKind.SUPERVISE and days is not None:
-        data["days"] = days
-    return workflow.run(case_id, kind, actor, data, expected_version=expected_version)
-
-
-def case_urge(*, actor, case_id: int, reason: str, expected_version: int | None = None) -> CaseEvent:
-    """催办 by a supervisor (no status change): a reminder to the department holding the case."""
-    return case_supervisor_action(
-        actor=actor,
-        case_id=case_id,
-        action=SweepEventKind.URGE,
-        reason=reason,
-        expected_version=expected_version,
+    extra = {"days": days} if kind == SweepEventKind.SUPERVISE else {}
+    return SERVICES[kind](
+        actor=actor, case_id=case_id, reason=reason, expected_version=expected_version, **extra
     )
 
 
+@command(SweepEventKind.URGE)
+def case_urge(*, actor, case_id: int, reason: str, expected_version: int | None = None) -> CaseEvent:
+    """催办 by a supervisor (no status change): a reminder to the department holding the case."""
+
+
+@command(SweepEventKind.SUPERVISE)
 def case_supervise(
     *, actor, case_id: int, reason: str, days: int | None = None, expected_version: int | None = None
 ) -> CaseEvent:
-    """督办 by a supervisor (no status change): a formal order with its own deadline (``days`` working days)."""
-    return case_supervisor_action(
-        actor=actor,
-        case_id=case_id,
-        action=SweepEventKind.SUPERVISE,
-        reason=reason,
-        days=days,
-        expected_version=expected_version,
-    )
+    """督办 by a supervisor (no status change): a formal order with its own deadline (``days`` working days,
+    default ``CASE_SUPERVISION_DAYS``)."""
 
 
+@command(E.RESUME)
 def case_resume(*, actor, case_id: int, reason: str, expected_version: int | None = None) -> CaseEvent:
     """恢复: back to the state before the suspension."""
-    return _run(E.RESUME, actor=actor, case_id=case_id, expected_version=expected_version, reason=reason)
 
 
+@command(E.REPLY)
 def case_reply(
     *,
     actor,
@@ -477,20 +416,9 @@ def case_reply(
     """答复 the requester. ``can_be_done=False`` is the reasoned "cannot be done (yet)" answer: with the new
     expected date ``follow_up_due_at`` (the follow-up clock runs until resolved), or ``cannot_be_done``
     with ``reason_code`` (refusal list) and ``basis`` (law or policy), which a supervisor reviews."""
-    return _run(
-        E.REPLY,
-        actor=actor,
-        case_id=case_id,
-        expected_version=expected_version,
-        answer=answer,
-        can_be_done=can_be_done,
-        follow_up_due_at=follow_up_due_at,
-        cannot_be_done=cannot_be_done,
-        reason_code=reason_code,
-        basis=basis,
-    )
 
 
+@command(E.REVIEW)
 def case_review(
     *,
     actor,
@@ -502,73 +430,37 @@ def case_review(
 ) -> CaseEvent:
     """否定答复审核 by a supervisor: ``confirm`` or ``overturn`` the pending "no" (``instruction`` required to
     overturn; ``follow_up_due_at`` is the new date when overturning a "cannot be done")."""
-    return _run(
-        E.REVIEW,
-        actor=actor,
-        case_id=case_id,
-        expected_version=expected_version,
-        decision=decision,
-        instruction=instruction,
-        follow_up_due_at=follow_up_due_at,
-    )
 
 
+@command(E.RESOLVE)
 def case_resolve(
     *, actor, case_id: int, summary: str, evidence: Iterable[Any] = (), expected_version: int | None = None
 ) -> CaseEvent:
     """办结 with a handling summary and evidence (ids of this case's attachments)."""
-    return _run(
-        E.RESOLVE,
-        actor=actor,
-        case_id=case_id,
-        expected_version=expected_version,
-        summary=summary,
-        evidence=[_ref(a) for a in evidence],
-    )
 
 
+@command(E.CALLBACK)
 def case_callback(
     *, actor, case_id: int, satisfaction: str, comment: str = "", expected_version: int | None = None
 ) -> CaseEvent:
     """回访: satisfied / basically satisfied / unsatisfied (a comment is required when unsatisfied)."""
-    return _run(
-        E.CALLBACK,
-        actor=actor,
-        case_id=case_id,
-        expected_version=expected_version,
-        satisfaction=satisfaction,
-        comment=comment,
-    )
 
 
+@command(E.REOPEN)
 def case_reopen(
     *, actor, case_id: int, reason: str, lead_department: Any = None, expected_version: int | None = None
 ) -> CaseEvent:
     """重办 after an unsatisfied callback (or by a supervisor): to the same lead unless a supervisor names one."""
-    return _run(
-        E.REOPEN,
-        actor=actor,
-        case_id=case_id,
-        expected_version=expected_version,
-        reason=reason,
-        lead_department=_ref(lead_department),
-    )
 
 
+@command(E.CLOSE)
 def case_close(
     *, actor, case_id: int, reason: str = "", override: bool = False, expected_version: int | None = None
 ) -> CaseEvent:
     """销号: after a satisfied or basically satisfied callback, or a supervisor's override with a reason."""
-    return _run(
-        E.CLOSE,
-        actor=actor,
-        case_id=case_id,
-        expected_version=expected_version,
-        reason=reason,
-        override=override,
-    )
 
 
+@command(E.EXTENSION_REQUEST)
 def case_extension_request(
     *,
     actor,
@@ -581,17 +473,9 @@ def case_extension_request(
     """延期申请 before the deadline: ``days`` more working days, with a reason, for the actor's department
     (the lead's request is about the case's completion deadline; an assisting department's about its own).
     Capped in number (``CASE_EXTENSION_MAX_COUNT``) and length (the policy's ceiling)."""
-    return _run(
-        E.EXTENSION_REQUEST,
-        actor=actor,
-        case_id=case_id,
-        expected_version=expected_version,
-        reason=reason,
-        days=days,
-        assignment=_ref(assignment),
-    )
 
 
+@command(E.EXTENSION_DECIDE)
 def case_extension_decide(
     *,
     actor,
@@ -604,15 +488,6 @@ def case_extension_decide(
     """延期审批 by a supervisor (the only pending request unless ``extension`` is given): approval moves
     only the due time(s); refusing needs a ``note``. Whoever asked is told, and the requester (群众/企业)
     gets the new deadline."""
-    return _run(
-        E.EXTENSION_DECIDE,
-        actor=actor,
-        case_id=case_id,
-        expected_version=expected_version,
-        approve=approve,
-        note=note,
-        extension=_ref(extension),
-    )
 
 
 # --- Attachments ----------------------------------------------------------------------------------

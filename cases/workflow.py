@@ -26,16 +26,16 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from routing.choices import DepartmentRole, StaffRole
 from routing.models import Department, Membership, ServiceWindow
@@ -69,6 +69,21 @@ from .choices import (
     SweepEventKind,
 )
 from .clocks import supervision_deadline as d_supervision_deadline
+from .commands import (
+    EXPECTED_VERSION,
+    Input,
+    choice,
+    clean_inputs,
+    clean_value,
+    flag,
+    moment,
+    nested,
+    number,
+    ref,
+    refs,
+    text,
+    when,
+)
 from .models import (
     Assignment,
     Case,
@@ -112,64 +127,170 @@ _OPEN_BEFORE_RESOLVE = frozenset(
 _IN_FLIGHT = frozenset({S.ASSIGNED, S.IN_PROGRESS, S.SUSPENDED, S.REPLIED})
 
 
+# In a row's targets: the command may leave the status as it is.
+SAME = "="
+
+
 @dataclass(frozen=True)
 class Rule:
-    """One row of the state machine's table."""
+    """One row of the state machine's table: the command, the statuses it runs from (``sources``) and may
+    lead to (``targets``; ``SAME``: it may leave the status as it is), who may run it, its input (declared
+    once, ``cases.commands``) and whether the system may run it without a user (actor None)."""
 
     command: EventKind
     sources: frozenset[CaseStatus]
+    targets: frozenset[str]
     relations: frozenset[Relation]
-    required: tuple[str, ...] = ()
-    system: bool = False  # may run without a user (actor None)
+    inputs: tuple[Input, ...] = ()
+    system: bool = False
 
     @property
     def is_public(self) -> bool:
         return self.command in PUBLIC_EVENT_KINDS
 
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(i.name for i in self.inputs if i.required)
 
-def _rule(command, sources, relations, required=(), system=False) -> Rule:
-    return Rule(command, frozenset(sources), frozenset(relations), tuple(required), system)
+    def leads_to(self, from_status: str, to_status: str) -> bool:
+        """Whether the table allows this command to move a case from ``from_status`` to ``to_status``."""
+        if to_status == from_status and SAME in self.targets:
+            return True
+        return to_status in self.targets and (from_status in self.sources or not self.sources)
 
+
+def _rule(command, sources, targets, relations, inputs=(), system=False) -> Rule:
+    return Rule(command, frozenset(sources), frozenset(targets), frozenset(relations), tuple(inputs), system)
+
+
+_REASON = text("reason", required=True)
+_CLASSIFICATION = (
+    ref("category", help=_lazy("事项类别 id")),
+    choice("matter_kind", MatterKind),
+    choice("complexity", Complexity),
+    choice("handling_mode", HandlingMode),
+    # None: leave the case's green channel as it is.
+    flag("green_channel", default=None),
+)
+_CLASSIFICATION_REQUIRED = tuple(
+    replace(i, required=True) if i.name != "green_channel" else i for i in _CLASSIFICATION
+)
+_MOVE = (ref("department", required=True, help=_lazy("接收部门")), _REASON)
 
 # fmt: off
 RULES: dict[str, Rule] = {rule.command.value: rule for rule in [
     # intake creates the case; it has no source state (its event's from_status is empty).
-    _rule(E.INTAKE, (), (R.WINDOW_CLERK,), ("window", "channel", "requester", "title", "description"), system=True),
-    _rule(E.NOT_ACCEPT, (S.REGISTERED, S.ROUTING), (R.WINDOW_CLERK, R.SUPERVISOR), ("reason", "guidance")),
-    _rule(E.WITHDRAW, _OPEN_BEFORE_RESOLVE, (R.WINDOW_CLERK, R.SUPERVISOR), ("reason",)),
-    _rule(E.CLASSIFY, (S.REGISTERED,), (R.WINDOW_CLERK, R.COORDINATOR),
-          ("category", "matter_kind", "complexity", "handling_mode")),
-    _rule(E.RECLASSIFY, (S.ROUTING, S.COORDINATING, *_IN_FLIGHT), (R.WINDOW_CLERK, R.COORDINATOR, R.SUPERVISOR),
-          ("reason",)),
-    _rule(E.ASSIGN, (S.ROUTING, S.COORDINATING), (R.WINDOW_CLERK, R.COORDINATOR)),
-    _rule(E.ACCEPT, _IN_FLIGHT, (R.ASSIGNEE_STAFF,)),
-    _rule(E.RETURN, (S.ASSIGNED, S.IN_PROGRESS), (R.ASSIGNEE_HEAD,), ("reason",)),
-    _rule(E.TRANSFER, (S.ASSIGNED, S.IN_PROGRESS), (R.LEAD_HEAD,), ("department", "reason")),
-    _rule(E.ESCALATE, (S.ASSIGNED, S.IN_PROGRESS), (R.LEAD_HEAD,), ("department", "reason")),
-    _rule(E.DELEGATE, (S.ASSIGNED, S.IN_PROGRESS), (R.LEAD_HEAD,), ("department", "reason")),
-    _rule(E.COORDINATE, (S.ROUTING, S.COORDINATING, S.ASSIGNED, S.IN_PROGRESS, S.REPLIED), (R.COORDINATOR,),
-          ("lead_department", "decisions")),
-    _rule(E.REASSIGN, _IN_FLIGHT, (R.SUPERVISOR,), ("lead_department", "reason")),
-    _rule(E.NOTE, (*_OPEN_BEFORE_RESOLVE, S.RESOLVED),
-          (R.ASSIGNEE_STAFF, R.WINDOW_CLERK, R.COORDINATOR, R.SUPERVISOR), ("text",)),
-    _rule(E.SUSPEND, (S.IN_PROGRESS, S.REPLIED), (R.LEAD_STAFF,), ("reason", "reason_code")),
-    _rule(E.RESUME, (S.SUSPENDED,), (R.LEAD_STAFF, R.SUPERVISOR), ("reason",)),
-    _rule(E.REPLY, (S.IN_PROGRESS, S.REPLIED), (R.LEAD_STAFF,), ("answer",)),
-    _rule(E.RESOLVE, (S.IN_PROGRESS, S.REPLIED), (R.LEAD_STAFF,), ("summary",)),
-    _rule(E.CALLBACK, (S.RESOLVED,), (R.WINDOW_CLERK, R.COORDINATOR, R.SUPERVISOR), ("satisfaction",),
-          system=True),
-    _rule(E.REOPEN, (S.RESOLVED,), (R.WINDOW_CLERK, R.SUPERVISOR), ("reason",), system=True),
-    _rule(E.CLOSE, (S.RESOLVED,), (R.WINDOW_CLERK, R.COORDINATOR, R.SUPERVISOR)),
+    _rule(E.INTAKE, (), (S.REGISTERED, S.ROUTING, S.COORDINATING, S.RESOLVED), (R.WINDOW_CLERK,), (
+        ref("window", required=True, help=_lazy("受理窗口 id（须为本人所在窗口）")),
+        choice("channel", Channel, required=True),
+        nested("requester", required=True),
+        text("title", required=True, max_length=Case._meta.get_field("title").max_length),
+        text("description", required=True),
+        text("expectation"),
+        *_CLASSIFICATION,
+        text("resolution_summary", help=_lazy("即办事项：受理时直接办结的结果")),
+    ), system=True),
+    _rule(E.NOT_ACCEPT, (S.REGISTERED, S.ROUTING), (S.NOT_ACCEPTED,), (R.WINDOW_CLERK, R.SUPERVISOR), (
+        text("reason", required=True, help=_lazy("不予受理的理由")),
+        text("guidance", required=True, help=_lazy("一次性告知的救济途径")),
+        text("reason_code", help=_lazy("理由选项代码（/api/v1/reasons/），默认“其他”")),
+    )),
+    _rule(E.WITHDRAW, _OPEN_BEFORE_RESOLVE, (S.WITHDRAWN,), (R.WINDOW_CLERK, R.SUPERVISOR), (
+        _REASON,
+        flag("requester_confirmed", help=_lazy("超过办理时限后撤回：反映人已确认")),
+    )),
+    _rule(E.CLASSIFY, (S.REGISTERED,), (S.ROUTING, S.COORDINATING), (R.WINDOW_CLERK, R.COORDINATOR),
+          _CLASSIFICATION_REQUIRED),
+    _rule(E.RECLASSIFY, (S.ROUTING, S.COORDINATING, *_IN_FLIGHT), (SAME,),
+          (R.WINDOW_CLERK, R.COORDINATOR, R.SUPERVISOR), (_REASON, *_CLASSIFICATION)),
+    _rule(E.ASSIGN, (S.ROUTING, S.COORDINATING), (S.ASSIGNED,), (R.WINDOW_CLERK, R.COORDINATOR), (
+        ref("lead_department", help=_lazy("主办部门；不填则用事项类别的默认主办部门")),
+        refs("assisting_departments", help=_lazy("协办部门")),
+        text("note"),
+    )),
+    _rule(E.ACCEPT, _IN_FLIGHT, (SAME, S.IN_PROGRESS), (R.ASSIGNEE_STAFF,), (
+        ref("assignment", help=_lazy("承办单；本部门只有一张待签收时可不填")),
+    )),
+    _rule(E.RETURN, (S.ASSIGNED, S.IN_PROGRESS), (SAME, S.ROUTING, S.COORDINATING), (R.ASSIGNEE_HEAD,), (
+        _REASON,
+        ref("assignment"),
+    )),
+    _rule(E.TRANSFER, (S.ASSIGNED, S.IN_PROGRESS), (S.ASSIGNED, S.COORDINATING), (R.LEAD_HEAD,), _MOVE),
+    _rule(E.ESCALATE, (S.ASSIGNED, S.IN_PROGRESS), (S.ASSIGNED, S.COORDINATING), (R.LEAD_HEAD,), _MOVE),
+    _rule(E.DELEGATE, (S.ASSIGNED, S.IN_PROGRESS), (S.ASSIGNED, S.COORDINATING), (R.LEAD_HEAD,), _MOVE),
+    _rule(E.COORDINATE, (S.ROUTING, S.COORDINATING, S.ASSIGNED, S.IN_PROGRESS, S.REPLIED), (S.ASSIGNED,),
+          (R.COORDINATOR,), (
+        ref("lead_department", required=True),
+        text("decisions", required=True, help=_lazy("协调会决定")),
+        refs("assisting_departments"),
+        refs("participants", help=_lazy("其他参会部门")),
+        moment("held_at"),
+        choice("handling_mode", HandlingMode, allowed=COORDINATION_MODES),
+    )),
+    _rule(E.REASSIGN, _IN_FLIGHT, (S.ASSIGNED,), (R.SUPERVISOR,), (ref("lead_department", required=True), _REASON)),
+    _rule(E.NOTE, (*_OPEN_BEFORE_RESOLVE, S.RESOLVED), (SAME,),
+          (R.ASSIGNEE_STAFF, R.WINDOW_CLERK, R.COORDINATOR, R.SUPERVISOR), (
+        text("text", required=True),
+        flag("contacted_requester"),
+    )),
+    _rule(E.SUSPEND, (S.IN_PROGRESS, S.REPLIED), (S.SUSPENDED,), (R.LEAD_STAFF,), (
+        _REASON,
+        text("reason_code", required=True, help=_lazy("挂起理由代码（/api/v1/reasons/?purpose=suspension）")),
+        number("days", max_value=60, help=_lazy("挂起期限（工作日）；不填按默认期限")),
+    )),
+    # Back to where it was suspended from (handling or replied).
+    _rule(E.RESUME, (S.SUSPENDED,), (S.IN_PROGRESS, S.REPLIED), (R.LEAD_STAFF, R.SUPERVISOR), (_REASON,)),
+    _rule(E.REPLY, (S.IN_PROGRESS, S.REPLIED), (S.REPLIED,), (R.LEAD_STAFF,), (
+        text("answer", required=True),
+        flag("can_be_done", default=True, help=_lazy("否：暂不能办理的答复（须说明理由）")),
+        when("follow_up_due_at", help=_lazy("暂不能办结时的预计办结日期（YYYY-MM-DD）")),
+        flag("cannot_be_done", help=_lazy("是：不能办理（须选择理由并写明依据，报督办审核）")),
+        text("reason_code"),
+        text("basis", help=_lazy("法律或政策依据")),
+    )),
+    _rule(E.RESOLVE, (S.IN_PROGRESS, S.REPLIED), (S.RESOLVED,), (R.LEAD_STAFF,), (
+        text("summary", required=True),
+        refs("evidence", help=_lazy("证明材料（本案附件 id）")),
+    )),
+    _rule(E.CALLBACK, (S.RESOLVED,), (SAME,), (R.WINDOW_CLERK, R.COORDINATOR, R.SUPERVISOR), (
+        choice("satisfaction", Satisfaction, required=True),
+        text("comment", help=_lazy("不满意时必填")),
+    ), system=True),
+    _rule(E.REOPEN, (S.RESOLVED,), (S.ROUTING, S.ASSIGNED, S.IN_PROGRESS), (R.WINDOW_CLERK, R.SUPERVISOR), (
+        _REASON,
+        ref("lead_department", help=_lazy("仅督办人员可改派")),
+    ), system=True),
+    _rule(E.CLOSE, (S.RESOLVED,), (S.CLOSED,), (R.WINDOW_CLERK, R.COORDINATOR, R.SUPERVISOR), (
+        text("reason"),
+        flag("override", help=_lazy("督办销号（须写明理由）")),
+    )),
     # Deadlines (cases/sla.py): a department asks for more time before its deadline, a supervisor decides.
-    _rule(E.EXTENSION_REQUEST, _IN_FLIGHT, (R.ASSIGNEE_STAFF,), ("reason", "days")),
-    _rule(E.EXTENSION_DECIDE, _IN_FLIGHT, (R.SUPERVISOR,), ("approve",)),
+    _rule(E.EXTENSION_REQUEST, _IN_FLIGHT, (SAME,), (R.ASSIGNEE_STAFF,), (
+        number("days", required=True, help=_lazy("申请延长的工作日数")),
+        _REASON,
+        ref("assignment", help=_lazy("申请部门的承办单；本部门只有一张时可不填")),
+    )),
+    _rule(E.EXTENSION_DECIDE, _IN_FLIGHT, (SAME,), (R.SUPERVISOR,), (
+        flag("approve", required=True, help=_lazy("是：批准；否：不批准（须写明理由）")),
+        text("note", help=_lazy("审批意见")),
+        ref("extension", help=_lazy("延期申请；只有一件待审批时可不填")),
+    )),
     # 否定答复报告: a supervisor confirms or overturns a "no" (not accepted, cannot be done, a withdrawal
-    # after the deadline, a suspension beyond its limit).
-    _rule(E.REVIEW, (S.NOT_ACCEPTED, S.WITHDRAWN, S.REPLIED, S.SUSPENDED), (R.SUPERVISOR,), ("decision",)),
+    # after the deadline, a suspension beyond its limit). Overturned, the case goes back to where the
+    # "no" took it from; confirmed, a "cannot be done" is resolved with that answer.
+    _rule(E.REVIEW, (S.NOT_ACCEPTED, S.WITHDRAWN, S.REPLIED, S.SUSPENDED),
+          (SAME, S.IN_PROGRESS, S.RESOLVED, S.REGISTERED, S.ROUTING, S.COORDINATING), (R.SUPERVISOR,), (
+        choice("decision", ReviewDecision, required=True),
+        text("instruction", help=_lazy("督办意见（纠正时必填）")),
+        when("follow_up_due_at", help=_lazy("纠正不能办理时的预计办结日期")),
+    )),
     # Supervision (supervision/): a supervisor's 催办 / 督办 on a case a department holds; no status change.
     # The same event kinds as the deadline ladder's steps, run by a person instead of the sweep.
-    _rule(SweepEventKind.URGE, _IN_FLIGHT, (R.SUPERVISOR,), ("reason",)),
-    _rule(SweepEventKind.SUPERVISE, _IN_FLIGHT, (R.SUPERVISOR,), ("reason",)),
+    _rule(SweepEventKind.URGE, _IN_FLIGHT, (SAME,), (R.SUPERVISOR,), (_REASON,)),
+    _rule(SweepEventKind.SUPERVISE, _IN_FLIGHT, (SAME,), (R.SUPERVISOR,), (
+        _REASON,
+        number("days", max_value=30, help=_lazy("督办期限（工作日）；不填按默认期限")),
+    )),
 ]}
 # fmt: on
 
@@ -312,74 +433,6 @@ def _invalid(field_name: str, message: str) -> ValidationFailed:
     return ValidationFailed({field_name: [message]})
 
 
-def _text(data: Mapping, key: str) -> str:
-    value = data.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise _invalid(key, _("应为文本。"))
-    return value.strip()
-
-
-def _bool(data: Mapping, key: str, default: bool = False) -> bool:
-    value = data.get(key, default)
-    if isinstance(value, bool):
-        return value
-    if value in (None, ""):
-        return default
-    raise _invalid(key, _("应为是或否。"))
-
-
-def _choice(data: Mapping, key: str, choices, *, allowed: Iterable[str] | None = None) -> str:
-    value = _text(data, key)
-    if not value:
-        return ""
-    if value not in choices.values or (allowed is not None and value not in allowed):
-        raise _invalid(key, _("“%(value)s” 不是有效的选项。") % {"value": value})
-    return value
-
-
-def _pk(value, key: str) -> int | None:
-    """Accept a model instance or a primary key (int or digit string)."""
-    if value in (None, ""):
-        return None
-    if hasattr(value, "pk"):
-        return value.pk
-    if isinstance(value, bool):
-        raise _invalid(key, _("无效的编号。"))
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise _invalid(key, _("无效的编号。")) from None
-
-
-def _pk_list(data: Mapping, key: str) -> list[int]:
-    values = data.get(key) or []
-    if not isinstance(values, list | tuple | set | frozenset):
-        raise _invalid(key, _("应为列表。"))
-    result: list[int] = []
-    for value in values:
-        pk = _pk(value, key)
-        if pk is not None and pk not in result:
-            result.append(pk)
-    return result
-
-
-def _present(data: Mapping, key: str) -> bool:
-    value = data.get(key)
-    if isinstance(value, str):
-        return bool(value.strip())
-    if isinstance(value, list | tuple | dict):
-        return bool(value)
-    return value is not None
-
-
-def _check_required(rule: Rule, data: Mapping) -> None:
-    missing = {key: [_("该字段是必填项。")] for key in rule.required if not _present(data, key)}
-    if missing:
-        raise ValidationFailed(missing)
-
-
 def _handling_department(case: Case, pk: int | None, key: str) -> Department:
     """An active handling department of the case's county (not a coordination centre)."""
     if pk is None:
@@ -489,7 +542,7 @@ def _pick_assignment(ctx: Context, data: Mapping, *, heads_only: bool, statuses:
     """The actor's current assignment the command is about: the given one, else the only candidate."""
     statuses = tuple(statuses)
     mine = ctx.my_assignments(heads_only=heads_only)
-    wanted = _pk(data.get("assignment"), "assignment")
+    wanted = data["assignment"]
     if wanted is not None:
         assignment = next((a for a in ctx.current if a.pk == wanted), None)
         if assignment is None:
@@ -615,37 +668,15 @@ GUARDS: dict[str, Guard] = {
 # --- Command handlers ------------------------------------------------------------------------------
 
 
-def _classification(data: Mapping, case_region_path: str, *, partial: bool) -> dict[str, Any]:
-    """Validated classification fields present in ``data`` (all four required unless ``partial``)."""
-    values: dict[str, Any] = {}
-    errors: dict[str, list[str]] = {}
-    for key, choices in (
-        ("matter_kind", MatterKind),
-        ("complexity", Complexity),
-        ("handling_mode", HandlingMode),
-    ):
-        try:
-            value = _choice(data, key, choices)
-        except ValidationFailed as exc:
-            errors.update(exc.errors)
-            continue
-        if value:
-            values[key] = value
-        elif not partial:
-            errors[key] = [_("该字段是必填项。")]
-    try:
-        category = _category(case_region_path, _pk(data.get("category"), "category"))
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-    else:
-        if category is not None:
-            values["category"] = category
-        elif not partial:
-            errors["category"] = [_("该字段是必填项。")]
-    if "green_channel" in data:
-        values["green_channel"] = _bool(data, "green_channel")
-    if errors:
-        raise ValidationFailed(errors)
+def _classification(data: Mapping, case_region_path: str) -> dict[str, Any]:
+    """The classification fields given in ``data`` (already cleaned: which are required is the command's
+    row), the category checked against the case's county; a field not given is left out."""
+    values: dict[str, Any] = {k: data[k] for k in ("matter_kind", "complexity", "handling_mode") if data[k]}
+    category = _category(case_region_path, data["category"])
+    if category is not None:
+        values["category"] = category
+    if data["green_channel"] is not None:
+        values["green_channel"] = data["green_channel"]
     return values
 
 
@@ -658,7 +689,7 @@ def _classification_payload(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def _reason(data: Mapping, key: str, purpose: str, *, default: str | None = None) -> Reason | None:
     """An active reason of a configurable list, by code (``default`` when none is given)."""
-    code = _text(data, key)
+    code = data[key]
     if not code and default:
         # The fallback is kept even when an administrator emptied the list: a refusal is always counted.
         return Reason.objects.get_or_create(purpose=purpose, code=default, defaults={"label": _("其他")})[0]
@@ -690,9 +721,9 @@ def _open_review(ctx: Context, kind: str, *, reason: Reason | None, explanation:
 
 def _do_not_accept(ctx: Context, data: Mapping) -> Outcome:
     reason = _reason(data, "reason_code", ReasonPurpose.REFUSAL, default=OTHER_REASON)
-    text = _text(data, "reason")
+    text = data["reason"]
     review = _open_review(ctx, ReviewKind.NOT_ACCEPTED, reason=reason, explanation=text)
-    payload = {"guidance": _text(data, "guidance"), "reason_code": reason.code, "review": review.pk}
+    payload = {"guidance": data["guidance"], "reason_code": reason.code, "review": review.pk}
     return Outcome(S.NOT_ACCEPTED, text, payload)
 
 
@@ -700,12 +731,12 @@ def _do_withdraw(ctx: Context, data: Mapping) -> Outcome:
     case = ctx.case
     deadline = case.deadline_in_force
     late = deadline is not None and ctx.now > deadline and not case.clock_settled
-    text = _text(data, "reason")
+    text = data["reason"]
     payload: dict[str, Any] = {"late": late}
     if late and not ctx.has(R.SUPERVISOR):
         # A withdrawal after the deadline needs the requester's own confirmation (or a supervisor), counts
         # as late, and is reviewed like every other "no".
-        if not _bool(data, "requester_confirmed"):
+        if not data["requester_confirmed"]:
             raise _invalid("requester_confirmed", _("已超过办理时限，撤回须经反映人确认或由督办人员批准。"))
         payload["requester_confirmed"] = True
         payload["review"] = _open_review(ctx, ReviewKind.LATE_WITHDRAWAL, reason=None, explanation=text).pk
@@ -717,7 +748,7 @@ def _do_withdraw(ctx: Context, data: Mapping) -> Outcome:
 
 
 def _do_classify(ctx: Context, data: Mapping) -> Outcome:
-    values = _classification(data, ctx.case.region_path, partial=False)
+    values = _classification(data, ctx.case.region_path)
     values.setdefault("green_channel", ctx.case.green_channel)
     ctx.set(**values)
     # 协调办 / 特事特办 belong to the county coordination centre; everything else is routed by the window.
@@ -730,7 +761,7 @@ def _do_classify(ctx: Context, data: Mapping) -> Outcome:
 
 
 def _do_reclassify(ctx: Context, data: Mapping) -> Outcome:
-    values = _classification(data, ctx.case.region_path, partial=True)
+    values = _classification(data, ctx.case.region_path)
     changes = {k: v for k, v in values.items() if getattr(ctx.case, k) != v}
     if not changes:
         raise _invalid("category", _("请至少修改一项分类。"))
@@ -738,7 +769,7 @@ def _do_reclassify(ctx: Context, data: Mapping) -> Outcome:
     ctx.set(**changes)
     return Outcome(
         ctx.case.status,
-        _text(data, "reason"),
+        data["reason"],
         {"before": _classification_payload(before), "after": _classification_payload(changes)},
     )
 
@@ -749,7 +780,7 @@ def _acting_centre(ctx: Context) -> Department | None:
 
 def _do_assign(ctx: Context, data: Mapping) -> Outcome:
     case = ctx.case
-    lead_pk = _pk(data.get("lead_department"), "lead_department")
+    lead_pk = data["lead_department"]
     if lead_pk is None:
         default = default_lead_department(case.category, case.region_path)
         if default is None:
@@ -757,8 +788,7 @@ def _do_assign(ctx: Context, data: Mapping) -> Outcome:
         lead_pk = default.pk
     lead = _handling_department(case, lead_pk, "lead_department")
     assisting = [
-        _handling_department(case, pk, "assisting_departments")
-        for pk in _pk_list(data, "assisting_departments")
+        _handling_department(case, pk, "assisting_departments") for pk in data["assisting_departments"]
     ]
     if lead in assisting:
         raise _invalid("assisting_departments", _("主办部门不能同时作为协办部门。"))
@@ -775,7 +805,7 @@ def _do_assign(ctx: Context, data: Mapping) -> Outcome:
     _route_to_lead(ctx, lead)
     return Outcome(
         S.ASSIGNED,
-        _text(data, "note"),
+        data["note"],
         {
             "lead_department": lead.pk,
             "assisting_departments": [d.pk for d in assisting],
@@ -815,7 +845,7 @@ def _do_return(ctx: Context, data: Mapping) -> Outcome:
             current=ctx.case.status,
             allowed=allowed_commands_in(ctx),
         )
-    reason = _text(data, "reason")
+    reason = data["reason"]
     _end(assignment, AssignmentStatus.RETURNED, ctx.now, returned_reason=reason)
     ctx.current.remove(assignment)
     payload: dict[str, Any] = {"assignment": assignment.pk, "role": assignment.role}
@@ -837,7 +867,7 @@ def _do_return(ctx: Context, data: Mapping) -> Outcome:
 
 def _move_target(ctx: Context, command: str, data: Mapping) -> Department:
     lead = ctx.lead
-    target = _handling_department(ctx.case, _pk(data.get("department"), "department"), "department")
+    target = _handling_department(ctx.case, data["department"], "department")
     here = lead.department.region
     if target.pk == lead.department_id:
         raise _invalid("department", _("不能转给本部门。"))
@@ -854,7 +884,7 @@ def _do_move(command: str) -> Callable[[Context, Mapping], Outcome]:
     def handler(ctx: Context, data: Mapping) -> Outcome:
         target = _move_target(ctx, command, data)
         lead = ctx.lead
-        reason = _text(data, "reason")
+        reason = data["reason"]
         _end(lead, AssignmentStatus.TRANSFERRED, ctx.now)
         ctx.current.remove(lead)
         ctx.set(transfer_count=ctx.case.transfer_count + 1)
@@ -873,32 +903,20 @@ def _do_move(command: str) -> Callable[[Context, Mapping], Outcome]:
     return handler
 
 
-def _parse_when(data: Mapping, key: str, default: datetime) -> datetime:
-    value = data.get(key)
-    if value in (None, ""):
-        return default
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if not isinstance(value, datetime) or timezone.is_naive(value):
-        raise _invalid(key, _("请输入带时区的日期时间。"))
-    return value
-
-
 def _do_coordinate(ctx: Context, data: Mapping) -> Outcome:
     case = ctx.case
-    lead = _handling_department(case, _pk(data.get("lead_department"), "lead_department"), "lead_department")
+    lead = _handling_department(case, data["lead_department"], "lead_department")
     assisting = [
-        _handling_department(case, pk, "assisting_departments")
-        for pk in _pk_list(data, "assisting_departments")
+        _handling_department(case, pk, "assisting_departments") for pk in data["assisting_departments"]
     ]
     if lead in assisting:
         raise _invalid("assisting_departments", _("主办部门不能同时作为协办部门。"))
-    participants = [_handling_department(case, pk, "participants") for pk in _pk_list(data, "participants")]
-    mode = _choice(data, "handling_mode", HandlingMode, allowed=COORDINATION_MODES)
+    participants = [_handling_department(case, pk, "participants") for pk in data["participants"]]
+    mode = data["handling_mode"]
     if not mode:
         mode = case.handling_mode if case.handling_mode in COORDINATION_MODES else HandlingMode.COORDINATED
-    held_at = _parse_when(data, "held_at", ctx.now)
-    decisions = _text(data, "decisions")
+    held_at = data["held_at"] or ctx.now
+    decisions = data["decisions"]
     meeting = CoordinationMeeting.objects.create(
         case=case, decisions=decisions, lead_department=lead, held_at=held_at, convened_by=ctx.actor
     )
@@ -930,9 +948,7 @@ def _do_coordinate(ctx: Context, data: Mapping) -> Outcome:
 
 
 def _do_reassign(ctx: Context, data: Mapping) -> Outcome:
-    target = _handling_department(
-        ctx.case, _pk(data.get("lead_department"), "lead_department"), "lead_department"
-    )
+    target = _handling_department(ctx.case, data["lead_department"], "lead_department")
     old = ctx.lead
     if old is not None and old.department_id == target.pk:
         raise _invalid("lead_department", _("新的主办部门与当前相同。"))
@@ -944,7 +960,7 @@ def _do_reassign(ctx: Context, data: Mapping) -> Outcome:
     ctx.set(status_before_suspend="", suspended_at=None, suspended_until=None)
     return Outcome(
         S.ASSIGNED,
-        _text(data, "reason"),
+        data["reason"],
         {
             "from_department": old.department_id if old else None,
             "lead_department": target.pk,
@@ -962,12 +978,12 @@ def _acting_department(ctx: Context) -> Department | None:
 
 
 def _do_note(ctx: Context, data: Mapping) -> Outcome:
-    contacted = _bool(data, "contacted_requester")
+    contacted = data["contacted_requester"]
     if contacted and ctx.case.first_contacted_at is None:
         ctx.set(first_contacted_at=ctx.now)
     return Outcome(
         ctx.case.status,
-        _text(data, "text"),
+        data["text"],
         {"contacted_requester": contacted},
         department=_acting_department(ctx) if ctx.has(R.ASSIGNEE_STAFF) else None,
     )
@@ -981,10 +997,10 @@ def _do_suspend(ctx: Context, data: Mapping) -> Outcome:
     """挂起 with a reason from the list, for ``days`` working days (default ``CASE_SUSPENSION_DAYS``);
     longer than ``CASE_SUSPENSION_MAX_DAYS`` goes to a supervisor's review (approve or cut it short)."""
     reason = _reason(data, "reason_code", ReasonPurpose.SUSPENSION)
-    days = _positive_int(data, "days") if data.get("days") not in (None, "") else sla.suspension_days()
+    days = data["days"] or sla.suspension_days()
     until = sla.working_days_after(ctx.now, days, ctx.case)
     ctx.set(status_before_suspend=ctx.case.status, suspended_at=ctx.now, suspended_until=until)
-    text = _text(data, "reason")
+    text = data["reason"]
     department = _lead_department(ctx)
     payload: dict[str, Any] = {"reason_code": reason.code, "days": days, "suspended_until": until.isoformat()}
     if days > sla.suspension_max_days():
@@ -1001,29 +1017,20 @@ def _do_resume(ctx: Context, data: Mapping) -> Outcome:
     ctx.set(status_before_suspend="", suspended_at=None, suspended_until=None)
     payload = {"suspended_at": suspended_at.isoformat() if suspended_at else None}
     department = _lead_department(ctx) if ctx.has(R.LEAD_STAFF) else None
-    return Outcome(back, _text(data, "reason"), payload, department=department)
+    return Outcome(back, data["reason"], payload, department=department)
 
 
 def _follow_up_date(ctx: Context, data: Mapping, key: str = "follow_up_due_at") -> datetime | None:
-    """A new expected date: a date (close of business that day) or an aware datetime, in the future."""
-    value = data.get(key)
-    if value in (None, ""):
+    """A new expected date in the future: a date means close of business that day on the case's calendar."""
+    value = data[key]
+    if value is None:
         return None
-    calendar = sla.calendar_for(ctx.case)
-    moment = None
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        moment = datetime.combine(value, calendar.close, tzinfo=calendar.tz)
-    elif isinstance(value, str):
-        text = value.strip()
-        day = parse_date(text) if len(text) == 10 else None
-        moment = datetime.combine(day, calendar.close, tzinfo=calendar.tz) if day else parse_datetime(text)
-    if moment is None or timezone.is_naive(moment):
-        raise _invalid(key, _("请输入日期（如 2026-03-20）或带时区的日期时间。"))
-    if moment <= ctx.now:
+    if not isinstance(value, datetime):
+        calendar = sla.calendar_for(ctx.case)
+        value = datetime.combine(value, calendar.close, tzinfo=calendar.tz)
+    if value <= ctx.now:
         raise _invalid(key, _("预计办结日期应晚于现在。"))
-    return moment
+    return value
 
 
 def _do_reply(ctx: Context, data: Mapping) -> Outcome:
@@ -1031,16 +1038,16 @@ def _do_reply(ctx: Context, data: Mapping) -> Outcome:
     (``follow_up_due_at``: the follow-up clock then runs against it until the case is resolved), or
     ``cannot_be_done`` with a reason from the list and its legal or policy basis, which puts the case in
     the supervisors' review queue (否定答复报告)."""
-    can_be_done = _bool(data, "can_be_done", default=True)
+    can_be_done = data["can_be_done"]
     case = ctx.case
     if case.replied_at is None:
         ctx.set(replied_at=ctx.now)
-    answer = _text(data, "answer")
+    answer = data["answer"]
     department = _lead_department(ctx)
     payload: dict[str, Any] = {"can_be_done": can_be_done}
     if not can_be_done:
         follow_up = _follow_up_date(ctx, data)
-        cannot = _bool(data, "cannot_be_done")
+        cannot = data["cannot_be_done"]
         if follow_up is not None and cannot:
             raise _invalid("follow_up_due_at", _("不能办理的答复无需预计办结日期。"))
         if follow_up is not None:
@@ -1053,7 +1060,7 @@ def _do_reply(ctx: Context, data: Mapping) -> Outcome:
             if case.follow_up_due_at is not None:
                 ctx.set(follow_up_due_at=None)
             reason = _reason(data, "reason_code", ReasonPurpose.REFUSAL)
-            basis = _text(data, "basis")
+            basis = data["basis"]
             errors = {}
             if reason is None:
                 errors["reason_code"] = [_("请从列表中选择理由。")]
@@ -1089,8 +1096,8 @@ def _do_review(ctx: Context, data: Mapping) -> Outcome:
     review = RefusalReview.objects.select_for_update().filter(case=case, status=ReviewStatus.PENDING).first()
     if review is None:
         raise TransitionNotAllowed(_("没有待审核的否定答复。"), current=case.status, allowed=[])
-    decision = _choice(data, "decision", ReviewDecision)
-    instruction = _text(data, "instruction")
+    decision = data["decision"]
+    instruction = data["instruction"]
     overturn = decision == ReviewDecision.OVERTURN
     if overturn and not instruction:
         raise _invalid("instruction", _("纠正时请写明督办意见。"))
@@ -1163,7 +1170,7 @@ def _lapse_moot_requests(ctx: Context, to_status: str) -> None:
 
 
 def _do_resolve(ctx: Context, data: Mapping) -> Outcome:
-    evidence = _pk_list(data, "evidence")
+    evidence = data["evidence"]
     if evidence:
         found = set(
             CaseAttachment.objects.filter(case=ctx.case, pk__in=evidence).values_list("pk", flat=True)
@@ -1172,14 +1179,14 @@ def _do_resolve(ctx: Context, data: Mapping) -> Outcome:
             raise _invalid("evidence", _("证明材料应为本案的附件。"))
     department = _lead_department(ctx)
     _finish_current(ctx)
-    summary = _text(data, "summary")
+    summary = data["summary"]
     ctx.set(resolution_summary=summary, resolved_at=ctx.now)
     return Outcome(S.RESOLVED, summary, {"evidence": evidence}, department=department)
 
 
 def _do_callback(ctx: Context, data: Mapping) -> Outcome:
-    satisfaction = _choice(data, "satisfaction", Satisfaction)
-    comment = _text(data, "comment")
+    satisfaction = data["satisfaction"]
+    comment = data["comment"]
     if satisfaction == Satisfaction.UNSATISFIED and not comment:
         raise _invalid("comment", _("不满意时请记录原因。"))
     ctx.set(
@@ -1193,7 +1200,7 @@ def _do_callback(ctx: Context, data: Mapping) -> Outcome:
 
 def _do_reopen(ctx: Context, data: Mapping) -> Outcome:
     case = ctx.case
-    requested = _pk(data.get("lead_department"), "lead_department")
+    requested = data["lead_department"]
     if requested is not None and not ctx.has(R.SUPERVISOR):
         raise PermissionDenied(_("只有督办人员可以改派重办的主办部门。"))
     payload: dict[str, Any] = {"satisfaction": case.callback_satisfaction or None}
@@ -1214,7 +1221,7 @@ def _do_reopen(ctx: Context, data: Mapping) -> Outcome:
     if target is None:
         # Resolved at the window (即办) and never routed: the window routes the redo.
         _route_to_window(ctx)
-        return Outcome(S.ROUTING, _text(data, "reason"), payload)
+        return Outcome(S.ROUTING, data["reason"], payload)
     same_lead = target.pk == case.lead_department_id
     # 重办 goes to the same lead (or the supervisor's choice), which may not hand the redo back.
     new = _create_assignment(ctx, target, AssignmentRole.LEAD, AssignmentOrigin.REOPEN, can_return=False)
@@ -1226,14 +1233,14 @@ def _do_reopen(ctx: Context, data: Mapping) -> Outcome:
         new.status = AssignmentStatus.ACCEPTED
         new.accepted_at = ctx.now
         new.save(update_fields=["status", "accepted_at", "updated_at"])
-        return Outcome(S.IN_PROGRESS, _text(data, "reason"), payload)
-    return Outcome(S.ASSIGNED, _text(data, "reason"), payload)
+        return Outcome(S.IN_PROGRESS, data["reason"], payload)
+    return Outcome(S.ASSIGNED, data["reason"], payload)
 
 
 def _do_close(ctx: Context, data: Mapping) -> Outcome:
-    reason = _text(data, "reason")
+    reason = data["reason"]
     satisfied = ctx.case.callback_satisfaction in CLOSING_SATISFACTION
-    override = _bool(data, "override") or not satisfied
+    override = data["override"] or not satisfied
     if override:
         if not ctx.has(R.SUPERVISOR):
             raise PermissionDenied(_("只有督办人员可以不经满意回访直接销号。"))
@@ -1247,15 +1254,6 @@ def _do_close(ctx: Context, data: Mapping) -> Outcome:
     )
 
 
-def _positive_int(data: Mapping, key: str) -> int:
-    value = data.get(key)
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise _invalid(key, _("请输入正整数。"))
-    return value
-
-
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
@@ -1267,11 +1265,11 @@ def _do_extension_request(ctx: Context, data: Mapping) -> Outcome:
     refusal = sla.extension_blocker(ctx.case, assignment, now=ctx.now)
     if refusal:
         raise TransitionNotAllowed(refusal, current=ctx.case.status, allowed=allowed_commands_in(ctx))
-    days = _positive_int(data, "days")
+    days = data["days"]
     room = sla.extension_room(ctx.case, assignment)
     if days > room:
         raise _invalid("days", _("最多还可延长 %(days)s 个工作日。") % {"days": room})
-    reason = _text(data, "reason")
+    reason = data["reason"]
     extension = Extension.objects.create(
         case=ctx.case,
         assignment=assignment,
@@ -1301,7 +1299,7 @@ def _do_extension_decide(ctx: Context, data: Mapping) -> Outcome:
         .select_related("case")
         .order_by("id")
     )
-    wanted = _pk(data.get("extension"), "extension")
+    wanted = data["extension"]
     if wanted is not None:
         extension = next((x for x in pending if x.pk == wanted), None)
         if extension is None:
@@ -1310,8 +1308,8 @@ def _do_extension_decide(ctx: Context, data: Mapping) -> Outcome:
         extension = pending[0]
     else:
         raise _invalid("extension", _("请指明延期申请。"))
-    approve = _bool(data, "approve")
-    note = _text(data, "note")
+    approve = data["approve"]
+    note = data["note"]
     if not approve and not note:
         raise _invalid("note", _("不批准时请写明理由。"))
     extension.case = ctx.case  # the locked instance: the approval changes its deadline
@@ -1341,7 +1339,7 @@ def _supervisor_order(ctx: Context, data: Mapping, **extra: Any) -> Outcome:
     department's set) records the same event."""
     department = _lead_department(ctx)
     payload = {"manual": True, "lead_department": department.pk if department else None, **extra}
-    return Outcome(ctx.case.status, _text(data, "reason"), payload, department=department)
+    return Outcome(ctx.case.status, data["reason"], payload, department=department)
 
 
 def _do_urge(ctx: Context, data: Mapping) -> Outcome:
@@ -1352,7 +1350,7 @@ def _do_urge(ctx: Context, data: Mapping) -> Outcome:
 def _do_supervise(ctx: Context, data: Mapping) -> Outcome:
     """督办 by a supervisor: a formal order with its own deadline, ``days`` working days from now (default
     ``CASE_SUPERVISION_DAYS``), recorded in the event."""
-    days = _positive_int(data, "days") if data.get("days") not in (None, "") else sla.supervision_days()
+    days = data["days"] or sla.supervision_days()
     due = d_supervision_deadline(ctx.now, days, calendar=sla.calendar_for(ctx.case))
     return _supervisor_order(ctx, data, days=days, due_at=due.isoformat())
 
@@ -1536,8 +1534,10 @@ def run(
         raise _invalid("command", _("未知的操作。"))
     if actor is not None and not (actor.is_authenticated and actor.is_active):
         raise PermissionDenied(_("请先登录。"))
+    if expected_version is not None:
+        expected_version = clean_value(EXPECTED_VERSION, expected_version)
     if rule.command == E.INTAKE:
-        return _intake(rule, actor, data)
+        return _intake(rule, actor, clean_inputs(rule.inputs, data))
     with transaction.atomic():
         case = _lock(case_id, actor)
         ctx = _context(case, actor)
@@ -1558,9 +1558,11 @@ def run(
         refusal = guard(ctx) if guard else None
         if refusal:
             raise TransitionNotAllowed(refusal, current=case.status, allowed=allowed_commands_in(ctx))
-        _check_required(rule, data)
         from_status = case.status
-        outcome = HANDLERS[rule.command](ctx, data)
+        outcome = HANDLERS[rule.command](ctx, clean_inputs(rule.inputs, data))
+        if not rule.leads_to(from_status, outcome.to_status):
+            # A handler may not take a case where its row does not say it goes.
+            raise AssertionError(f"{rule.command}: {from_status} → {outcome.to_status} is not in RULES")
         _lapse_moot_requests(ctx, outcome.to_status)
         _keep_clocks(ctx, rule, outcome)
         return _write_event(ctx, rule, from_status, outcome)
@@ -1638,24 +1640,21 @@ def next_tracking_number(region, day) -> str:
 
 
 def _intake(rule: Rule, actor, data: Mapping) -> CaseEvent:
-    _check_required(rule, data)
-    window = _usable_window(actor, _pk(data.get("window"), "window"))
-    channel = _choice(data, "channel", Channel)
-    title, description = _text(data, "title"), _text(data, "description")
+    window = _usable_window(actor, data["window"])
+    channel = data["channel"]
+    title, description = data["title"], data["description"]
     errors: dict[str, list[str]] = {}
-    if len(title) > Case._meta.get_field("title").max_length:
-        errors["title"] = [_("标题过长。")]
     requester = None
     try:
         requester = _requester(data)
     except ValidationFailed as exc:
         errors.update(exc.errors)
     try:
-        classification = _classification(data, window.region.path, partial=True)
+        classification = _classification(data, window.region.path)
     except ValidationFailed as exc:
         errors.update(exc.errors)
         classification = {}
-    resolution = _text(data, "resolution_summary")
+    resolution = data["resolution_summary"]
     complete = all(k in classification for k in ("category", "matter_kind", "complexity", "handling_mode"))
     if resolution and (classification.get("handling_mode") != HandlingMode.IMMEDIATE or not complete):
         errors["resolution_summary"] = [_("只有分类完整的即办事项可以在受理时直接办结。")]
@@ -1683,7 +1682,7 @@ def _intake(rule: Rule, actor, data: Mapping) -> CaseEvent:
             requester=requester,
             title=title,
             description=description,
-            expectation=_text(data, "expectation"),
+            expectation=data["expectation"],
             status=status,
             taken_in_at=now,
             version=1,  # the intake event is event 1

@@ -1,9 +1,10 @@
-"""Serializers of the staff cases API: one input serializer per command, one output serializer per shape.
+"""Serializers of the staff cases API: the request schema of each command, one output serializer per shape.
 
-Input serializers check shape only (types, lengths, choices, and the phone / id number / credit code
-formats of a requester); the workflow decides everything else — which departments and categories are
-valid for the case, whether the state allows the command, whether the user may run it — and answers
-with the same field-error shape. Ids of departments, categories, windows and attachments are plain
+Commands' input serializers are drawn from each command's declared input (``command_input_serializer``)
+and only document the request: the workflow validates the input once (``cases.commands``: types,
+required fields, bounds, choices; then what needs the case — which departments and categories are valid
+for it, whether the state allows the command, whether the user may run it) and answers with the same
+field-error shape. Ids of departments, categories, windows and attachments are plain
 integers: a village clerk routes to county departments they cannot list, so the workflow, not a
 scoped queryset, says which ones are valid.
 
@@ -15,24 +16,18 @@ everywhere.
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from routing.models import Department, Region, ServiceWindow
-from windowsvc.personal import normalize_credit_code, normalize_id_number, normalize_phone
 
-from ..choices import (
-    CaseStatus,
-    Channel,
-    Complexity,
-    HandlingMode,
-    Light,
-    MatterKind,
-    RequesterKind,
-    ReviewDecision,
-    Satisfaction,
-)
+from .. import workflow
+from ..choices import CaseStatus, Channel, Light, RequesterKind
+from ..commands import EXPECTED_VERSION, Input, Kind
 from ..models import (
     Assignment,
     Case,
@@ -44,11 +39,6 @@ from ..models import (
     Reason,
     RefusalReview,
     Requester,
-)
-from ..validators import (
-    validate_credit_code,
-    validate_id_number,
-    validate_phone,
 )
 
 User = get_user_model()
@@ -120,42 +110,20 @@ class RequesterSerializer(serializers.ModelSerializer):
 
 
 class RequesterInputSerializer(serializers.Serializer):
-    """Who brought the matter; a person gives an id number (optional), an enterprise its credit code."""
+    """Who brought the matter; a person gives an id number (optional), an enterprise its credit code.
+
+    Schema only: the workflow normalises and validates the requester once (``cases.workflow._requester``,
+    the model's validators), and its errors come back as ``requester.<field>``."""
 
     kind = serializers.ChoiceField(choices=RequesterKind.choices)
     name = serializers.CharField(max_length=100)
-    contact_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
-    phone = serializers.CharField(max_length=24, validators=[validate_phone])
-    id_number = serializers.CharField(
-        max_length=18, required=False, allow_blank=True, default="", validators=[validate_id_number]
-    )
+    contact_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=24, help_text=_("手机或固定电话"))
+    id_number = serializers.CharField(max_length=18, required=False, allow_blank=True)
     credit_code = serializers.CharField(
-        max_length=18, required=False, allow_blank=True, default="", validators=[validate_credit_code]
+        max_length=18, required=False, allow_blank=True, help_text=_("企业必填：统一社会信用代码")
     )
-    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-
-    # Stored forms (no spaces, no +86, upper case): the same person typed twice is the same input.
-    def validate_phone(self, value: str) -> str:
-        return normalize_phone(value)
-
-    def validate_id_number(self, value: str) -> str:
-        return normalize_id_number(value)
-
-    def validate_credit_code(self, value: str) -> str:
-        return normalize_credit_code(value)
-
-    def validate(self, attrs):
-        errors: dict[str, list[str]] = {}
-        if attrs["kind"] == RequesterKind.ENTERPRISE:
-            if not attrs.get("credit_code"):
-                errors["credit_code"] = [_("企业须填写统一社会信用代码。")]
-            if attrs.get("id_number"):
-                errors["id_number"] = [_("企业请填写统一社会信用代码，无需身份证号码。")]
-        elif attrs.get("credit_code"):
-            errors["credit_code"] = [_("个人无需填写统一社会信用代码。")]
-        if errors:
-            raise serializers.ValidationError(errors)
-        return attrs
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
 # --- Cases ------------------------------------------------------------------------------------------
@@ -540,239 +508,53 @@ class TransitionErrorSerializer(serializers.Serializer):
 # --- Intake -----------------------------------------------------------------------------------------
 
 
-class CaseIntakeInputSerializer(serializers.Serializer):
-    """受理登记. Classification is optional: all four fields → the case waits for routing, else for
-    classification; an immediate (即办) case with ``resolution_summary`` is resolved at the window."""
-
-    window = serializers.IntegerField(min_value=1, help_text=_("受理窗口 id（须为本人所在窗口）"))
-    channel = serializers.ChoiceField(choices=Channel.choices)
-    requester = RequesterInputSerializer()
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField()
-    expectation = serializers.CharField(required=False, allow_blank=True, default="")
-    category = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
-    matter_kind = serializers.ChoiceField(
-        choices=MatterKind.choices, required=False, allow_blank=True, default=""
-    )
-    complexity = serializers.ChoiceField(
-        choices=Complexity.choices, required=False, allow_blank=True, default=""
-    )
-    handling_mode = serializers.ChoiceField(
-        choices=HandlingMode.choices, required=False, allow_blank=True, default=""
-    )
-    green_channel = serializers.BooleanField(required=False, default=False)
-    resolution_summary = serializers.CharField(required=False, allow_blank=True, default="")
-
-
 # --- Commands ---------------------------------------------------------------------------------------
 
 
-class CommandInputSerializer(serializers.Serializer):
-    """Base of every command's input: ``expected_version`` refuses the command (409) when the case changed
-    since the client read it (optional)."""
-
-    expected_version = serializers.IntegerField(min_value=0, required=False)
-
-
-def _ids(**kwargs):
-    return serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=list, **kwargs
-    )
-
-
-class NotAcceptInputSerializer(CommandInputSerializer):
-    reason = serializers.CharField(help_text=_("不予受理的理由"))
-    guidance = serializers.CharField(help_text=_("一次性告知的救济途径"))
-    reason_code = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text=_("理由选项代码（/api/v1/reasons/），默认“其他”"),
-    )
-
-
-class WithdrawInputSerializer(CommandInputSerializer):
-    reason = serializers.CharField()
-    requester_confirmed = serializers.BooleanField(
-        required=False, default=False, help_text=_("超过办理时限后撤回：反映人已确认")
-    )
-
-
-class SuspendInputSerializer(CommandInputSerializer):
-    """挂起: a reason from the suspension list and, optionally, how many working days."""
-
-    reason = serializers.CharField()
-    reason_code = serializers.CharField(help_text=_("挂起理由代码（/api/v1/reasons/?purpose=suspension）"))
-    days = serializers.IntegerField(min_value=1, max_value=60, required=False, allow_null=True, default=None)
+def _schema_field(spec: Input) -> serializers.Field:
+    """The request-schema field of one declared input (documentation: nothing is validated with it)."""
+    common: dict[str, Any] = {"required": spec.required, "help_text": spec.help or None}
+    if not spec.required:
+        common["allow_null"] = True
+    match spec.kind:
+        case Kind.TEXT:
+            return serializers.CharField(allow_blank=not spec.required, max_length=spec.max_length, **common)
+        case Kind.BOOL:
+            return serializers.BooleanField(**common)
+        case Kind.INT:
+            return serializers.IntegerField(min_value=spec.min_value, max_value=spec.max_value, **common)
+        case Kind.ID:
+            return serializers.IntegerField(min_value=1, **common)
+        case Kind.IDS:
+            return serializers.ListField(child=serializers.IntegerField(min_value=1), **common)
+        case Kind.CHOICE:
+            # The whole enum (one schema component per enum); a narrower set is said in the help text.
+            if spec.allowed is not None:
+                common["help_text"] = _("仅限：%(values)s") % {"values": "、".join(spec.allowed)}
+            return serializers.ChoiceField(
+                choices=spec.choices.choices, allow_blank=not spec.required, **common
+            )
+        case Kind.WHEN:
+            return serializers.CharField(**common)  # a date or an aware datetime
+        case Kind.DATETIME:
+            return serializers.DateTimeField(**common)
+    return _NESTED[spec.name](**common)
 
 
-class ReviewInputSerializer(CommandInputSerializer):
-    """否定答复审核 by a supervisor."""
-
-    decision = serializers.ChoiceField(choices=ReviewDecision.choices)
-    instruction = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text=_("督办意见（纠正时必填）")
-    )
-    follow_up_due_at = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text=_("纠正不能办理时的预计办结日期")
-    )
+# Declared inputs that are objects, and their schema.
+_NESTED: dict[str, type[serializers.Serializer]] = {"requester": RequesterInputSerializer}
 
 
-class ClassifyInputSerializer(CommandInputSerializer):
-    category = serializers.IntegerField(min_value=1)
-    matter_kind = serializers.ChoiceField(choices=MatterKind.choices)
-    complexity = serializers.ChoiceField(choices=Complexity.choices)
-    handling_mode = serializers.ChoiceField(choices=HandlingMode.choices)
-    green_channel = serializers.BooleanField(required=False, default=False)
-
-
-class ReclassifyInputSerializer(CommandInputSerializer):
-    reason = serializers.CharField()
-    category = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
-    matter_kind = serializers.ChoiceField(
-        choices=MatterKind.choices, required=False, allow_blank=True, default=""
-    )
-    complexity = serializers.ChoiceField(
-        choices=Complexity.choices, required=False, allow_blank=True, default=""
-    )
-    handling_mode = serializers.ChoiceField(
-        choices=HandlingMode.choices, required=False, allow_blank=True, default=""
-    )
-    green_channel = serializers.BooleanField(required=False, allow_null=True, default=None)
-
-
-class AssignInputSerializer(CommandInputSerializer):
-    lead_department = serializers.IntegerField(
-        min_value=1,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text=_("主办部门；不填则用事项类别的默认主办部门"),
-    )
-    assisting_departments = _ids(help_text=_("协办部门"))
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class AcceptInputSerializer(CommandInputSerializer):
-    assignment = serializers.IntegerField(
-        min_value=1,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text=_("承办单；本部门只有一张待签收时可不填"),
-    )
-
-
-class ReturnInputSerializer(CommandInputSerializer):
-    reason = serializers.CharField()
-    assignment = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
-
-
-class MoveInputSerializer(CommandInputSerializer):
-    """转办 / 上报 / 下派: the department that takes the case over."""
-
-    department = serializers.IntegerField(min_value=1)
-    reason = serializers.CharField()
-
-
-class CoordinateInputSerializer(CommandInputSerializer):
-    lead_department = serializers.IntegerField(min_value=1)
-    decisions = serializers.CharField(help_text=_("协调会决定"))
-    assisting_departments = _ids()
-    participants = _ids(help_text=_("其他参会部门"))
-    held_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    # Only 协调办 / 特事特办 are accepted (the workflow answers a field error for the others).
-    handling_mode = serializers.ChoiceField(
-        choices=HandlingMode.choices, required=False, allow_blank=True, default=""
-    )
-
-
-class ReassignInputSerializer(CommandInputSerializer):
-    lead_department = serializers.IntegerField(min_value=1)
-    reason = serializers.CharField()
-
-
-class NoteInputSerializer(CommandInputSerializer):
-    text = serializers.CharField()
-    contacted_requester = serializers.BooleanField(required=False, default=False)
-
-
-class ReasonInputSerializer(CommandInputSerializer):
-    """挂起 / 恢复: the reason."""
-
-    reason = serializers.CharField()
-
-
-class SuperviseInputSerializer(CommandInputSerializer):
-    """督办: the reason and, optionally, the order's own limit in working days (default: the setting)."""
-
-    reason = serializers.CharField()
-    days = serializers.IntegerField(min_value=1, max_value=30, required=False)
-
-
-class ReplyInputSerializer(CommandInputSerializer):
-    answer = serializers.CharField()
-    can_be_done = serializers.BooleanField(
-        required=False, default=True, help_text=_("否：暂不能办理的答复（须说明理由）")
-    )
-    follow_up_due_at = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text=_("暂不能办结时的预计办结日期（YYYY-MM-DD）")
-    )
-    cannot_be_done = serializers.BooleanField(
-        required=False, default=False, help_text=_("是：不能办理（须选择理由并写明依据，报督办审核）")
-    )
-    reason_code = serializers.CharField(required=False, allow_blank=True, default="")
-    basis = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("法律或政策依据"))
-
-
-class ResolveInputSerializer(CommandInputSerializer):
-    summary = serializers.CharField()
-    evidence = _ids(help_text=_("证明材料（本案附件 id）"))
-
-
-class CallbackInputSerializer(CommandInputSerializer):
-    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
-    comment = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("不满意时必填"))
-
-
-class ReopenInputSerializer(CommandInputSerializer):
-    reason = serializers.CharField()
-    lead_department = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, default=None, help_text=_("仅督办人员可改派")
-    )
-
-
-class CloseInputSerializer(CommandInputSerializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
-    override = serializers.BooleanField(required=False, default=False, help_text=_("督办销号（须写明理由）"))
-
-
-class ExtensionRequestInputSerializer(CommandInputSerializer):
-    """延期申请 (before the deadline): more working days with a reason."""
-
-    days = serializers.IntegerField(min_value=1, help_text=_("申请延长的工作日数"))
-    reason = serializers.CharField()
-    assignment = serializers.IntegerField(
-        min_value=1,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text=_("申请部门的承办单；本部门只有一张时可不填"),
-    )
-
-
-class ExtensionDecideInputSerializer(CommandInputSerializer):
-    """延期审批 by a supervisor."""
-
-    approve = serializers.BooleanField(help_text=_("是：批准；否：不批准（须写明理由）"))
-    note = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("审批意见"))
-    extension = serializers.IntegerField(
-        min_value=1,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text=_("延期申请；只有一件待审批时可不填"),
-    )
+@functools.cache
+def command_input_serializer(command: str) -> type[serializers.Serializer]:
+    """The API's request schema of a command, drawn from its declared input (``workflow.RULES``) plus
+    ``expected_version``. Shape and documentation only: the endpoint hands the body to the service, whose
+    workflow validates it once (``cases.commands``)."""
+    rule = workflow.RULES[command]
+    fields = {spec.name: _schema_field(spec) for spec in (*rule.inputs, EXPECTED_VERSION)}
+    fields["expected_version"].help_text = _("读取时的案件版本；案件已变化则拒绝（409）")
+    name = "".join(part.title() for part in command.split("_")) + "Input"
+    return type(name, (serializers.Serializer,), {**fields, "__doc__": f"{rule.command.label}（{command}）"})
 
 
 # --- Extension requests (延期申请) -----------------------------------------------------------------

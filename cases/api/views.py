@@ -209,12 +209,15 @@ def _command_result(event, user) -> dict:
     }
 
 
-def _command(command: EventKind, serializer_class, service, *, examples=()):
-    """One POST endpoint ``/cases/{id}/<command>/`` running ``service`` with ``serializer_class``'s input."""
+def _command(command: EventKind, *, examples=()):
+    """One POST endpoint ``/cases/{id}/<command>/`` running the command's service (``services.SERVICES``);
+    its request schema is drawn from the command's declared input (``workflow.RULES``)."""
     name = command.value + ("_" if keyword.iskeyword(command.value) else "")
+    service = services.SERVICES[command]
+    serializer_class = s.command_input_serializer(command)
 
     def endpoint(self, request, pk=None):
-        return self.run_command(request, pk, command, serializer_class, service)
+        return self.run_command(request, pk, command)
 
     endpoint.__name__ = name
     endpoint.__doc__ = service.__doc__
@@ -282,7 +285,7 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="受理登记（intake）",
         description=services.case_intake.__doc__,
-        request=s.CaseIntakeInputSerializer,
+        request=s.command_input_serializer(E.INTAKE),
         parameters=[IDEMPOTENCY_KEY],
         responses={
             201: s.ReceiptSerializer,
@@ -295,13 +298,11 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         examples=[INTAKE_EXAMPLE, RECEIPT_EXAMPLE],
     )
     def create(self, request):
-        serializer = s.CaseIntakeInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         try:
             result = services.case_intake(
                 actor=request.user,
                 idempotency_key=request.headers.get("Idempotency-Key"),
-                **serializer.validated_data,
+                **services.command_arguments(E.INTAKE, request.data),
             )
         except ValidationFailed as exc:
             raise ValidationFailed(s.nest_errors(exc.errors)) from exc
@@ -421,7 +422,7 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             content_type=attachment.content_type,
         )
 
-    def run_command(self, request, pk, command: str, serializer_class, service) -> Response:
+    def run_command(self, request, pk, command: str) -> Response:
         case = self.get_object()
         if case.status not in workflow.RULES[command].sources:
             # The workflow gives this answer too (under the row lock); giving it before reading the input
@@ -432,42 +433,37 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 current=case.status,
                 allowed=selectors.case_allowed_commands(user=request.user, case=case),
             )
-        serializer = serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        event = service(actor=request.user, case_id=case.pk, **serializer.validated_data)
+        arguments = services.command_arguments(command, request.data)
+        event = services.SERVICES[command](actor=request.user, case_id=case.pk, **arguments)
         return Response(s.CommandResultSerializer(_command_result(event, request.user)).data)
 
     # One endpoint per command, in loop order (cases.workflow.RULES).
-    not_accept = _command(E.NOT_ACCEPT, s.NotAcceptInputSerializer, services.case_not_accept)
-    withdraw = _command(E.WITHDRAW, s.WithdrawInputSerializer, services.case_withdraw)
-    classify = _command(E.CLASSIFY, s.ClassifyInputSerializer, services.case_classify)
-    reclassify = _command(E.RECLASSIFY, s.ReclassifyInputSerializer, services.case_reclassify)
-    assign = _command(E.ASSIGN, s.AssignInputSerializer, services.case_assign, examples=ASSIGN_EXAMPLES)
-    accept = _command(E.ACCEPT, s.AcceptInputSerializer, services.assignment_accept)
-    return_ = _command(E.RETURN, s.ReturnInputSerializer, services.assignment_return)
-    transfer = _command(E.TRANSFER, s.MoveInputSerializer, services.case_transfer)
-    escalate = _command(E.ESCALATE, s.MoveInputSerializer, services.case_escalate)
-    delegate = _command(E.DELEGATE, s.MoveInputSerializer, services.case_delegate)
-    coordinate = _command(E.COORDINATE, s.CoordinateInputSerializer, services.case_coordinate)
-    reassign = _command(E.REASSIGN, s.ReassignInputSerializer, services.case_reassign)
-    note = _command(E.NOTE, s.NoteInputSerializer, services.case_note)
-    suspend = _command(E.SUSPEND, s.SuspendInputSerializer, services.case_suspend)
-    resume = _command(E.RESUME, s.ReasonInputSerializer, services.case_resume)
-    reply = _command(E.REPLY, s.ReplyInputSerializer, services.case_reply)
-    resolve = _command(E.RESOLVE, s.ResolveInputSerializer, services.case_resolve)
-    callback = _command(E.CALLBACK, s.CallbackInputSerializer, services.case_callback)
-    reopen = _command(E.REOPEN, s.ReopenInputSerializer, services.case_reopen)
-    close = _command(E.CLOSE, s.CloseInputSerializer, services.case_close)
-    extension_request = _command(
-        E.EXTENSION_REQUEST, s.ExtensionRequestInputSerializer, services.case_extension_request
-    )
-    extension_decide = _command(
-        E.EXTENSION_DECIDE, s.ExtensionDecideInputSerializer, services.case_extension_decide
-    )
+    not_accept = _command(E.NOT_ACCEPT)
+    withdraw = _command(E.WITHDRAW)
+    classify = _command(E.CLASSIFY)
+    reclassify = _command(E.RECLASSIFY)
+    assign = _command(E.ASSIGN, examples=ASSIGN_EXAMPLES)
+    accept = _command(E.ACCEPT)
+    return_ = _command(E.RETURN)
+    transfer = _command(E.TRANSFER)
+    escalate = _command(E.ESCALATE)
+    delegate = _command(E.DELEGATE)
+    coordinate = _command(E.COORDINATE)
+    reassign = _command(E.REASSIGN)
+    note = _command(E.NOTE)
+    suspend = _command(E.SUSPEND)
+    resume = _command(E.RESUME)
+    reply = _command(E.REPLY)
+    resolve = _command(E.RESOLVE)
+    callback = _command(E.CALLBACK)
+    reopen = _command(E.REOPEN)
+    close = _command(E.CLOSE)
+    extension_request = _command(E.EXTENSION_REQUEST)
+    extension_decide = _command(E.EXTENSION_DECIDE)
     # Supervision: 催办 / 督办 by a supervisor (no status change).
-    review = _command(E.REVIEW, s.ReviewInputSerializer, services.case_review)
-    urge = _command(SweepEventKind.URGE, s.ReasonInputSerializer, services.case_urge)
-    supervise = _command(SweepEventKind.SUPERVISE, s.SuperviseInputSerializer, services.case_supervise)
+    review = _command(E.REVIEW)
+    urge = _command(SweepEventKind.URGE)
+    supervise = _command(SweepEventKind.SUPERVISE)
 
 
 # --- Department work queue --------------------------------------------------------------------------

@@ -114,7 +114,7 @@ class OverdueCaseSerializer(CaseListSerializer):
 
 class ActionResultSerializer(serializers.Serializer):
     """The answer of the deprecated ``/api/v1/supervision/cases/{id}/urge|supervise/`` (their input is the
-    cases API's: ``cases.api.serializers.ReasonInputSerializer`` / ``SuperviseInputSerializer``)."""
+    cases API's: ``cases.api.serializers.command_input_serializer``)."""
 
     case = serializers.IntegerField(source="case_id")
     event = serializers.IntegerField(source="pk")

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from cases.api import serializers as cases_serializers
 from cases.choices import Light, SweepEventKind
-from cases.services import case_supervisor_action
+from cases.services import SERVICES, command_arguments
 from routing.choices import Tier
 
 from .. import reports, selectors
@@ -126,16 +126,9 @@ class OverdueAPIView(SupervisionAPIView, GenericAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
-# The cases API's input serializer of each command (``cases.api.views.CaseViewSet.urge`` / ``.supervise``).
-ACTION_INPUT = {
-    SweepEventKind.URGE: cases_serializers.ReasonInputSerializer,
-    SweepEventKind.SUPERVISE: cases_serializers.SuperviseInputSerializer,
-}
-
-
 def _deprecated(kind: SweepEventKind):
     return extend_schema(
-        request=ACTION_INPUT[kind],
+        request=cases_serializers.command_input_serializer(kind),
         responses=s.ActionResultSerializer,
         summary=f"{kind.label}（已弃用：请用 POST /api/v1/cases/{{id}}/{kind.value}/）",
         deprecated=True,
@@ -144,18 +137,15 @@ def _deprecated(kind: SweepEventKind):
 
 class CaseActionAPIView(APIView):
     """``POST /api/v1/supervision/cases/{id}/urge|supervise/``, kept for existing clients: the same service
-    (``cases.services.case_supervisor_action``) and the same input as ``/api/v1/cases/{id}/urge|supervise/``
+    (``cases.services.case_urge`` / ``case_supervise``) and the same input as ``/api/v1/cases/{id}/urge|supervise/``
     (the command endpoints, which also answer the case's new version and allowed commands); only the answer
     keeps this endpoint's own shape (``ActionResultSerializer``). Deprecated in the schema."""
 
     action_name: str = SweepEventKind.URGE
 
     def post(self, request, pk: int):
-        data = ACTION_INPUT[SweepEventKind(self.action_name)](data=request.data)
-        data.is_valid(raise_exception=True)
-        event = case_supervisor_action(
-            actor=request.user, case_id=pk, action=self.action_name, **data.validated_data
-        )
+        kind = SweepEventKind(self.action_name)
+        event = SERVICES[kind](actor=request.user, case_id=pk, **command_arguments(kind, request.data))
         return Response(s.ActionResultSerializer(event).data)
 
 
