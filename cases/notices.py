@@ -48,7 +48,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db.models import Q
 from django.urls import reverse
@@ -62,6 +61,7 @@ from routing.models import Department, Membership
 from routing.paths import path_prefixes
 from windowsvc.personal import is_mobile, mask_phone
 
+from . import events
 from .choices import CASE_EVENT_KINDS, CaseStatus, EventKind, ExtensionStatus, MatterKind, SweepEventKind
 from .models import Case, CaseEvent, Extension
 from .surveys import survey_token_issue, survey_url
@@ -174,7 +174,7 @@ def lead_department_staff(event: CaseEvent) -> tuple[list[int], str]:
     intake window) and no name."""
     from . import sla  # sla imports this module lazily too; importing it at the top would be circular
 
-    lead = event.payload.get("lead_department") or event.department_id
+    lead = events.read(event).lead_department or event.department_id
     if not lead:
         return sla.case_holders(event.case), ""
     name = Department.objects.filter(pk=lead).values_list("name", flat=True).first() or ""
@@ -264,7 +264,7 @@ def on_not_accept(event: CaseEvent) -> None:
     with translation.override(REQUESTER_LANGUAGE):
         text = _("不予受理，原因：%(reason)s；办理建议：%(guidance)s") % {
             "reason": event.reason,
-            "guidance": event.payload.get("guidance", ""),
+            "guidance": events.read(event).guidance,
         }
     _sms_to_requester(
         event, "not_accept", TemplateCode.REPLY, {"reply": _quote(text)}, emergency=is_emergency(event.case)
@@ -273,17 +273,18 @@ def on_not_accept(event: CaseEvent) -> None:
 
 def on_routed(event: CaseEvent) -> None:
     """assign, coordinate, reassign: the newly named lead (and assisting) departments."""
-    payload = event.payload
-    departments = [payload.get("lead_department"), *(payload.get("assisting_departments") or [])]
+    payload = events.read(event)
+    departments = [payload.lead_department, *payload.assisting_departments]
     _notify_departments(event, departments, TemplateCode.ASSIGNMENT)
 
 
 def on_moved(event: CaseEvent) -> None:
     """transfer, escalate, delegate: the new lead, or the centre when the ping-pong guard tripped."""
-    if event.payload.get("pingpong_guard"):
+    payload = events.read(event)
+    if payload.pingpong_guard:
         _notify_router(event, REROUTE_TEMPLATE)
     else:
-        _notify_departments(event, [event.payload.get("requested_department")], TemplateCode.ASSIGNMENT)
+        _notify_departments(event, [payload.requested_department], TemplateCode.ASSIGNMENT)
 
 
 def on_return(event: CaseEvent) -> None:
@@ -314,7 +315,7 @@ def on_resolve(event: CaseEvent) -> None:
 
 
 def on_reopen(event: CaseEvent) -> None:
-    lead = event.payload.get("lead_department")
+    lead = events.read(event).lead_department
     if lead:
         _notify_departments(event, [lead], TemplateCode.REOPEN)
     else:  # resolved at the window and never routed: the window routes the redo
@@ -326,7 +327,7 @@ def on_review_requested(event: CaseEvent) -> None:
     the case's supervisors must decide by the review's deadline."""
     from .models import RefusalReview
 
-    review = RefusalReview.objects.select_related("reason").get(pk=event.payload["review"])
+    review = RefusalReview.objects.select_related("reason").get(pk=events.read(event).review)
     context = staff_context(
         event.case,
         kind=review.get_kind_display(),
@@ -343,18 +344,19 @@ def on_review(event: CaseEvent) -> None:
     from .choices import ReviewDecision, ReviewKind
     from .models import RefusalReview
 
-    review = RefusalReview.objects.get(pk=event.payload["review"])
+    payload = events.read(event)
+    review = RefusalReview.objects.get(pk=payload.review)
     case = event.case
     context = staff_context(
         case,
         kind=review.get_kind_display(),
-        decision=ReviewDecision(event.payload["decision"]).label,
+        decision=ReviewDecision(payload.decision).label,
         note=event.reason,
     )
-    if event.payload.get("follow_up_due_at"):
+    if payload.follow_up_due_at:
         context["deadline"] = case.follow_up_due_at
     told = {review.requested_by_id} if review.requested_by_id else set()
-    if event.payload["decision"] == ReviewDecision.OVERTURN:
+    if payload.decision == ReviewDecision.OVERTURN:
         if review.kind in (ReviewKind.NOT_ACCEPTED, ReviewKind.LATE_WITHDRAWAL):
             told |= set(
                 centre_coordinators(case) if event.to_status == S.COORDINATING else window_clerks(case)
@@ -366,17 +368,10 @@ def on_review(event: CaseEvent) -> None:
         _survey(event)
 
 
-def _parse_moment(value) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
-        return None
-
-
 def on_urge(event: CaseEvent) -> None:
     """催办 by a supervisor: the lead department's heads and handlers read the supervisor's reason and the
     case's deadline. A step of the deadline ladder (no ``manual`` flag) is left to ``cases.sweep``."""
-    if not event.payload.get("manual"):
+    if not events.read(event).manual:
         return
     case = event.case
     users, department = lead_department_staff(event)
@@ -385,12 +380,13 @@ def on_urge(event: CaseEvent) -> None:
 
 
 def on_supervise(event: CaseEvent) -> None:
-    """督办 by a supervisor: as 催办, with the order's own deadline (``payload["due_at"]``) as the deadline."""
-    if not event.payload.get("manual"):
+    """督办 by a supervisor: as 催办, with the order's own deadline (the payload's ``due_at``) as the deadline."""
+    payload = events.read(event)
+    if not payload.manual:
         return
     case = event.case
     users, department = lead_department_staff(event)
-    deadline = _parse_moment(event.payload.get("due_at")) or case.supervision_due_at or case.due_at
+    deadline = payload.due_at or case.supervision_due_at or case.due_at
     context = staff_context(case, deadline=deadline or _("未定"), department=department, note=event.reason)
     _notify_users(event, "supervise", TemplateCode.SUPERVISE, users, context)
 
@@ -401,10 +397,10 @@ def on_extension_request(event: CaseEvent) -> None:
     context = staff_context(
         case,
         department=event.department.name if event.department_id else "",
-        days=event.payload.get("days"),
+        days=events.read(event).days,
         reason=event.reason,
     )
-    due_before = _parse_moment(event.payload.get("due_before"))
+    due_before = events.read(event).due_before
     if due_before is not None:
         context["deadline"] = due_before
     _notify_users(event, "extension_request", TemplateCode.EXTENSION_REQUEST, case_supervisors(case), context)
@@ -413,7 +409,7 @@ def on_extension_request(event: CaseEvent) -> None:
 def on_extension_decided(event: CaseEvent) -> None:
     """延期审批: the decision is told to the staff member who asked and, when an approved extension moved the
     case's deadline, to the requester (群众/企业) by SMS with the new deadline."""
-    extension = Extension.objects.select_related("case__requester").get(pk=event.payload["extension"])
+    extension = Extension.objects.select_related("case__requester").get(pk=events.read(event).extension)
     case = extension.case
     approved = extension.status == ExtensionStatus.APPROVED
     context = {"approved": approved, "reason": extension.decision_note}
@@ -501,5 +497,5 @@ def notify_event(event: CaseEvent) -> None:
     notice = NOTICES[event.kind]
     if not isinstance(notice, Silent):
         notice(event)
-    if event.kind != E.REVIEW and event.payload.get("review"):
+    if event.kind != E.REVIEW and events.read(event).review:
         on_review_requested(event)

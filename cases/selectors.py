@@ -18,6 +18,7 @@ from windowsvc.personal import normalize_credit_code, normalize_id_number, norma
 
 from . import workflow
 from .choices import AssignmentStatus, SweepEventKind
+from .events import Key
 from .models import Assignment, Case, CaseEvent, CaseTimer, Category, Extension, Reason, RefusalReview
 
 # What a list of cases shows without extra queries per row.
@@ -179,7 +180,7 @@ def case_action_marks(*, user, case_ids: Iterable[int]) -> dict[int, ActionMarks
         .filter(case_id__in=ids, kind__in=[SweepEventKind.URGE, SweepEventKind.SUPERVISE])
         # A supervisor's orders and the completion ladders' steps; a timer's 催办 (reply, callback …) is
         # a reminder about another deadline, not an order to get the matter done.
-        .filter(Q(payload__manual=True) | Q(payload__clock__in=["case", "assignment"]))
+        .filter(Q(**{Key.MANUAL.lookup: True}) | Q(**{f"{Key.CLOCK.lookup}__in": ["case", "assignment"]}))
         .values("case_id", "kind")
         .annotate(n=Count("pk"), last=Max("created_at"))
         .order_by()

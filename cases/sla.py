@@ -25,6 +25,7 @@ from routing.models import Membership
 from routing.paths import county_code, path_prefixes
 
 from . import clocks as d
+from . import events
 from .choices import (
     TERMINAL_STATUSES,
     AlarmLevel,
@@ -370,9 +371,10 @@ def command_applied(case: Case, current: list[Assignment], *, command: str, to_s
         case_clock_start(case, now=now)
     elif recompute or case.due_at is None:
         case_clock_compute(case, now=now, calendar=calendar)
-    if command == E.REPLY and payload.get("can_be_done") is False and case.reasoned_reply_at is None:
+    said = events.Payload(payload)
+    if command == E.REPLY and said.can_be_done is False and case.reasoned_reply_at is None:
         case.reasoned_reply_at = now
-    if payload.get("follow_up_due_at") and case.deadline_in_force == case.follow_up_due_at:
+    if said.follow_up_due_at and case.deadline_in_force == case.follow_up_due_at:
         # The follow-up clock (答复未办结): yellow and the ladder start again against the new date.
         case.yellow_at = _yellow(now, case.follow_up_due_at, timedelta(), yellow_share(), calendar)
     suspended = to_status == CaseStatus.SUSPENDED

@@ -41,7 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import clocks as d
-from . import sla, workflow
+from . import events, sla, workflow
 from .choices import AlarmLevel, TimerKind, step_event
 from .models import Assignment, Case, CaseTimer
 
@@ -175,15 +175,13 @@ def _process_case(case: Case, now: datetime) -> int | None:
             step_event(reached),
             now=now,
             reason=_case_reason(reached),
-            payload={
-                "clock": "case",
-                "level": level_name(reached),
-                "skipped": [level_name(level) for level in skipped],
-                "deadline": case.due_at.isoformat(),
-                "supervision_due_at": case.supervision_due_at.isoformat()
-                if case.supervision_due_at
-                else None,
-            },
+            payload=events.ladder_step(
+                clock="case",
+                level=level_name(reached),
+                skipped=[level_name(level) for level in skipped],
+                deadline=case.due_at,
+                supervision_due_at=case.supervision_due_at,
+            ),
             department=case.lead_department,
             update_fields=fields,
         )
@@ -267,14 +265,14 @@ def _process_assignment(assignment: Assignment, now: datetime) -> int | None:
             step_event(reached),
             now=now,
             reason=_assignment_reason(reached, assignment),
-            payload={
-                "clock": "assignment",
-                "assignment": assignment.pk,
-                "role": assignment.role,
-                "level": level_name(reached),
-                "skipped": [level_name(level) for level in skipped],
-                "deadline": deadline.isoformat(),
-            },
+            payload=events.ladder_step(
+                clock="assignment",
+                assignment=assignment.pk,
+                role=assignment.role,
+                level=level_name(reached),
+                skipped=[level_name(level) for level in skipped],
+                deadline=deadline,
+            ),
             department=assignment.department,
         )
         _notify_assignment(assignment, event, reached, deadline)
@@ -334,14 +332,14 @@ def _process_timer(timer: CaseTimer, now: datetime) -> int | None:
         step_event(reached),
         now=now,
         reason=timer_reason(timer.kind, reached),
-        payload={
-            "clock": timer.kind,
-            "timer": timer.pk,
-            "subject": timer.subject_id,
-            "level": level_name(reached),
-            "skipped": [level_name(level) for level in skipped],
-            "deadline": timer.due_at.isoformat(),
-        },
+        payload=events.ladder_step(
+            clock=timer.kind,
+            timer=timer.pk,
+            subject=timer.subject_id,
+            level=level_name(reached),
+            skipped=[level_name(level) for level in skipped],
+            deadline=timer.due_at,
+        ),
         department=case.lead_department if timer.kind in HOLDER_TIMERS else None,
     )
     _notify_timer(timer, event, reached)

@@ -20,7 +20,6 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -39,7 +38,7 @@ from windowsvc.errors import (
     ValidationFailed,
 )
 
-from . import selectors, services
+from . import events, selectors, services
 from .choices import AssignmentStatus, EventKind, ReviewDecision, Satisfaction
 from .forms import (
     COMMAND_FORMS,
@@ -303,49 +302,47 @@ class CaseListView(LoginRequiredMixin, ListView):
 # --- Case detail and commands -----------------------------------------------------------------------
 
 
-def _department_names(events) -> dict[int, str]:
+def _department_names(timeline) -> dict[int, str]:
     ids: set[int] = set()
-    for event in events:
-        payload = event.payload or {}
-        for key in ("lead_department", "requested_department"):
-            if isinstance(payload.get(key), int):
-                ids.add(payload[key])
-        ids.update(i for i in payload.get("assisting_departments") or [] if isinstance(i, int))
+    for event in timeline:
+        ids |= events.read(event).departments
     return dict(Department.objects.filter(pk__in=sorted(ids)).values_list("pk", "name")) if ids else {}
+
+
+def _day(moment) -> str:
+    return date_format(timezone.localtime(moment), "Y-m-d")
 
 
 def event_details(event: CaseEvent, names: dict[int, str]) -> str:
     """A short human-readable line from an event's payload (departments named, choices labelled)."""
-    payload = event.payload or {}
+    payload = events.read(event)
     parts = []
-    if payload.get("lead_department") in names:
-        parts.append((_("主办"), names[payload["lead_department"]]))
-    assisting = [names[i] for i in payload.get("assisting_departments") or [] if i in names]
+    if payload.lead_department in names:
+        parts.append((_("主办"), names[payload.lead_department]))
+    assisting = [names[i] for i in payload.assisting_departments if i in names]
     if assisting:
         parts.append((_("协办"), "、".join(assisting)))
-    if payload.get("requested_department") in names:
-        parts.append((_("接收部门"), names[payload["requested_department"]]))
-    if payload.get("guidance"):
-        parts.append((_("告知途径"), payload["guidance"]))
-    if payload.get("satisfaction") in Satisfaction.values:
-        parts.append((_("满意度"), Satisfaction(payload["satisfaction"]).label))
-    if payload.get("cannot_be_done"):
+    if payload.requested_department in names:
+        parts.append((_("接收部门"), names[payload.requested_department]))
+    if payload.guidance:
+        parts.append((_("告知途径"), payload.guidance))
+    if payload.satisfaction in Satisfaction.values:
+        parts.append((_("满意度"), Satisfaction(payload.satisfaction).label))
+    if payload.cannot_be_done:
         parts.append((_("答复"), _("不能办理（报督办审核）")))
-    elif payload.get("can_be_done") is False:
+    elif payload.can_be_done is False:
         parts.append((_("答复"), _("暂不能办理")))
-    if payload.get("follow_up_due_at"):
-        day = parse_datetime(payload["follow_up_due_at"])
-        parts.append((_("预计办结"), date_format(timezone.localtime(day), "Y-m-d") if day else ""))
-    if payload.get("decision") in ReviewDecision.values:
-        parts.append((_("审核意见"), ReviewDecision(payload["decision"]).label))
-    if payload.get("late"):
+    if payload.follow_up_due_at:
+        parts.append((_("预计办结"), _day(payload.follow_up_due_at)))
+    if payload.decision in ReviewDecision.values:
+        parts.append((_("审核意见"), ReviewDecision(payload.decision).label))
+    if payload.late:
         parts.append((_("提示"), _("超过办理时限后撤回")))
-    if payload.get("suspended_until") and event.kind == EventKind.SUSPEND:
-        day = parse_datetime(payload["suspended_until"])
-        parts.append((_("挂起至"), date_format(timezone.localtime(day), "Y-m-d") if day else ""))
-    if payload.get("contacted_requester"):
+    if payload.suspended_until and event.kind == EventKind.SUSPEND:
+        parts.append((_("挂起至"), _day(payload.suspended_until)))
+    if payload.contacted_requester:
         parts.append((_("联系"), _("已联系反映人")))
-    if payload.get("pingpong_guard"):
+    if payload.pingpong_guard:
         parts.append((_("提示"), _("退回/转办次数超限，转协调中心")))
     return format_html_join("；", "{}：{}", parts)
 

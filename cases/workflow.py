@@ -6,13 +6,16 @@
    actor may not see is ``NotFound``, exactly like a missing one;
 2. re-checks the state against the command's allowed source states (``TransitionNotAllowed``: 409 with the
    current status and the commands this actor may run now), then the actor's relation to *this* case
-   (``PermissionDenied``), then the command's own guard (``TransitionNotAllowed``) and its input
-   (``ValidationFailed`` with field errors);
-3. applies the change, saves the case with ``update_fields`` and bumps its version, and writes exactly one
-   ``CaseEvent`` in the same transaction; ``cases.effects`` hooks run in the transaction and on commit.
+   (``PermissionDenied``), then the command's own guard (``TransitionNotAllowed``), then validates its
+   input, once, against the row's declaration (``cases.commands``; ``ValidationFailed`` with every field's
+   error); the handler gets the cleaned values;
+3. applies the change — to a status among the row's ``targets`` only —, saves the case with
+   ``update_fields`` and bumps its version, and writes exactly one ``CaseEvent`` (payload from
+   ``cases.events``) in the same transaction; ``cases.effects`` hooks run in the transaction and on commit.
 
-The table ``RULES`` lists every command with its source states, who may run it and its required fields;
-docs (``docs/ARCHITECTURE.md``, "The closed loop: state machine") describe the same table in prose.
+The table ``RULES`` lists every command with its source and target states, who may run it and its input;
+its services (``cases.services``), API request schemas and page forms are drawn from the same rows. Docs
+(``docs/ARCHITECTURE.md``, "The closed loop: state machine") describe the same table in prose.
 
 Who may run a command is a relation of the actor to the case (``Relation``), computed from their
 memberships: the intake window's clerks, the staff or head of a department holding a current assignment
@@ -43,7 +46,7 @@ from routing.paths import county_code, path_prefixes
 from windowsvc.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from windowsvc.personal import mask_phone, normalize_credit_code, normalize_id_number, normalize_phone
 
-from . import effects, sla
+from . import effects, events, sla
 from .choices import (
     CLOSING_SATISFACTION,
     COORDINATION_MODES,
@@ -680,10 +683,6 @@ def _classification(data: Mapping, case_region_path: str) -> dict[str, Any]:
     return values
 
 
-def _classification_payload(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (v.pk if hasattr(v, "pk") else v) for k, v in values.items()}
-
-
 # --- Saying no is reported (否定答复报告) ---------------------------------------------------------------
 
 
@@ -723,7 +722,7 @@ def _do_not_accept(ctx: Context, data: Mapping) -> Outcome:
     reason = _reason(data, "reason_code", ReasonPurpose.REFUSAL, default=OTHER_REASON)
     text = data["reason"]
     review = _open_review(ctx, ReviewKind.NOT_ACCEPTED, reason=reason, explanation=text)
-    payload = {"guidance": data["guidance"], "reason_code": reason.code, "review": review.pk}
+    payload = events.not_accept(guidance=data["guidance"], reason_code=reason.code, review=review.pk)
     return Outcome(S.NOT_ACCEPTED, text, payload)
 
 
@@ -732,18 +731,16 @@ def _do_withdraw(ctx: Context, data: Mapping) -> Outcome:
     deadline = case.deadline_in_force
     late = deadline is not None and ctx.now > deadline and not case.clock_settled
     text = data["reason"]
-    payload: dict[str, Any] = {"late": late}
+    review = None
     if late and not ctx.has(R.SUPERVISOR):
         # A withdrawal after the deadline needs the requester's own confirmation (or a supervisor), counts
         # as late, and is reviewed like every other "no".
         if not data["requester_confirmed"]:
             raise _invalid("requester_confirmed", _("已超过办理时限，撤回须经反映人确认或由督办人员批准。"))
-        payload["requester_confirmed"] = True
-        payload["review"] = _open_review(ctx, ReviewKind.LATE_WITHDRAWAL, reason=None, explanation=text).pk
-    elif late:
-        payload["approved_by_supervisor"] = True
+        review = _open_review(ctx, ReviewKind.LATE_WITHDRAWAL, reason=None, explanation=text).pk
     _cancel_current(ctx)
     ctx.set(withdrawn_at=ctx.now)
+    payload = events.withdraw(late=late, review=review, approved_by_supervisor=late and review is None)
     return Outcome(S.WITHDRAWN, text, payload)
 
 
@@ -757,7 +754,7 @@ def _do_classify(ctx: Context, data: Mapping) -> Outcome:
         to_status = S.COORDINATING
     else:
         to_status = S.ROUTING
-    return Outcome(to_status, "", _classification_payload(values))
+    return Outcome(to_status, "", events.classification(values))
 
 
 def _do_reclassify(ctx: Context, data: Mapping) -> Outcome:
@@ -770,7 +767,7 @@ def _do_reclassify(ctx: Context, data: Mapping) -> Outcome:
     return Outcome(
         ctx.case.status,
         data["reason"],
-        {"before": _classification_payload(before), "after": _classification_payload(changes)},
+        events.reclassify(before=before, after=changes),
     )
 
 
@@ -806,12 +803,12 @@ def _do_assign(ctx: Context, data: Mapping) -> Outcome:
     return Outcome(
         S.ASSIGNED,
         data["note"],
-        {
-            "lead_department": lead.pk,
-            "assisting_departments": [d.pk for d in assisting],
-            "assignment": lead_assignment.pk,
-            "can_return": by_window,
-        },
+        events.assign(
+            lead_department=lead.pk,
+            assisting_departments=[d.pk for d in assisting],
+            assignment=lead_assignment.pk,
+            can_return=by_window,
+        ),
         department=None if by_window else _acting_centre(ctx),
     )
 
@@ -828,7 +825,7 @@ def _do_accept(ctx: Context, data: Mapping) -> Outcome:
     return Outcome(
         to_status,
         "",
-        {"assignment": assignment.pk, "role": assignment.role},
+        events.accept(assignment=assignment.pk, role=assignment.role),
         department=assignment.department,
     )
 
@@ -848,14 +845,14 @@ def _do_return(ctx: Context, data: Mapping) -> Outcome:
     reason = data["reason"]
     _end(assignment, AssignmentStatus.RETURNED, ctx.now, returned_reason=reason)
     ctx.current.remove(assignment)
-    payload: dict[str, Any] = {"assignment": assignment.pk, "role": assignment.role}
     if assignment.role == AssignmentRole.ASSISTING:
         # An assisting department stepping out does not move the case; it counts against that department.
+        payload = events.return_(assignment=assignment.pk, role=assignment.role)
         return Outcome(ctx.case.status, reason, payload, department=assignment.department)
     ctx.set(return_count=ctx.case.return_count + 1)
     _cancel_current(ctx)
     guard = _over_pingpong_limit(ctx.case)
-    payload["pingpong_guard"] = guard
+    payload = events.return_(assignment=assignment.pk, role=assignment.role, pingpong_guard=guard)
     if guard or ctx.case.handling_mode in COORDINATION_MODES:
         _route_to_centre(ctx)
         to_status = S.COORDINATING
@@ -888,16 +885,15 @@ def _do_move(command: str) -> Callable[[Context, Mapping], Outcome]:
         _end(lead, AssignmentStatus.TRANSFERRED, ctx.now)
         ctx.current.remove(lead)
         ctx.set(transfer_count=ctx.case.transfer_count + 1)
-        payload: dict[str, Any] = {"from_assignment": lead.pk, "requested_department": target.pk}
         if _over_pingpong_limit(ctx.case):
             # 推诿扯皮: the case has bounced too often; the coordination centre names who must do it.
             _cancel_current(ctx)
             _route_to_centre(ctx)
-            payload["pingpong_guard"] = True
+            payload = events.move(from_assignment=lead.pk, requested_department=target.pk, assignment=None)
             return Outcome(S.COORDINATING, reason, payload, department=lead.department)
         new = _create_assignment(ctx, target, AssignmentRole.LEAD, AssignmentOrigin(command), can_return=True)
         _route_to_lead(ctx, target)
-        payload.update({"pingpong_guard": False, "assignment": new.pk})
+        payload = events.move(from_assignment=lead.pk, requested_department=target.pk, assignment=new.pk)
         return Outcome(S.ASSIGNED, reason, payload, department=lead.department)
 
     return handler
@@ -936,13 +932,13 @@ def _do_coordinate(ctx: Context, data: Mapping) -> Outcome:
     return Outcome(
         S.ASSIGNED,
         decisions,
-        {
-            "meeting": meeting.pk,
-            "lead_department": lead.pk,
-            "assisting_departments": [d.pk for d in assisting],
-            "assignment": lead_assignment.pk,
-            "handling_mode": mode,
-        },
+        events.coordinate(
+            meeting=meeting.pk,
+            lead_department=lead.pk,
+            assisting_departments=[d.pk for d in assisting],
+            assignment=lead_assignment.pk,
+            handling_mode=mode,
+        ),
         department=ctx.coordination_centre(),
     )
 
@@ -961,11 +957,9 @@ def _do_reassign(ctx: Context, data: Mapping) -> Outcome:
     return Outcome(
         S.ASSIGNED,
         data["reason"],
-        {
-            "from_department": old.department_id if old else None,
-            "lead_department": target.pk,
-            "assignment": new.pk,
-        },
+        events.reassign(
+            from_department=old.department_id if old else None, lead_department=target.pk, assignment=new.pk
+        ),
     )
 
 
@@ -984,7 +978,7 @@ def _do_note(ctx: Context, data: Mapping) -> Outcome:
     return Outcome(
         ctx.case.status,
         data["text"],
-        {"contacted_requester": contacted},
+        events.note(contacted_requester=contacted),
         department=_acting_department(ctx) if ctx.has(R.ASSIGNEE_STAFF) else None,
     )
 
@@ -1002,12 +996,12 @@ def _do_suspend(ctx: Context, data: Mapping) -> Outcome:
     ctx.set(status_before_suspend=ctx.case.status, suspended_at=ctx.now, suspended_until=until)
     text = data["reason"]
     department = _lead_department(ctx)
-    payload: dict[str, Any] = {"reason_code": reason.code, "days": days, "suspended_until": until.isoformat()}
+    review = None
     if days > sla.suspension_max_days():
         review = _open_review(
             ctx, ReviewKind.LONG_SUSPENSION, reason=reason, explanation=text, department=department
-        )
-        payload["review"] = review.pk
+        ).pk
+    payload = events.suspend(reason_code=reason.code, days=days, suspended_until=until, review=review)
     return Outcome(S.SUSPENDED, text, payload, department=department)
 
 
@@ -1015,7 +1009,7 @@ def _do_resume(ctx: Context, data: Mapping) -> Outcome:
     back = ctx.case.status_before_suspend or S.IN_PROGRESS
     suspended_at = ctx.case.suspended_at
     ctx.set(status_before_suspend="", suspended_at=None, suspended_until=None)
-    payload = {"suspended_at": suspended_at.isoformat() if suspended_at else None}
+    payload = events.resume(suspended_at=suspended_at)
     department = _lead_department(ctx) if ctx.has(R.LEAD_STAFF) else None
     return Outcome(back, data["reason"], payload, department=department)
 
@@ -1044,7 +1038,7 @@ def _do_reply(ctx: Context, data: Mapping) -> Outcome:
         ctx.set(replied_at=ctx.now)
     answer = data["answer"]
     department = _lead_department(ctx)
-    payload: dict[str, Any] = {"can_be_done": can_be_done}
+    new_date = review = reason_code = None
     if not can_be_done:
         follow_up = _follow_up_date(ctx, data)
         cannot = data["cannot_be_done"]
@@ -1054,7 +1048,7 @@ def _do_reply(ctx: Context, data: Mapping) -> Outcome:
             if case.follow_up_due_at is not None:
                 raise _invalid("follow_up_due_at", _("本轮已给出预计办结日期；如需更多时间请申请延期。"))
             ctx.set(follow_up_due_at=follow_up)
-            payload["follow_up_due_at"] = follow_up.isoformat()
+            new_date = follow_up
         elif cannot:
             # "Cannot be done" replaces an earlier new date: the clock stops until the supervisor decides.
             if case.follow_up_due_at is not None:
@@ -1075,12 +1069,15 @@ def _do_reply(ctx: Context, data: Mapping) -> Outcome:
                 explanation=answer,
                 basis=basis,
                 department=department,
-            )
-            payload.update({"cannot_be_done": True, "reason_code": reason.code, "review": review.pk})
+            ).pk
+            reason_code = reason.code
         else:
             raise _invalid(
                 "follow_up_due_at", _("暂不能办理的答复须给出预计办结日期，或说明不能办理的理由和依据。")
             )
+    payload = events.reply(
+        can_be_done=can_be_done, follow_up_due_at=new_date, reason_code=reason_code, review=review
+    )
     return Outcome(S.REPLIED, answer, payload, department=department)
 
 
@@ -1108,7 +1105,7 @@ def _do_review(ctx: Context, data: Mapping) -> Outcome:
     review.instruction = instruction
     review.save(update_fields=["status", "decided_by", "decided_at", "instruction", "updated_at"])
     ctx.set(needs_review=False)
-    payload: dict[str, Any] = {"review": review.pk, "kind": review.kind, "decision": decision}
+    new_date = shortened = None
     to_status = case.status
     if review.kind == ReviewKind.CANNOT_BE_DONE:
         if overturn:
@@ -1116,7 +1113,7 @@ def _do_review(ctx: Context, data: Mapping) -> Outcome:
                 ctx.now, sla.limits_for(case)[0].completion_days, case
             )
             ctx.set(follow_up_due_at=follow_up)
-            payload["follow_up_due_at"] = follow_up.isoformat()
+            new_date = follow_up
             to_status = S.IN_PROGRESS
         else:
             _finish_current(ctx)
@@ -1133,8 +1130,15 @@ def _do_review(ctx: Context, data: Mapping) -> Outcome:
             to_status = S.ROUTING if classified else S.REGISTERED
     elif review.kind == ReviewKind.LONG_SUSPENSION and overturn:
         until = sla.working_days_after(case.suspended_at or ctx.now, sla.suspension_max_days(), case)
-        ctx.set(suspended_until=max(until, ctx.now))
-        payload["suspended_until"] = ctx.case.suspended_until.isoformat()
+        shortened = max(until, ctx.now)
+        ctx.set(suspended_until=shortened)
+    payload = events.review(
+        review=review.pk,
+        kind=review.kind,
+        decision=decision,
+        follow_up_due_at=new_date,
+        suspended_until=shortened,
+    )
     return Outcome(to_status, instruction, payload)
 
 
@@ -1181,7 +1185,7 @@ def _do_resolve(ctx: Context, data: Mapping) -> Outcome:
     _finish_current(ctx)
     summary = data["summary"]
     ctx.set(resolution_summary=summary, resolved_at=ctx.now)
-    return Outcome(S.RESOLVED, summary, {"evidence": evidence}, department=department)
+    return Outcome(S.RESOLVED, summary, events.resolve(evidence=evidence), department=department)
 
 
 def _do_callback(ctx: Context, data: Mapping) -> Outcome:
@@ -1195,7 +1199,7 @@ def _do_callback(ctx: Context, data: Mapping) -> Outcome:
         callback_at=ctx.now,
         callback_by=ctx.actor,
     )
-    return Outcome(ctx.case.status, comment, {"satisfaction": satisfaction})
+    return Outcome(ctx.case.status, comment, events.callback(satisfaction=satisfaction))
 
 
 def _do_reopen(ctx: Context, data: Mapping) -> Outcome:
@@ -1203,7 +1207,7 @@ def _do_reopen(ctx: Context, data: Mapping) -> Outcome:
     requested = data["lead_department"]
     if requested is not None and not ctx.has(R.SUPERVISOR):
         raise PermissionDenied(_("只有督办人员可以改派重办的主办部门。"))
-    payload: dict[str, Any] = {"satisfaction": case.callback_satisfaction or None}
+    satisfaction = case.callback_satisfaction
     ctx.set(
         reopen_count=case.reopen_count + 1,
         callback_satisfaction="",
@@ -1221,12 +1225,12 @@ def _do_reopen(ctx: Context, data: Mapping) -> Outcome:
     if target is None:
         # Resolved at the window (即办) and never routed: the window routes the redo.
         _route_to_window(ctx)
-        return Outcome(S.ROUTING, data["reason"], payload)
+        return Outcome(S.ROUTING, data["reason"], events.reopen(satisfaction=satisfaction))
     same_lead = target.pk == case.lead_department_id
     # 重办 goes to the same lead (or the supervisor's choice), which may not hand the redo back.
     new = _create_assignment(ctx, target, AssignmentRole.LEAD, AssignmentOrigin.REOPEN, can_return=False)
     _route_to_lead(ctx, target)
-    payload.update({"lead_department": target.pk, "assignment": new.pk})
+    payload = events.reopen(satisfaction=satisfaction, lead_department=target.pk, assignment=new.pk)
     if same_lead:
         # The same lead signed for this case before: a redo is an order to it, not a new routing, so it
         # goes straight back to handling (no second sign-for; the department is told by notification).
@@ -1250,12 +1254,8 @@ def _do_close(ctx: Context, data: Mapping) -> Outcome:
     return Outcome(
         S.CLOSED,
         reason,
-        {"override": override, "satisfaction": ctx.case.callback_satisfaction or None},
+        events.close(override=override, satisfaction=ctx.case.callback_satisfaction),
     )
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 def _do_extension_request(ctx: Context, data: Mapping) -> Outcome:
@@ -1280,13 +1280,13 @@ def _do_extension_request(ctx: Context, data: Mapping) -> Outcome:
         days=days,
         due_before=sla.extension_target_due(ctx.case, assignment),
     )
-    payload = {
-        "extension": extension.pk,
-        "assignment": assignment.pk,
-        "days": days,
-        "applies_to_case": extension.applies_to_case,
-        "due_before": _iso(extension.due_before),
-    }
+    payload = events.extension_request(
+        extension=extension.pk,
+        assignment=assignment.pk,
+        days=days,
+        applies_to_case=extension.applies_to_case,
+        due_before=extension.due_before,
+    )
     return Outcome(ctx.case.status, reason, payload, department=assignment.department)
 
 
@@ -1322,23 +1322,25 @@ def _do_extension_decide(ctx: Context, data: Mapping) -> Outcome:
     extension.save(
         update_fields=["status", "decided_by", "decided_at", "decision_note", "due_after", "updated_at"]
     )
-    payload = {
-        "extension": extension.pk,
-        "approved": approve,
-        "days": extension.days,
-        "due_before": _iso(extension.due_before),
-        "due_after": _iso(extension.due_after),
-    }
+    payload = events.extension_decide(
+        extension=extension.pk,
+        approved=approve,
+        days=extension.days,
+        due_before=extension.due_before,
+        due_after=extension.due_after,
+    )
     return Outcome(ctx.case.status, note, payload)
 
 
-def _supervisor_order(ctx: Context, data: Mapping, **extra: Any) -> Outcome:
+def _supervisor_order(ctx: Context, data: Mapping, *, days: int | None = None,
+                      due_at: datetime | None = None) -> Outcome:  # fmt: skip
     """The event of a supervisor's 催办 / 督办 (the status stays): the reason, addressed to the department
-    holding the case; the payload (``manual``, ``lead_department`` and the order's own ``extra``) is built
-    here only, so every way of running them (case page and API, supervision pages and API, a ticked or a
-    department's set) records the same event."""
+    holding the case; one payload (``events.supervisor_order``), so every way of running them (case page
+    and API, supervision pages and API, a ticked or a department's set) records the same event."""
     department = _lead_department(ctx)
-    payload = {"manual": True, "lead_department": department.pk if department else None, **extra}
+    payload = events.supervisor_order(
+        lead_department=department.pk if department else None, days=days, due_at=due_at
+    )
     return Outcome(ctx.case.status, data["reason"], payload, department=department)
 
 
@@ -1352,7 +1354,7 @@ def _do_supervise(ctx: Context, data: Mapping) -> Outcome:
     ``CASE_SUPERVISION_DAYS``), recorded in the event."""
     days = data["days"] or sla.supervision_days()
     due = d_supervision_deadline(ctx.now, days, calendar=sla.calendar_for(ctx.case))
-    return _supervisor_order(ctx, data, days=days, due_at=due.isoformat())
+    return _supervisor_order(ctx, data, days=days, due_at=due)
 
 
 HANDLERS: dict[str, Callable[[Context, Mapping], Outcome]] = {
@@ -1697,12 +1699,12 @@ def _intake(rule: Rule, actor, data: Mapping) -> CaseEvent:
         case.save()
         sla.intake_saved(case, now=now)
         ctx = Context(case=case, actor=actor, memberships=[], current=[], relations=frozenset(), now=now)
-        payload = {
-            "window": window.pk,
-            "channel": channel,
-            "classification": _classification_payload(classification),
-            "resolved_at_window": bool(resolution),
-        }
+        payload = events.intake(
+            window=window.pk,
+            channel=channel,
+            classification_values=classification,
+            resolved_at_window=bool(resolution),
+        )
         event = _append_event(ctx, rule, "", Outcome(status, resolution, payload))
     logger.info("case %s taken in for requester %s", case.tracking_number, mask_phone(requester.phone))
     return event

@@ -39,6 +39,7 @@ from cases.choices import (
     ReviewStatus,
 )
 from cases.clocks import deadline_in_force
+from cases.events import Key
 from cases.filtersets import CaseFilterSet
 from cases.models import Case, CaseEvent, Extension, RefusalReview
 from cases.querysets import CASE_CLOCK_RUNNING, REASONED_IN_TIME
@@ -599,12 +600,12 @@ def department_table(
         CaseEvent.objects.filter(
             kind=EventKind.REOPEN, created_at__gte=period.start, created_at__lt=period.end
         )
-        .values("payload__lead_department")
+        .values(Key.LEAD_DEPARTMENT.lookup)
         .annotate(n=Count("pk"))
         .order_by()
     )
     for row in reopens:
-        department = row["payload__lead_department"]
+        department = row[Key.LEAD_DEPARTMENT.lookup]
         if department in stats:
             stats[department].reopened = row["n"]
     return [stats[d.pk] for d in departments]

@@ -466,7 +466,11 @@ def _datetime(value: str, name: str) -> dt.datetime | None:
         raise Open311Error(400, _("%(name)s 超出可查询的日期范围。") % {"name": name})
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
-    return parsed
+    # Real offsets lie within ±14:00; PostgreSQL refuses a displacement beyond ±15:59 (a 500, not a 400).
+    offset = parsed.utcoffset()
+    if offset is None or abs(offset) > dt.timedelta(hours=14):
+        raise Open311Error(400, _("%(name)s 的时区偏移无效。") % {"name": name})
+    return parsed.astimezone(dt.UTC)
 
 
 def _comma_list(value: str) -> list[str]:
