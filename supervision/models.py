@@ -104,6 +104,8 @@ class CaseFact(models.Model):
     follow_up_due_at = models.DateTimeField(_("跟踪办结时限"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
     clock_paused_at = models.DateTimeField(_("计时暂停时间"), null=True, blank=True)
+    # A suspension past its limit counts late in the rankings (docs/RANKINGS.md).
+    suspended_until = models.DateTimeField(_("挂起期限"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
     handling_days = models.DecimalField(

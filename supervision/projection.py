@@ -57,6 +57,7 @@ COPIED_FIELDS = (
     "follow_up_due_at",
     "withdrawn_at",
     "clock_paused_at",
+    "suspended_until",
     "resolved_at",
     "closed_at",
     "callback_satisfaction",

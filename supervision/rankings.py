@@ -1,30 +1,36 @@
-"""Monthly rankings, red flag (红旗) and snail (蜗牛), and the monthly light board (月亮灯): pure functions over
-``DepartmentStats`` rows. The formula is docs/RANKINGS.md; change both together.
+"""Monthly rankings, red flag (红旗), snail (蜗牛) and red card (红牌), the annual commendation (年表彰) and
+the monthly light board (月亮灯): pure functions over ``DepartmentStats`` rows. The formula is
+docs/RANKINGS.md (with a worked example); change both together.
 
-Score (0–100, two decimals) of a department with at least ``MIN_DECIDED`` cases decided in the month:
+Score (0–100, two decimals) of a department with at least ``min_decided()`` cases in scope:
 
-    score = 100 × (0.50 × on-time rate + 0.25 × satisfaction rate + 0.15 × (1 − bounce rate)
-                   + 0.10 × (1 − reopen rate))
+    score = 100 × Σ wᵢ × cᵢ / Σ wᵢ   over the components cᵢ that have data
 
-- on-time rate = on time / (on time + late), over the cases due in the month (an open case past its
-  deadline is late: ``cases.clocks.on_time``);
-- satisfaction rate = (满意 + 基本满意) / callbacks, over the cases resolved in the month;
-- bounce rate = (returns + transfers) / (returns + transfers + decided): the share of the cases that reached
-  the department that it passed on instead of seeing through;
-- reopen rate = min(1, reopens / resolutions).
-A component without data (no callbacks, no resolutions) takes the average of that component over the
-tier's ranked departments that have it (neither a reward nor a punishment); 1 when none has it.
+| component | weight | value |
+|---|---|---|
+| timeliness (按期办结) | 0.50 | Σ case credits / cases in scope: 1 on time; a late resolution 0.5 × 0.9^(working days late); a case still open past its deadline 0 (0.2 when a reasoned answer reached the requester in time); cases due earlier and still open and overdue in the month count again, with 0 |
+| satisfaction (满意) | 0.25 | (满意 + 基本满意) / callbacks of the cases resolved in the month |
+| no buck-passing (不推诿) | 0.15 | 1 − (returns + transfers) / (returns + transfers + cases in scope) |
+| no redo (不重办) | 0.10 | 1 − min(1, reopens / resolutions) |
+
+A component without data is shown as "—" and left out of the score, whose weights are re-scaled over the
+components that have data (``Ranked.weights``): nobody is given someone else's average. Doing nothing
+never helps: a case left open is in scope (credit 0) in its due month and in every later month while it
+stays open and overdue, and a department with no case in scope is not ranked.
 
 Departments are ranked within their tier (county bureaus together, town offices together, village
-committees together) by score, then on-time rate; departments equal on both share the rank (1, 2, 2, 4).
-The red flag goes to rank 1, the snail to the last rank, when the tier has at least ``MIN_RANKED`` ranked
-departments, the last rank is not also the first, and the last score is below ``SNAIL_BELOW``.
+committees together) by score, then timeliness; departments equal on both share the rank (1, 2, 2, 4).
+The red flag goes to rank 1, the snail to the last rank, when the tier has at least ``min_ranked()``
+ranked departments, the last rank is not also the first, and the last score is below ``snail_below()``.
+A snail in ``red_card_after()`` consecutive months (this one included) is a red card (红牌). The annual
+commendation goes to ranked departments with at least ``commendation_flags()`` red flags in the year and
+no snail.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -39,12 +45,17 @@ WEIGHTS = {
     "reopen": Decimal("0.10"),
 }
 COMPONENT_LABELS = {
-    "on_time": _("按期办结率"),
+    "on_time": _("按期办结"),
     "satisfaction": _("满意率"),
     "bounce": _("不推诿率"),
     "reopen": _("不重办率"),
 }
 HUNDREDTH = Decimal("0.01")
+
+# Credit of one late case (docs/RANKINGS.md, "Timeliness").
+RESOLVED_LATE_CREDIT = Decimal("0.5")
+LATE_DECAY = Decimal("0.9")  # per whole working day late
+ANSWERED_CREDIT = Decimal("0.2")
 
 
 def _setting(name: str, default):
@@ -52,7 +63,7 @@ def _setting(name: str, default):
 
 
 def min_decided() -> int:
-    """Fewer cases decided in the month than this: listed, not ranked (a small sample decides nothing)."""
+    """Fewer cases in scope than this: listed, not ranked (a small sample decides nothing)."""
     return int(_setting("SUPERVISION_RANKING_MIN_DECIDED", 3))
 
 
@@ -64,6 +75,16 @@ def snail_below() -> Decimal:
     return Decimal(str(_setting("SUPERVISION_SNAIL_BELOW", 90)))
 
 
+def red_card_after() -> int:
+    """Consecutive months with a snail that make a red card (红牌)."""
+    return int(_setting("SUPERVISION_RED_CARD_AFTER", 3))
+
+
+def commendation_flags() -> int:
+    """Red flags in a year (and no snail) that put a department on the annual commendation list."""
+    return int(_setting("SUPERVISION_COMMENDATION_MIN_FLAGS", 3))
+
+
 def light_thresholds() -> tuple[float, float]:
     """(green, yellow) on-time rates of the monthly light board: green at or above the first, yellow at or
     above the second, red below (``SUPERVISION_LIGHT_THRESHOLDS``, default 95% and 85%)."""
@@ -71,17 +92,51 @@ def light_thresholds() -> tuple[float, float]:
     return float(configured["green"]), float(configured["yellow"])
 
 
+def thresholds() -> dict[str, object]:
+    """Every number the ranking and the awards use, as the pages show them."""
+    green, yellow = light_thresholds()
+    return {
+        "weights": {name: WEIGHTS[name] for name in WEIGHTS},
+        "min_decided": min_decided(),
+        "min_ranked": min_ranked(),
+        "snail_below": snail_below(),
+        "red_card_after": red_card_after(),
+        "commendation_flags": commendation_flags(),
+        "light_green": green,
+        "light_yellow": yellow,
+        "resolved_late_credit": RESOLVED_LATE_CREDIT,
+        "late_decay": LATE_DECAY,
+        "answered_credit": ANSWERED_CREDIT,
+    }
+
+
+def case_credit(*, resolved: bool, days_late: int, answered_in_time: bool) -> Decimal:
+    """The timeliness credit of one late case (an on-time case earns 1).
+
+    Resolved late: half, less a tenth for each whole working day late (0.5 × 0.9^days), so lateness
+    always costs and costs more the longer it lasted. Not resolved (still open, withdrawn after the
+    deadline, suspended past its limit): 0 — except that a reasoned answer the requester got in time
+    ("cannot be done yet" with a new date) earns ``ANSWERED_CREDIT``, which no late resolution falls below.
+    """
+    credit = RESOLVED_LATE_CREDIT * LATE_DECAY ** int(days_late) if resolved else Decimal(0)
+    if answered_in_time:
+        credit = max(credit, ANSWERED_CREDIT)
+    return credit
+
+
 @dataclass
 class Ranked:
-    """One department's line of a ranking: its numbers, each component, the score, rank and flags."""
+    """One department's line of a ranking: its numbers, each component (None: no data, shown "—"), the
+    weights actually used, the score, rank and awards."""
 
     stats: DepartmentStats
     components: dict[str, Decimal | None]
-    filled: set[str]  # components that had no data and took the tier average
+    weights: dict[str, Decimal] = field(default_factory=dict)
     score: Decimal | None = None
     rank: int | None = None
     red_flag: bool = False
     snail: bool = False
+    red_card: bool = False
 
     @property
     def department(self):
@@ -91,8 +146,13 @@ class Ranked:
     def ranked(self) -> bool:
         return self.score is not None
 
+    @property
+    def missing(self) -> list[str]:
+        """Components without data (left out of the score)."""
+        return [name for name, value in self.components.items() if value is None]
 
-def _ratio(numerator: int, denominator: int) -> Decimal | None:
+
+def _ratio(numerator, denominator) -> Decimal | None:
     return Decimal(numerator) / Decimal(denominator) if denominator else None
 
 
@@ -100,30 +160,35 @@ def components(stats: DepartmentStats) -> dict[str, Decimal | None]:
     """The four components in [0, 1] (None without data)."""
     bounced = stats.returned + stats.transferred
     reopen = _ratio(stats.reopened, stats.resolved)
-    bounce = _ratio(bounced, bounced + stats.decided)
+    bounce = _ratio(bounced, bounced + stats.in_scope)
     return {
-        "on_time": _ratio(stats.on_time, stats.decided),
+        "on_time": stats.timeliness,
         "satisfaction": _ratio(stats.satisfied + stats.basically_satisfied, stats.callbacks),
         "bounce": None if bounce is None else 1 - bounce,
         "reopen": None if reopen is None else 1 - min(reopen, Decimal(1)),
     }
 
 
+def score(parts: dict[str, Decimal | None]) -> tuple[Decimal | None, dict[str, Decimal]]:
+    """The score over the components with data, and the re-scaled weights it used."""
+    present = {name: WEIGHTS[name] for name, value in parts.items() if value is not None}
+    total = sum(present.values())
+    if not total:
+        return None, {}
+    weights = {name: weight / total for name, weight in present.items()}
+    value = 100 * sum(weights[name] * parts[name] for name in weights)  # type: ignore[operator]
+    return value.quantize(HUNDREDTH, rounding=ROUND_HALF_UP), weights
+
+
 def rank_tier(rows: Iterable[DepartmentStats]) -> list[Ranked]:
     """Rank the departments of one tier (see the module docstring); ranked lines first, by rank."""
-    lines = [Ranked(stats, components(stats), set()) for stats in rows]
-    eligible = [line for line in lines if line.stats.decided >= min_decided()]
-    for name in WEIGHTS:
-        known = [line.components[name] for line in eligible if line.components[name] is not None]
-        average = sum(known) / len(known) if known else Decimal(1)
-        for line in eligible:
-            if line.components[name] is None:
-                line.components[name] = average
-                line.filled.add(name)
-    for line in eligible:
-        total = sum(WEIGHTS[name] * line.components[name] for name in WEIGHTS)
-        line.score = (100 * total).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
-    eligible.sort(key=lambda line: (-line.score, -line.components["on_time"], line.department.code))
+    lines = [Ranked(stats, components(stats)) for stats in rows]
+    eligible = []
+    for line in lines:
+        if line.stats.in_scope >= min_decided():
+            line.score, line.weights = score(line.components)
+            eligible.append(line)
+    eligible.sort(key=lambda line: (-line.score, -(line.components["on_time"] or 0), line.department.code))
     previous_key, rank = None, 0
     for position, line in enumerate(eligible, start=1):
         key = (line.score, line.components["on_time"])
@@ -137,6 +202,51 @@ def rank_tier(rows: Iterable[DepartmentStats]) -> list[Ranked]:
             line.snail = last_rank != 1 and line.rank == last_rank and line.score < snail_below()
     others = sorted((line for line in lines if line.score is None), key=lambda line: line.department.code)
     return eligible + others
+
+
+def red_cards(lines: Iterable[Ranked], earlier_snails: Iterable[set[int]]) -> None:
+    """Mark 红牌 on this month's snails that were also snails in each of the months before (most recent
+    first; ``red_card_after() - 1`` of them are needed)."""
+    needed = red_card_after() - 1
+    history = list(earlier_snails)[:needed]
+    if len(history) < needed:
+        return
+    for line in lines:
+        line.red_card = line.snail and all(line.department.pk in month for month in history)
+
+
+@dataclass
+class Commendation:
+    """A department on the annual commendation list (年表彰) and its evidence."""
+
+    department: object
+    flag_months: list[str]
+    score: Decimal | None
+    rank: int | None
+
+
+def commendations(
+    year_lines: Iterable[Ranked], monthly: Iterable[tuple[str, Iterable[Ranked]]]
+) -> list[Commendation]:
+    """Ranked in the year, at least ``commendation_flags()`` red flags in its months, no snail or red card;
+    by red flags, then the year's rank."""
+    flags: dict[int, list[str]] = {}
+    blemished: set[int] = set()
+    for label, lines in monthly:
+        for line in lines:
+            if line.red_flag:
+                flags.setdefault(line.department.pk, []).append(label)
+            if line.snail or line.red_card:
+                blemished.add(line.department.pk)
+    result = [
+        Commendation(line.department, flags.get(line.department.pk, []), line.score, line.rank)
+        for line in year_lines
+        if line.ranked
+        and len(flags.get(line.department.pk, [])) >= commendation_flags()
+        and line.department.pk not in blemished
+    ]
+    result.sort(key=lambda c: (-len(c.flag_months), c.rank or 0, c.department.code))
+    return result
 
 
 def month_light(stats: DepartmentStats) -> str | None:

@@ -36,6 +36,10 @@ class TierRanking:
     def snails(self) -> list[Ranked]:
         return [line for line in self.lines if line.snail]
 
+    @property
+    def red_cards(self) -> list[Ranked]:
+        return [line for line in self.lines if line.red_card]
+
 
 def _by_tier(departments: list[Department]) -> dict[str, list[Department]]:
     grouped: dict[str, list[Department]] = {}
@@ -56,10 +60,34 @@ def rank_stats(stats: list[selectors.DepartmentStats]) -> list[TierRanking]:
     ]
 
 
+def _month_tiers(
+    *, user, node: selectors.Node, month: Period, now: datetime, departments
+) -> list[TierRanking]:
+    return rank_stats(
+        selectors.department_table(
+            user=user, node=node, period=month, now=now, departments=departments, live=False
+        )
+    )
+
+
+def _with_red_cards(tiers: list[TierRanking], earlier: list[list[TierRanking]]) -> list[TierRanking]:
+    """Mark 红牌 on ``tiers`` given the rankings of the months before (most recent first)."""
+    snails = [{line.department.pk for tier in month for line in tier.snails} for month in earlier]
+    for tier in tiers:
+        rankings.red_cards(tier.lines, snails)
+    return tiers
+
+
 def monthly_rankings(*, user, node: selectors.Node, month: Period, now: datetime) -> list[TierRanking]:
-    """The month's ranking of the region's departments, per tier (a month not over yet is provisional)."""
-    stats = selectors.department_table(user=user, node=node, period=month, now=now, live=False)
-    return rank_stats(stats)
+    """The month's ranking of the region's departments, per tier (a month not over yet is provisional),
+    with red cards: the months before are ranked too, as many as a red card needs."""
+    departments = selectors.node_departments(node=node)
+    tiers = _month_tiers(user=user, node=node, month=month, now=now, departments=departments)
+    earlier, previous = [], month
+    for _step in range(rankings.red_card_after() - 1):
+        previous = previous.previous()
+        earlier.append(_month_tiers(user=user, node=node, month=previous, now=now, departments=departments))
+    return _with_red_cards(tiers, earlier)
 
 
 @dataclass
@@ -114,6 +142,7 @@ class PeriodReport:
     monthly_flags: list[MonthFlags]
     region_months: list[selectors.PeriodNumbers]
     bulletin_cases: list = field(default_factory=list)
+    commendations: list[rankings.Commendation] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -132,16 +161,17 @@ class PeriodReport:
         kind = "annual" if self.period.kind == YEAR else "bulletin"
         return f"{kind}-{self.node.region.code}-{self.period.key}"
 
-    def flag_counts(self) -> dict[int, tuple[int, int]]:
-        """Per department id: (red flags, snails) over the period's months."""
+    def flag_counts(self) -> dict[int, tuple[int, int, int]]:
+        """Per department id: (red flags, snails, red cards) over the period's months."""
         counts: dict[int, list[int]] = {}
         for month in self.monthly_flags:
             for tier in month.tiers:
                 for line in tier.lines:
-                    entry = counts.setdefault(line.department.pk, [0, 0])
+                    entry = counts.setdefault(line.department.pk, [0, 0, 0])
                     entry[0] += line.red_flag
                     entry[1] += line.snail
-        return {k: (v[0], v[1]) for k, v in counts.items()}
+                    entry[2] += line.red_card
+        return {k: (v[0], v[1], v[2]) for k, v in counts.items()}
 
 
 def period_report(*, user, node: selectors.Node, period: Period, now: datetime) -> PeriodReport:
@@ -152,17 +182,19 @@ def period_report(*, user, node: selectors.Node, period: Period, now: datetime) 
     whole = selectors.department_table(
         user=user, node=node, period=period, now=now, departments=departments, live=False
     )
-    monthly = [
-        MonthFlags(
-            month,
-            rank_stats(
-                selectors.department_table(
-                    user=user, node=node, period=month, now=now, departments=departments, live=False
-                )
-            ),
-        )
-        for month in months
-    ]
+    # Each month ranked once; a red card looks back over the months before (ranked too when they lie
+    # before the period).
+    before, first = [], months[0] if months else period.months()[0]
+    for _step in range(rankings.red_card_after() - 1):
+        first = first.previous()
+        before.insert(0, _month_tiers(user=user, node=node, month=first, now=now, departments=departments))
+    ranked_months: list[list[TierRanking]] = list(before)
+    monthly = []
+    for month in months:
+        tiers = _month_tiers(user=user, node=node, month=month, now=now, departments=departments)
+        _with_red_cards(tiers, list(reversed(ranked_months)))
+        ranked_months.append(tiers)
+        monthly.append(MonthFlags(month, tiers))
     year = Period(
         YEAR,
         period.first_day.replace(month=1, day=1),
@@ -173,11 +205,16 @@ def period_report(*, user, node: selectors.Node, period: Period, now: datetime) 
     for _tier, _label, rows in board.tiers:
         for row in rows:
             row.cells = [c for c in row.cells if period.first_day <= c[0].first_day < period.next_first_day]
+    ranking = rank_stats(whole)
     return PeriodReport(
         node=node,
         period=period,
         generated_at=now,
-        ranking=rank_stats(whole),
+        ranking=ranking,
+        commendations=rankings.commendations(
+            [line for tier in ranking for line in tier.lines],
+            [(m.month.label, [line for tier in m.tiers for line in tier.lines]) for m in monthly],
+        ),
         board=board,
         monthly_flags=monthly,
         region_months=selectors.region_periods(node=node, periods=months, now=now),
@@ -196,6 +233,25 @@ def _days(value) -> str:
     return "" if value is None else f"{float(value):.2f}"
 
 
+def _component(line: Ranked, name: str) -> str:
+    """A component as the pages show it: the rate and the weight it carried, or "—" without data."""
+    value = line.components[name]
+    if value is None:
+        return "—"
+    weight = line.weights.get(name)
+    return f"{_pct(value)}" + (f"（{float(weight):.0%}）" if weight is not None else "")
+
+
+def _verdict(line: Ranked) -> str:
+    if line.red_card:
+        return _("红牌")
+    if line.red_flag:
+        return _("红旗")
+    if line.snail:
+        return _("蜗牛")
+    return ""
+
+
 def report_sheets(report: PeriodReport) -> list[tuple[str, list[str], Iterator[list]]]:
     """Sheets of the XLSX: ranking with components, light board, flags per month, bulletin cases."""
     flags = report.flag_counts()
@@ -206,19 +262,18 @@ def report_sheets(report: PeriodReport) -> list[tuple[str, list[str], Iterator[l
         for tier in report.ranking:
             for line in tier.lines:
                 stats = line.stats
-                red, snail = flags.get(line.department.pk, (0, 0))
+                red, snail, cards = flags.get(line.department.pk, (0, 0, 0))
                 yield [
                     tier.label,
                     line.rank or "",
                     line.department.name,
                     "" if line.score is None else float(line.score),
-                    _pct(line.components["on_time"]),
-                    _pct(line.components["satisfaction"]),
-                    _pct(line.components["bounce"]),
-                    _pct(line.components["reopen"]),
-                    stats.decided,
+                    *(_component(line, name) for name in rankings.WEIGHTS),
+                    stats.in_scope,
                     stats.on_time,
                     stats.late,
+                    stats.carried,
+                    _days(stats.overdue_days),
                     stats.resolved,
                     _days(stats.median_days),
                     _days(stats.p90_days),
@@ -228,7 +283,8 @@ def report_sheets(report: PeriodReport) -> list[tuple[str, list[str], Iterator[l
                     stats.callbacks,
                     red,
                     snail,
-                    _("红旗") if line.red_flag else (_("蜗牛") if line.snail else ""),
+                    cards,
+                    _verdict(line),
                 ]
 
     ranking_header = [
@@ -236,13 +292,12 @@ def report_sheets(report: PeriodReport) -> list[tuple[str, list[str], Iterator[l
         _("名次"),
         _("部门"),
         _("得分"),
-        _("按期办结率"),
-        _("满意率"),
-        _("不推诿率"),
-        _("不重办率"),
-        _("应办结"),
+        *(str(rankings.COMPONENT_LABELS[name]) for name in rankings.WEIGHTS),
+        _("考核案件"),
         _("按期"),
         _("超期"),
+        _("跨月超期未办结"),
+        _("超期工作日"),
         _("办结"),
         _("办理用时中位数（工作日）"),
         _("办理用时90分位（工作日）"),
@@ -252,6 +307,7 @@ def report_sheets(report: PeriodReport) -> list[tuple[str, list[str], Iterator[l
         _("回访"),
         _("月度红旗次数"),
         _("月度蜗牛次数"),
+        _("红牌次数"),
         _("本期评定"),
     ]
 
@@ -271,7 +327,18 @@ def report_sheets(report: PeriodReport) -> list[tuple[str, list[str], Iterator[l
                     tier.label,
                     "、".join(line.department.name for line in tier.red_flags),
                     "、".join(line.department.name for line in tier.snails),
+                    "、".join(line.department.name for line in tier.red_cards),
                 ]
+
+    def commendation_rows():
+        for item in report.commendations:
+            yield [
+                item.department.name,
+                len(item.flag_months),
+                "、".join(item.flag_months),
+                "" if item.score is None else float(item.score),
+                item.rank or "",
+            ]
 
     def bulletin_rows():
         for case in report.bulletin_cases:
@@ -287,7 +354,12 @@ def report_sheets(report: PeriodReport) -> list[tuple[str, list[str], Iterator[l
     return [
         (_("排名"), [report.title], ranking_rows()),
         (_("月亮灯"), [_("层级"), _("部门")] + [m.label for m in report.board.months], board_rows()),
-        (_("红旗蜗牛"), [_("月份"), _("层级"), _("红旗"), _("蜗牛")], flag_rows()),
+        (_("红旗蜗牛"), [_("月份"), _("层级"), _("红旗"), _("蜗牛"), _("红牌")], flag_rows()),
+        (
+            _("年度表彰"),
+            [_("部门"), _("红旗次数"), _("获红旗月份"), _("本期得分"), _("本期名次")],
+            commendation_rows(),
+        ),
         (
             _("通报案件"),
             [_("受理编号"), _("事项标题"), _("主办部门"), _("办结时限"), _("列入通报时间"), _("状态")],

@@ -38,7 +38,7 @@ from cases.choices import (
     ReasonPurpose,
     ReviewStatus,
 )
-from cases.clocks import deadline_in_force
+from cases.clocks import deadline_in_force, reasoned_in_time
 from cases.events import Key
 from cases.filtersets import CaseFilterSet
 from cases.models import Case, CaseEvent, Extension, RefusalReview
@@ -517,11 +517,28 @@ class DepartmentStats:
     satisfied: int = 0
     basically_satisfied: int = 0
     unsatisfied: int = 0
+    # The rankings' timeliness (docs/RANKINGS.md): credit of the late cases due in the period, cases due
+    # earlier still open and overdue in it (carried: late again), and working days overdue in all.
+    late_credit: Decimal = Decimal(0)
+    carried: int = 0
+    overdue_days: Decimal = Decimal(0)
     extra: dict = field(default_factory=dict)
 
     @property
     def decided(self) -> int:
         return self.on_time + self.late
+
+    @property
+    def in_scope(self) -> int:
+        """Cases the period judges the department on: due in it and decided, plus those carried over."""
+        return self.decided + self.carried
+
+    @property
+    def timeliness(self) -> Decimal | None:
+        """Σ case credits / cases in scope (``supervision.rankings.case_credit``); None when none."""
+        if not self.in_scope:
+            return None
+        return (self.on_time + self.late_credit) / Decimal(self.in_scope)
 
     @property
     def on_time_rate(self) -> float | None:
@@ -587,6 +604,7 @@ def department_table(
             entry = stats[row["lead_department_id"]]
             entry.open, entry.overdue_now, entry.yellow_now = row["n"], row["red"], row["yellow"]
     _add_month_rollups(stats, period, now)
+    _add_timeliness(stats, period, now, calendar=county_calendar(node.path))
     _add_percentiles(stats, period)
     for row in case_selectors.department_bounce_counts(
         since=period.start, until=period.end, region_path=node.path
@@ -649,6 +667,83 @@ def _add_month_rollups(stats: dict[int, DepartmentStats], period: Period, now: d
         )
         for row in live:
             stats[row["lead_department_id"]].late += row["n"]
+
+
+# What the timeliness needs of a fact (``projection.cohort_class`` reads the clock fields).
+_TIMELINESS_FIELDS = (
+    "lead_department_id",
+    "status",
+    "due_at",
+    "reasoned_reply_due_at",
+    "reasoned_reply_at",
+    "follow_up_due_at",
+    "withdrawn_at",
+    "clock_paused_at",
+    "suspended_until",
+    "resolved_at",
+)
+
+
+def _add_timeliness(
+    stats: dict[int, DepartmentStats], period: Period, now: datetime, *, calendar: CalendarSnapshot
+) -> None:
+    """Credit the late cases due in ``period`` and count the cases carried into it (docs/RANKINGS.md).
+
+    Reads the facts that can be late in or carried into the period — due before its end and not settled
+    before its start — one query; each is judged by ``projection.cohort_class`` (the rollups' own rule) and
+    credited by ``rankings.case_credit``.
+    """
+    from . import projection, rankings  # both import this module
+
+    end = min(period.end, now)
+    rows = (
+        CaseFact.objects.filter(lead_department_id__in=sorted(stats), due_at__lt=period.end)
+        .exclude(status=CaseStatus.NOT_ACCEPTED)
+        .filter(
+            Q(resolved_at__isnull=True, withdrawn_at__isnull=True)
+            | Q(resolved_at__gte=period.start)
+            | Q(withdrawn_at__gte=period.start)
+        )
+        .values(*_TIMELINESS_FIELDS)
+    )
+    for values in rows:
+        entry = stats[values["lead_department_id"]]
+        deadline = projection.deadline_of(values)
+        verdict = projection.cohort_class(values)
+        settled_at = values["resolved_at"] or values["withdrawn_at"]
+        suspended_late = (
+            values["status"] == CaseStatus.SUSPENDED
+            and values["suspended_until"] is not None
+            and values["suspended_until"] < end
+        )
+        if period.start <= deadline < period.end:
+            late = verdict == projection.LATE or (verdict == projection.RUNNING and deadline < now)
+            if not late and suspended_late and verdict is None:
+                # A suspension past its limit is late although the clock is paused (judged when the limit
+                # passed): it joins the period's late cases.
+                entry.late += 1
+                late = True
+            if late:
+                overdue = working_days_overdue(deadline, settled_at or end, calendar=calendar).days
+                entry.overdue_days += overdue
+                entry.late_credit += rankings.case_credit(
+                    resolved=settled_at is not None and values["withdrawn_at"] is None,
+                    days_late=overdue,
+                    answered_in_time=reasoned_in_time(
+                        values["reasoned_reply_at"], values["reasoned_reply_due_at"]
+                    ),
+                )
+        elif deadline < period.start and (settled_at is None or settled_at >= period.start):
+            # Due before the period and still open at its start: overdue all or part of it, so it counts
+            # late again (credit 0) in every period it stays open — unless the rule did not find it late
+            # (suspended before its deadline and within its limit, or settled by a reasoned "no").
+            if verdict in (projection.LATE, projection.RUNNING):
+                entry.carried += 1
+                entry.overdue_days += working_days_overdue(
+                    max(deadline, period.start), settled_at or end, calendar=calendar
+                ).days
+            elif suspended_late:
+                entry.carried += 1
 
 
 def _add_percentiles(stats: dict[int, DepartmentStats], period: Period) -> None:

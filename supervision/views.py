@@ -28,7 +28,7 @@ from cases.services import SUPERVISOR_ACTIONS, case_supervisor_action
 from routing.choices import Tier
 from windowsvc.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 
-from . import exports, reports, selectors, services
+from . import exports, rankings, reports, selectors, services
 from .charts import trend_svg
 from .forms import ActionForm, OverdueFilterForm
 from .periods import MONTH, QUARTER, WEEK, YEAR, current_period, parse_period
@@ -53,7 +53,14 @@ class SupervisionView(LoginRequiredMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def context(self, **values) -> dict:
-        return {"node": self.node, "now": self.now, "tiers": Tier.choices, **row_links(), **values}
+        return {
+            "node": self.node,
+            "now": self.now,
+            "tiers": Tier.choices,
+            "limits": rankings.thresholds(),
+            **row_links(),
+            **values,
+        }
 
 
 def row_links() -> dict:

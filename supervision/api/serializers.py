@@ -66,6 +66,10 @@ class DepartmentStatsSerializer(serializers.Serializer):
     basically_satisfied = serializers.IntegerField()
     unsatisfied = serializers.IntegerField()
     satisfaction_rate = serializers.FloatField(allow_null=True)
+    in_scope = serializers.IntegerField(help_text=_("考核案件：本期到期的已定案件与跨月超期未办结案件"))
+    carried = serializers.IntegerField(help_text=_("此前到期、本期仍超期未办结的案件"))
+    overdue_days = serializers.DecimalField(max_digits=10, decimal_places=2, help_text=_("超期工作日合计"))
+    timeliness = serializers.DecimalField(max_digits=7, decimal_places=4, allow_null=True)
 
 
 class RankedSerializer(serializers.Serializer):
@@ -75,9 +79,14 @@ class RankedSerializer(serializers.Serializer):
     components = serializers.DictField(
         child=serializers.DecimalField(max_digits=7, decimal_places=4, allow_null=True)
     )
-    filled = serializers.ListField(child=serializers.CharField())
+    weights = serializers.DictField(
+        child=serializers.DecimalField(max_digits=7, decimal_places=4),
+        help_text=_("得分实际使用的权重（缺少数据的项不计入，其余按比例折算）"),
+    )
+    missing = serializers.ListField(child=serializers.CharField(), help_text=_("缺少数据、未计入得分的项"))
     red_flag = serializers.BooleanField()
     snail = serializers.BooleanField()
+    red_card = serializers.BooleanField()
     stats = DepartmentStatsSerializer()
 
 

@@ -122,7 +122,7 @@ def test_too_few_cases_are_listed_but_not_ranked():
     assert lines[-1].score is None and not lines[-1].red_flag and not lines[-1].snail
 
 
-def test_missing_components_take_the_tier_average():
+def test_a_component_without_data_is_left_out_and_the_weights_rescaled():
     lines = rank_tier(
         [
             stats("A", on_time=10, late=0, resolved=10, satisfied=8, unsatisfied=2),
@@ -131,8 +131,11 @@ def test_missing_components_take_the_tier_average():
         ]
     )
     c = next(line for line in lines if line.department.code == "C")
-    assert c.components["satisfaction"] == Decimal("0.7")
-    assert c.filled == {"satisfaction"}
+    # Nobody else's average: the component is missing, shown "—", and the score uses the other three.
+    assert c.components["satisfaction"] is None and c.missing == ["satisfaction"]
+    assert sum(c.weights.values()) == 1
+    assert c.weights["on_time"] == Decimal("0.50") / Decimal("0.75")
+    assert c.score == Decimal("100.00")
 
 
 def test_no_flags_in_a_tier_too_small_to_rank():

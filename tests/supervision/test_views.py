@@ -251,7 +251,7 @@ def test_quarterly_bulletin_page_and_xlsx(client, org, history):
     assert download.status_code == 200
     assert download["Content-Type"].startswith("application/vnd.openxmlformats")
     workbook = load_workbook(io.BytesIO(b"".join(download.streaming_content)), read_only=True)
-    assert workbook.sheetnames == ["排名", "月亮灯", "红旗蜗牛", "通报案件"]
+    assert workbook.sheetnames == ["排名", "月亮灯", "红旗蜗牛", "年度表彰", "通报案件"]
     rows = list(workbook["排名"].iter_rows(values_only=True))
     assert "督办通报" in rows[0][0]
     names = [row[2] for row in rows[3:]]
@@ -318,12 +318,13 @@ def count_queries(client, name, **params) -> int:
 # reviews' count, the period's refusals by reason and the follow-ups' count (one each), the overdue list's
 # the marks of its page (one); the review queue's its count and its page (one each).
 PAGES = [
-    ("dashboard", {}, 28),
+    ("dashboard", {}, 29),
     ("overdue", {}, 13),
     ("reviews", {}, 8),
     ("overdue", {"department": "__t1_office__", "sort": "department", "min_days": 1}, 13),
-    ("departments", {"period": "2026-03"}, 14),
-    ("rankings", {"month": "2026-03"}, 13),
+    ("departments", {"period": "2026-03"}, 15),
+    # The month and, for red cards, the two months before it (SUPERVISION_RED_CARD_AFTER = 3).
+    ("rankings", {"month": "2026-03"}, 24),
     ("lights", {"year": "2026"}, 10),
 ]
 
