@@ -427,6 +427,12 @@ def suspension_days() -> int:
     return int(getattr(settings, "CASE_SUSPENSION_DAYS", 5))
 
 
+def follow_up_max_days() -> int:
+    """Latest new date a "cannot be done yet" answer may give, in working days from the answer; later
+    takes an extension request (a supervisor's decision)."""
+    return int(getattr(settings, "CASE_FOLLOW_UP_MAX_DAYS", 20))
+
+
 def suspension_max_days() -> int:
     """Longest suspension a department may set alone; beyond it a supervisor must approve."""
     return int(getattr(settings, "CASE_SUSPENSION_MAX_DAYS", 10))

@@ -1047,6 +1047,18 @@ def _do_reply(ctx: Context, data: Mapping) -> Outcome:
         if follow_up is not None:
             if case.follow_up_due_at is not None:
                 raise _invalid("follow_up_due_at", _("本轮已给出预计办结日期；如需更多时间请申请延期。"))
+            # A far date would take the case out of every month's ranking until then: beyond the limit, a
+            # department asks for an extension, which a supervisor decides.
+            latest = sla.working_days_after(ctx.now, sla.follow_up_max_days(), case)
+            if follow_up > latest:
+                raise _invalid(
+                    "follow_up_due_at",
+                    _("预计办结日期最迟为 %(date)s（%(days)s 个工作日内）；更长时间请申请延期。")
+                    % {
+                        "date": timezone.localtime(latest).date().isoformat(),
+                        "days": sla.follow_up_max_days(),
+                    },
+                )
             ctx.set(follow_up_due_at=follow_up)
             new_date = follow_up
         elif cannot:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -497,7 +498,11 @@ def test_reply_that_cannot_be_done_is_flagged(client, org):
     later = drive(org, CaseStatus.IN_PROGRESS)
     client.post(
         reverse("cases:action", args=[later.pk, E.REPLY]),
-        {"reply-answer": "需上级批复", "reply-outcome": "later", "reply-follow_up_due_at": "2027-06-30"},
+        {
+            "reply-answer": "需上级批复",
+            "reply-outcome": "later",
+            "reply-follow_up_due_at": (timezone.localdate() + timedelta(days=14)).isoformat(),
+        },
     )
     later.refresh_from_db()
     assert later.status == CaseStatus.REPLIED and later.is_follow_up and not later.needs_review

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
+from rest_framework.test import APIClient
 
 from cases import services
 from routing.choices import StaffRole
@@ -179,3 +180,19 @@ def test_red_card_after_consecutive_snails_and_the_commendation_list():
     listed = rankings.commendations(year, months)
     assert [item.department for item in listed] == [a]  # b has flags too, but a snail in May
     assert len(listed[0].flag_months) == 6
+
+
+def test_a_far_new_date_cannot_take_a_case_out_of_the_ranking(db):
+    org = build_org()
+    case = routed_case(org, when="2026-03-02 09:00", lead="market")
+    client = APIClient()
+    client.force_authenticate(org["market_handler"])
+    url = f"/api/v1/cases/{case.pk}/reply/"
+    body = {"answer": "需上级批复", "can_be_done": False}
+    with travel("2026-03-03 10:00"):
+        far = client.post(url, {**body, "follow_up_due_at": "2026-06-30"}, format="json")
+        assert far.status_code == 400
+        # 20 working days from 03-03 10:00 (no holiday between): 03-31 10:00.
+        assert "2026-03-31" in far.json()["follow_up_due_at"][0]
+        near = client.post(url, {**body, "follow_up_due_at": "2026-03-30"}, format="json")
+    assert near.status_code == 200, near.content

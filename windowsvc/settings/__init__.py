@@ -271,6 +271,8 @@ CASE_REVIEW_DAYS = int(os.environ.get("CASE_REVIEW_DAYS", "2"))
 CASE_CALLBACK_DAYS = int(os.environ.get("CASE_CALLBACK_DAYS", "1"))
 CASE_SUSPENSION_DAYS = int(os.environ.get("CASE_SUSPENSION_DAYS", "5"))
 CASE_SUSPENSION_MAX_DAYS = int(os.environ.get("CASE_SUSPENSION_MAX_DAYS", "10"))
+# Latest new date of a "cannot be done yet" answer, in working days from it (later: an extension request).
+CASE_FOLLOW_UP_MAX_DAYS = int(os.environ.get("CASE_FOLLOW_UP_MAX_DAYS", "20"))
 CASE_SWEEP_BATCH_SIZE = int(os.environ.get("CASE_SWEEP_BATCH_SIZE", "200"))
 CASE_SWEEP_MAX_BATCHES = int(os.environ.get("CASE_SWEEP_MAX_BATCHES", "50"))
 CASE_ATTACHMENT_MAX_BYTES = int(os.environ.get("CASE_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
