@@ -250,8 +250,9 @@ def commendations(
 
 
 def month_light(stats: DepartmentStats) -> str | None:
-    """The department's monthly light (月亮灯): green / yellow / red by on-time rate, None without cases."""
-    rate = stats.on_time_rate
+    """The department's monthly light (月亮灯): green / yellow / red by the share of its cases in scope kept
+    on time (open overdue cases carried in count against it), None without cases."""
+    rate = stats.kept_rate
     if rate is None:
         return None
     green, yellow = light_thresholds()

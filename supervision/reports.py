@@ -116,7 +116,7 @@ def light_board(*, node: selectors.Node, year: Period, now: datetime) -> LightBo
             row = []
             for month in months:
                 stats = cells[(department.pk, month.key)]
-                row.append((month, rankings.month_light(stats), stats.on_time_rate))
+                row.append((month, rankings.month_light(stats), stats.kept_rate))
             rows.append(BoardRow(department, row))
         tiers.append((tier, Tier(tier).label, rows))
     tiers.sort(key=lambda t: TIER_ORDER.index(t[0]))

@@ -545,6 +545,11 @@ class DepartmentStats:
         return self.on_time / self.decided if self.decided else None
 
     @property
+    def kept_rate(self) -> float | None:
+        """On time / cases in scope (carried ones included): the monthly light's rate."""
+        return self.on_time / self.in_scope if self.in_scope else None
+
+    @property
     def callbacks(self) -> int:
         return self.satisfied + self.basically_satisfied + self.unsatisfied
 
@@ -774,8 +779,8 @@ def _add_percentiles(stats: dict[int, DepartmentStats], period: Period) -> None:
 def department_months(
     *, departments: list[Department], months: list[Period], now: datetime
 ) -> dict[tuple[int, str], DepartmentStats]:
-    """On-time verdicts per department and month (the monthly light board): ``{(department id, month
-    key): stats}``, two queries whatever the span."""
+    """On-time verdicts per department and month (the monthly light board), open overdue cases carried
+    in: ``{(department id, month key): stats}``; two queries plus one per month."""
     result = {(d.pk, m.key): DepartmentStats(d) for d in departments for m in months}
     if not departments or not months:
         return result
@@ -803,6 +808,14 @@ def department_months(
         )
         for row in live:
             result[(row["lead_department_id"], this_month.key)].late += row["n"]
+    # Open overdue cases due earlier are carried into each month they stay open (a light must not turn
+    # green, or off, while they rot): one query per month.
+    calendar = county_calendar(departments[0].region.path)
+    for month in months:
+        if month.start < now:
+            _add_timeliness(
+                {d.pk: result[(d.pk, month.key)] for d in departments}, month, now, calendar=calendar
+            )
     return result
 
 

@@ -107,6 +107,18 @@ def test_a_case_left_open_counts_again_in_every_month_it_stays_overdue(month):
     assert april["housing"].stats.carried == 3
     assert april["market"].stats.in_scope == 0 and not april["market"].ranked
     assert april["land"].stats.in_scope == 0
+    # The monthly light: red for both while the cases rot, none for who had nothing in scope.
+    node = selectors.region_node(user=org["county_supervisor"], code="330681")
+    board = reports.light_board(
+        node=node, year=current_period("year", at("2026-04-15 12:00")), now=at("2026-05-20 09:00")
+    )
+    lights = {
+        row.department.code.removeprefix("D-"): {m.key: light for m, light, _rate in row.cells}
+        for _tier, _label, rows in board.tiers
+        for row in rows
+    }
+    assert lights["water"]["2026-04"] == lights["housing"]["2026-04"] == "red"
+    assert lights["market"]["2026-03"] == "green" and lights["market"]["2026-04"] is None
     # Resolving a carried case late stops the carrying for the months after.
     for case in _cases["water"]:
         resolve(org, case, when="2026-05-06 10:00", lead="water")
