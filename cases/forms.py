@@ -154,6 +154,13 @@ class IntakeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["window"].queryset = intake_windows(user)
+        # The intake service validates (required fields included); the form marks what it will require.
+        for name, field in self.fields.items():
+            if name != "idempotency_key":
+                field.marked_required = field.required
+                field.required = False
+                if field.marked_required:
+                    field.widget.attrs["required"] = True
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", new_idempotency_key())
 
@@ -199,11 +206,11 @@ class IntakeForm(forms.Form):
     def intake_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {
-            "window": data["window"],
-            "channel": data["channel"],
+            "window": data.get("window"),
+            "channel": data.get("channel") or "",
             "requester": self.requester_data(),
-            "title": data["title"],
-            "description": data["description"],
+            "title": data.get("title") or "",
+            "description": data.get("description") or "",
             "expectation": data.get("expectation") or "",
             "category": data.get("category"),
             "matter_kind": data.get("matter_kind") or "",
