@@ -463,21 +463,32 @@ def _category(case_region_path: str, pk: int | None, key: str = "category") -> C
 
 
 def default_lead_department(category: Category | None, region_path: str) -> Department | None:
-    """The category's default lead department for a region: the most specific region on the path wins;
-    a category without a rule falls back to its parent's."""
+    """The category's default lead department for a region (``default_lead_rule`` decides)."""
     if category is None:
         return None
-    rules = list(
-        CategoryDefaultDepartment.objects.filter(
-            category__in=category.ancestors_and_self(),
-            region__path__in=path_prefixes(region_path),
-            department__is_active=True,
-        ).select_related("region", "department")
-    )
+    candidates = CategoryDefaultDepartment.objects.filter(
+        category__in=category.ancestors_and_self(), region__path__in=path_prefixes(region_path)
+    ).select_related("region", "department")
+    rule = default_lead_rule(candidates, category, region_path)
+    return rule.department if rule else None
+
+
+def default_lead_rule(
+    rules: Iterable[CategoryDefaultDepartment], category: Category, region_path: str
+) -> CategoryDefaultDepartment | None:
+    """Which of ``rules`` names the category's default lead department for a region: rules naming an
+    inactive department do not count; the most specific region on the path wins; a category without a
+    rule falls back to its parent's.
+
+    Pure (``rules`` with their region and department loaded), so the callers that fetch differently share
+    it: ``default_lead_department`` one case at a time, ``manage.py seed_cases`` once for a whole county.
+    """
+    on_path = set(path_prefixes(region_path))
+    live = [r for r in rules if r.department.is_active and r.region.path in on_path]
     for node in category.ancestors_and_self():
-        mine = [r for r in rules if r.category_id == node.pk]
+        mine = [r for r in live if r.category_id == node.pk]
         if mine:
-            return max(mine, key=lambda r: len(r.region.path)).department
+            return max(mine, key=lambda r: len(r.region.path))
     return None
 
 

@@ -19,12 +19,14 @@ chain with calls, the name the chain starts from (``Notification`` in
 ``Notification.objects.filter(…).update(status=…)``). A listed subject that no longer occurs fails too,
 so the list stays exact.
 
-``supervision/seed.py`` (``manage.py seed_cases``) is not a second transition function although it builds
-whole case histories: it replays the commands in memory (``ev()`` records each event's from/to status in a
-plain dict, ``a.update(status=…)`` on the assignment row being generated) and writes brand-new rows with
-PostgreSQL ``COPY``, the final status being one column of each new case's line. It never changes the
-status of a case that exists, so none of that is a status write here; the dict updates are listed below,
-and an SQL ``UPDATE`` of a status column in it would fail the test like anywhere else.
+``supervision/seed/`` (``manage.py seed_cases``) is not a second transition function although it
+builds whole case histories: it replays the commands in memory (``CaseDraft.event``, in
+``supervision/seed/draft.py``, records each event's from/to status on the draft after checking the
+transition against the workflow's ``RULES``; ``AssignmentDraft`` holds the status of the assignment row
+being generated) and writes brand-new rows with PostgreSQL ``COPY``, the final status being one column of
+each new case's line. It never changes the status of a case that exists, so none of that is a status
+write here; the in-memory writes are listed below, and an SQL ``UPDATE`` of a status column in it would
+fail the test like anywhere else.
 """
 
 import ast
@@ -45,7 +47,8 @@ NOT_A_CASE = {
     ("notifications/services.py", "Notification"): "resending outbox rows (Notification queryset)",
     ("notifications/delivery.py", "Notification"): "claiming outbox rows in a batch (Notification queryset)",
     ("notifications/delivery.py", "_claim_filter"): "claiming one outbox row (a Notification queryset)",
-    ("supervision/seed.py", "a"): "dict.update on the assignment row being generated for COPY",
+    ("supervision/seed/draft.py", "self"): "CaseDraft / AssignmentDraft: a case row and its assignment rows "
+    "being generated in memory for COPY (the case's transitions checked against the workflow's RULES)",
 }
 
 _SQL_STATUS_UPDATE = re.compile(r"\bUPDATE\b[\s\S]*\bSET\b[\s\S]*\bstatus\b", re.IGNORECASE)
