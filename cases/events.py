@@ -8,7 +8,9 @@ database filter on a key names it through ``Key``. The JSON is also the API's ``
 a key once written keeps its name and meaning (old events are never rewritten).
 
 Moments are stored as ISO 8601 text with their offset; ids as integers; absent optional facts are left
-out (a builder's optional argument left at its default writes no key), except where noted.
+out (a builder's optional argument left at its default writes no key), except where noted. The bulk seed
+(``supervision/seed``) builds its history with the same builders, passing moments it has already written
+as timestamp text (``Moment``).
 """
 
 from __future__ import annotations
@@ -33,7 +35,13 @@ class Key(enum.StrEnum):
         return f"payload__{self.value}"
 
 
-def _iso(moment: datetime | None) -> str | None:
+# A moment: a datetime, or timestamp text already formatted (the bulk seed's integer clock).
+Moment = datetime | str
+
+
+def _iso(moment: Moment | None) -> str | None:
+    if isinstance(moment, str):
+        return moment
     return moment.isoformat() if moment else None
 
 
@@ -58,7 +66,7 @@ def intake(*, window: int, channel: str, classification_values: Mapping[str, Any
     }
 
 
-def not_accept(*, guidance: str, reason_code: str, review: int) -> dict[str, Any]:
+def not_accept(*, guidance: str, reason_code: str, review: int | None) -> dict[str, Any]:
     return {"guidance": guidance, "reason_code": reason_code, "review": review}
 
 
@@ -113,7 +121,7 @@ def move(*, from_assignment: int, requested_department: int, assignment: int | N
     return payload
 
 
-def coordinate(*, meeting: int, lead_department: int, assisting_departments: Iterable[int], assignment: int,
+def coordinate(*, meeting: int | None, lead_department: int, assisting_departments: Iterable[int], assignment: int,
                handling_mode: str) -> dict[str, Any]:  # fmt: skip
     return {
         "meeting": meeting,
@@ -132,7 +140,7 @@ def note(*, contacted_requester: bool) -> dict[str, Any]:
     return {"contacted_requester": contacted_requester}
 
 
-def suspend(*, reason_code: str, days: int, suspended_until: datetime, review: int | None = None):
+def suspend(*, reason_code: str, days: int, suspended_until: Moment, review: int | None = None):
     payload: dict[str, Any] = {
         "reason_code": reason_code,
         "days": days,
@@ -143,17 +151,17 @@ def suspend(*, reason_code: str, days: int, suspended_until: datetime, review: i
     return payload
 
 
-def resume(*, suspended_at: datetime | None) -> dict[str, Any]:
+def resume(*, suspended_at: Moment | None) -> dict[str, Any]:
     return {"suspended_at": _iso(suspended_at)}
 
 
-def reply(*, can_be_done: bool, follow_up_due_at: datetime | None = None, reason_code: str | None = None,
-          review: int | None = None) -> dict[str, Any]:  # fmt: skip
-    """An answer; "cannot be done yet" carries the new date, or (cannot be done) its reason and review."""
+def reply(*, can_be_done: bool, follow_up_due_at: Moment | None = None, cannot_be_done: bool = False,
+          reason_code: str | None = None, review: int | None = None) -> dict[str, Any]:  # fmt: skip
+    """An answer; "cannot be done yet" carries the new date, or (``cannot_be_done``) its reason and review."""
     payload: dict[str, Any] = {"can_be_done": can_be_done}
     if follow_up_due_at is not None:
         payload["follow_up_due_at"] = _iso(follow_up_due_at)
-    if review is not None:
+    if cannot_be_done:
         payload.update({"cannot_be_done": True, "reason_code": reason_code, "review": review})
     return payload
 
@@ -222,7 +230,7 @@ def supervisor_order(*, lead_department: int | None, days: int | None = None, du
 # --- Builders: the deadline sweep (cases.sweep) ----------------------------------------------------
 
 
-def ladder_step(*, clock: str, level: str, skipped: Iterable[str], deadline: datetime, **watched: Any):
+def ladder_step(*, clock: str, level: str, skipped: Iterable[str], deadline: Moment, **watched: Any):
     """One step of a clock's ladder. ``clock`` is ``case``, ``assignment`` or a timer kind; ``watched``
     names what the clock watches (``assignment`` + ``role``, or ``timer`` + ``subject``, or the case's
     ``supervision_due_at``)."""

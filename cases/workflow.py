@@ -1099,7 +1099,11 @@ def _do_reply(ctx: Context, data: Mapping) -> Outcome:
                 "follow_up_due_at", _("暂不能办理的答复须给出预计办结日期，或说明不能办理的理由和依据。")
             )
     payload = events.reply(
-        can_be_done=can_be_done, follow_up_due_at=new_date, reason_code=reason_code, review=review
+        can_be_done=can_be_done,
+        follow_up_due_at=new_date,
+        cannot_be_done=review is not None,
+        reason_code=reason_code,
+        review=review,
     )
     return Outcome(S.REPLIED, answer, payload, department=department)
 

@@ -189,7 +189,7 @@ class CaseDraft:
         actor: int | None = None,
         department: int | None = None,
         reason: str = "",
-        payload: str = "{}",
+        payload: dict | None = None,
     ) -> None:
         """Append an event at ``t``: a command moving the case to ``to_status``, or a sweep step
         (``to_status`` None: it keeps the status of its moment). Raises ``Stop`` after now and

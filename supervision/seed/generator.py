@@ -21,8 +21,10 @@ import random
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 
+from cases import events
 from cases.choices import (
     AssignmentOrigin,
+    AssignmentRole,
     AssignmentStatus,
     CaseStatus,
     Channel,
@@ -32,6 +34,8 @@ from cases.choices import (
     MatterKind,
     Satisfaction,
 )
+from cases.sla import suspension_days
+from cases.workflow import OTHER_REASON
 from routing.calendar.fastclock import US
 
 from .draft import ASSIGNMENTS_PER_CASE, EVENTS_PER_CASE, AssignmentDraft, CaseDraft, Intake, Stop
@@ -215,13 +219,18 @@ class Generator:
             to = S.COORDINATING if i.coordinated else S.ROUTING
         else:
             to = S.REGISTERED
-        classification = (
-            f'{{"category": {i.category.pk}, "matter_kind": "{i.matter.value}", "complexity": "{i.complexity.value}", '
-            f'"handling_mode": "{i.mode.value}", "green_channel": {"true" if i.green else "false"}}}'
-        )
-        payload = (
-            f'{{"window": {i.window.pk}, "channel": "{i.channel.value}", "classification": '
-            f'{classification if i.classified else "{}"}, "resolved_at_window": {"true" if i.immediate else "false"}}}'
+        values = {
+            "category": i.category.pk,
+            "matter_kind": i.matter.value,
+            "complexity": i.complexity.value,
+            "handling_mode": i.mode.value,
+            "green_channel": i.green,
+        }
+        payload = events.intake(
+            window=i.window.pk,
+            channel=i.channel.value,
+            classification_values=values if i.classified else {},
+            resolved_at_window=i.immediate,
         )
         draft.event(t, E.INTAKE, to, i.clerk, None, "", payload)
         if to == S.COORDINATING:
@@ -233,12 +242,15 @@ class Generator:
             return
         if rng.random() < 0.12:
             draft.needs_review = True
-            refused_at, payload = t + rng.randint(10, 90) * MIN, '{"guidance": "已一次性告知救济途径"}'
+            refused_at = t + rng.randint(10, 90) * MIN
+            payload = events.not_accept(
+                guidance="已一次性告知救济途径", reason_code=OTHER_REASON, review=None
+            )
             draft.event(refused_at, E.NOT_ACCEPT, S.NOT_ACCEPTED, i.clerk, None, "不属于受理范围", payload)
             raise Stop
         draft.t = t + rng.randint(15, 120) * MIN
         to = S.COORDINATING if i.coordinated else S.ROUTING
-        draft.event(draft.t, E.CLASSIFY, to, i.clerk, None, "", classification)
+        draft.event(draft.t, E.CLASSIFY, to, i.clerk, None, "", events.classification(values))
         if i.coordinated:
             draft.handling = self.w.county.path
 
@@ -247,14 +259,26 @@ class Generator:
         w, clerk = self.w, draft.intake.clerk
         if rng.random() < 0.01:
             draft.event(
-                draft.t + rng.randint(30, 600) * MIN, E.WITHDRAW, S.WITHDRAWN, clerk, None, "反映人撤回"
+                draft.t + rng.randint(30, 600) * MIN,
+                E.WITHDRAW,
+                S.WITHDRAWN,
+                clerk,
+                None,
+                "反映人撤回",
+                events.withdraw(late=False),
             )
             raise Stop
         if draft.status == S.COORDINATING:
             draft.t = self.business_after(draft.t, rng.uniform(0.5, 6))
             lead = rng.choice(w.county_departments).pk
             a = self.new_assignment(draft, lead, AssignmentOrigin.COORDINATE, False, w.coordinator)
-            payload = f'{{"lead_department": {lead}, "assisting_departments": [], "assignment": {a.id}}}'
+            payload = events.coordinate(
+                meeting=None,
+                lead_department=lead,
+                assisting_departments=[],
+                assignment=a.id,
+                handling_mode=draft.intake.mode.value,
+            )
             centre = w.centre.pk if w.centre else None
             draft.event(
                 draft.t, E.COORDINATE, S.ASSIGNED, w.coordinator, centre, "协调会议定主办部门", payload
@@ -268,7 +292,9 @@ class Generator:
         """派单 by the window to ``lead`` at ``draft.t`` (the department may return it)."""
         clerk = draft.intake.clerk
         a = self.new_assignment(draft, lead, AssignmentOrigin.ASSIGN, True, clerk)
-        payload = f'{{"lead_department": {lead}, "assisting_departments": [], "assignment": {a.id}, "can_return": true}}'
+        payload = events.assign(
+            lead_department=lead, assisting_departments=[], assignment=a.id, can_return=True
+        )
         draft.event(draft.t, E.ASSIGN, S.ASSIGNED, clerk, None, note, payload)
 
     def accept(self, rng: random.Random, draft: CaseDraft) -> None:
@@ -278,9 +304,8 @@ class Generator:
         hours = rng.uniform(7.2, 20) if late else rng.uniform(0.2, 6.5)
         t = self.business_after(a.created, hours)
         who = self.staff(a.department)
-        draft.event(
-            t, E.ACCEPT, S.IN_PROGRESS, who, a.department, "", f'{{"assignment": {a.id}, "role": "lead"}}'
-        )
+        payload = events.accept(assignment=a.id, role=AssignmentRole.LEAD)
+        draft.event(t, E.ACCEPT, S.IN_PROGRESS, who, a.department, "", payload)
         a.accept(t, who)
         draft.t = t
 
@@ -296,7 +321,7 @@ class Generator:
             a.end(AssignmentStatus.RETURNED, t, "非本部门职责")
             draft.return_count += 1
             draft.lead, draft.handling = None, draft.intake.region.path
-            payload = f'{{"assignment": {a.id}, "role": "lead", "pingpong_guard": false}}'
+            payload = events.return_(assignment=a.id, role=AssignmentRole.LEAD, pingpong_guard=False)
             draft.event(t, E.RETURN, S.ROUTING, head, a.department, "非本部门职责", payload)
             draft.t = t + rng.randint(20, 240) * MIN
             other = rng.choice([x.pk for x in self.w.county_departments if x.pk != a.department])
@@ -311,7 +336,7 @@ class Generator:
             a.end(AssignmentStatus.TRANSFERRED, t)
             draft.transfer_count += 1
             new = self.new_assignment(draft, other, AssignmentOrigin.TRANSFER, True, head)
-            payload = f'{{"from_assignment": {a.id}, "requested_department": {other}, "pingpong_guard": false, "assignment": {new.id}}}'
+            payload = events.move(from_assignment=a.id, requested_department=other, assignment=new.id)
             draft.event(t, E.TRANSFER, S.ASSIGNED, head, a.department, "转有权部门办理", payload)
             self.accept(rng, draft)
 
@@ -322,7 +347,10 @@ class Generator:
         fast, lead = self.fast, draft.lead
         paused_at = draft.t = self.business_after(draft.t, rng.uniform(2, 10))
         draft.before_suspend, draft.suspended_at = draft.status, paused_at
-        draft.event(paused_at, E.SUSPEND, S.SUSPENDED, self.staff(lead), lead, "等待反映人补充材料")
+        days = suspension_days()
+        until = fast.add_working_days(paused_at, days)
+        payload = events.suspend(reason_code="awaiting_materials", days=days, suspended_until=ts(until))
+        draft.event(paused_at, E.SUSPEND, S.SUSPENDED, self.staff(lead), lead, "等待反映人补充材料", payload)
         t = draft.t = self.business_after(paused_at, rng.uniform(7, 21))
         if t > draft.now:
             draft.paused_at = paused_at
@@ -334,7 +362,7 @@ class Generator:
         a.clock = tuple(fast.add_working_time(x, gap) for x in a.clock)
         draft.clock = tuple(None if x is None else fast.add_working_time(x, gap) for x in draft.clock)
         back, draft.before_suspend, draft.suspended_at = draft.before_suspend, "", None
-        payload = f'{{"suspended_at": "{ts(paused_at)}"}}'
+        payload = events.resume(suspended_at=ts(paused_at))
         draft.event(t, E.RESUME, back, self.staff(lead), lead, "材料已补齐", payload)
 
     def reply(self, rng: random.Random, draft: CaseDraft, allowed: int) -> None:
@@ -349,14 +377,19 @@ class Generator:
             draft.replied_at = draft.replied_at or t
             draft.reasoned_reply_at = t
             reason = "暂不具备办理条件，已说明理由"
-            draft.event(t, E.REPLY, S.REPLIED, self.staff(lead), lead, reason, '{"can_be_done": false}')
+            # "Cannot be done" with reasons: the supervisors review it (no review row is seeded).
+            payload = events.reply(
+                can_be_done=False, cannot_be_done=True, reason_code="not_yet_possible", review=None
+            )
+            draft.event(t, E.REPLY, S.REPLIED, self.staff(lead), lead, reason, payload)
         elif roll < 0.40:
             t = draft.t = fast.add_working_time(t, int(allowed * rng.uniform(0.05, 0.4)))
             if t > draft.now:
                 raise Stop
             draft.replied_at = draft.replied_at or t
             reason = "已答复办理进展"
-            draft.event(t, E.REPLY, S.REPLIED, self.staff(lead), lead, reason, '{"can_be_done": true}')
+            payload = events.reply(can_be_done=True)
+            draft.event(t, E.REPLY, S.REPLIED, self.staff(lead), lead, reason, payload)
 
     def resolve(self, rng: random.Random, draft: CaseDraft, allowed: int) -> None:
         """办结: most in time, some late; a few drag on for weeks (the recent ones are still open)."""
@@ -376,7 +409,9 @@ class Generator:
                 x.end(AssignmentStatus.COMPLETED, t)
         draft.resolved_at, draft.summary = t, "已办结，问题已解决"
         lead = draft.lead
-        draft.event(t, E.RESOLVE, S.RESOLVED, self.staff(lead), lead, draft.summary, '{"evidence": []}')
+        draft.event(
+            t, E.RESOLVE, S.RESOLVED, self.staff(lead), lead, draft.summary, events.resolve(evidence=[])
+        )
 
     def callback_and_close(self, rng: random.Random, draft: CaseDraft) -> None:
         """回访, then 销号; unsatisfied once: 重办 (``draft.reopen``); unsatisfied again: a supervisor's 销号."""
@@ -392,9 +427,8 @@ class Generator:
             else Satisfaction.UNSATISFIED
         )
         comment = "对办理结果不满意" if satisfaction == Satisfaction.UNSATISFIED else ""
-        draft.event(
-            t, E.CALLBACK, S.RESOLVED, clerk, None, comment, f'{{"satisfaction": "{satisfaction.value}"}}'
-        )
+        payload = events.callback(satisfaction=satisfaction.value)
+        draft.event(t, E.CALLBACK, S.RESOLVED, clerk, None, comment, payload)
         draft.callback, draft.callback_comment = satisfaction.value, comment
         draft.callback_at, draft.callback_by = t, clerk
         if satisfaction == Satisfaction.UNSATISFIED and not second:
@@ -407,12 +441,12 @@ class Generator:
             # Unsatisfied again: a supervisor strikes it off with a written reason (督办销号).
             t = draft.t = self.business_after(t, rng.uniform(7, 35))
             reason = "已两次办理，申请人诉求超出政策范围，督办销号"
-            payload = '{"override": true, "satisfaction": "unsatisfied"}'
+            payload = events.close(override=True, satisfaction=Satisfaction.UNSATISFIED.value)
             draft.event(t, E.CLOSE, S.CLOSED, self.w.supervisor, None, reason, payload)
             draft.closed_at = t
             return
         t = draft.t = self.business_after(t, rng.uniform(0.5, 10))
-        payload = f'{{"override": false, "satisfaction": "{satisfaction.value}"}}'
+        payload = events.close(override=False, satisfaction=satisfaction.value)
         draft.event(t, E.CLOSE, S.CLOSED, clerk, None, "", payload)
         draft.closed_at = t
 
@@ -430,7 +464,7 @@ class Generator:
         if draft.lead is None:
             # Resolved at the window and never routed: the window routes the redo.
             draft.handling = draft.intake.region.path
-            payload = '{"satisfaction": "unsatisfied"}'
+            payload = events.reopen(satisfaction=Satisfaction.UNSATISFIED.value)
             draft.event(t, E.REOPEN, S.ROUTING, clerk, None, "回访不满意，重办", payload)
             draft.t = t + rng.randint(10, 120) * MIN
             self.assign(draft, draft.intake.default_lead, "重办派单")
@@ -439,7 +473,9 @@ class Generator:
             lead = draft.lead
             a = self.new_assignment(draft, lead, AssignmentOrigin.REOPEN, False, clerk)
             a.accept(t, None)
-            payload = f'{{"satisfaction": "unsatisfied", "lead_department": {lead}, "assignment": {a.id}}}'
+            payload = events.reopen(
+                satisfaction=Satisfaction.UNSATISFIED.value, lead_department=lead, assignment=a.id
+            )
             draft.event(t, E.REOPEN, S.IN_PROGRESS, clerk, None, "回访不满意，重办", payload)
         allowed = self.fast.working_time_between(draft.t, draft.clock[2])
         t = draft.t = self.fast.add_working_time(draft.t, int(allowed * rng.uniform(0.2, 0.9)))
@@ -448,6 +484,8 @@ class Generator:
         draft.assignment.end(AssignmentStatus.COMPLETED, t)
         draft.resolved_at, draft.summary = t, "重办后已办结"
         lead = draft.lead
-        draft.event(t, E.RESOLVE, S.RESOLVED, self.staff(lead), lead, draft.summary, '{"evidence": []}')
+        draft.event(
+            t, E.RESOLVE, S.RESOLVED, self.staff(lead), lead, draft.summary, events.resolve(evidence=[])
+        )
         draft.second_round = True
         self.callback_and_close(rng, draft)

@@ -11,7 +11,8 @@ Invariants
 
 from __future__ import annotations
 
-from cases.choices import STEP_EVENT, AlarmLevel, CaseStatus
+from cases import events
+from cases.choices import STEP_EVENT, AlarmLevel, AssignmentRole, CaseStatus
 from routing.calendar.fastclock import US
 
 from .draft import CaseDraft
@@ -53,7 +54,13 @@ def ladder(w: World, draft: CaseDraft) -> None:
             draft.supervision_due = bulletin_due
         if step_level == AlarmLevel.BULLETIN:
             draft.bulletin_at = fired
-        payload = f'{{"clock": "case", "level": "{AlarmLevel(step_level).name.lower()}", "skipped": [], "deadline": "{ts(due)}"}}'
+        payload = events.ladder_step(
+            clock="case",
+            level=AlarmLevel(step_level).name.lower(),
+            skipped=[],
+            deadline=ts(due),
+            supervision_due_at=ts(draft.supervision_due) if draft.supervision_due else None,
+        )
         draft.event(fired, STEP_EVENT[step_level].value, None, None, draft.lead, "", payload)
     draft.alarm_level = level
     if not draft.terminal and draft.status != CaseStatus.RESOLVED and not settled and paused_at is None:
@@ -75,5 +82,12 @@ def sign_reminders(w: World, draft: CaseDraft) -> None:
         a.next_alarm = accept_due if (a.current and signed is None and not reminded) else None
         if reminded:
             fired = min(accept_due + 30 * US, (signed or now) - 1)
-            payload = f'{{"clock": "assignment", "assignment": {a.id}, "level": "sign", "skipped": []}}'
+            payload = events.ladder_step(
+                clock="assignment",
+                assignment=a.id,
+                role=AssignmentRole.LEAD,
+                level="sign",
+                skipped=[],
+                deadline=ts(accept_due),
+            )
             draft.event(fired, STEP_EVENT[AlarmLevel.SIGN].value, None, None, a.department, "", payload)

@@ -12,6 +12,7 @@ Invariants
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 from dataclasses import dataclass
@@ -25,6 +26,14 @@ from routing.calendar.fastclock import FastCalendar, day_number
 
 from .draft import CaseDraft
 from .writer import NULL, SeedError, b, duration_text, opt, ts, txt
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _json(payload: dict | None) -> str:
+    """An event's payload (built by ``cases.events``) as COPY text."""
+    return txt(_dumps(payload)) if payload else "{}"
+
 
 if TYPE_CHECKING:
     from .generator import Generator
@@ -112,7 +121,7 @@ def _event_lines(gen: Generator, draft: CaseDraft) -> tuple[list[str], int]:
         # One f-string per event (the hottest line of the seed); reasons are our own constants.
         lines.append(
             f"{event_id + seq - 1}\t{case_id}\t{seq}\t{kind}\t{NULL if actor is None else actor}\t"
-            f"{NULL if department is None else department}\t{frm}\t{to}\t{reason}\t{payload}\t"
+            f"{NULL if department is None else department}\t{frm}\t{to}\t{reason}\t{_json(payload)}\t"
             f"{'t' if kind in PUBLIC_KINDS else 'f'}\t{ts(t)}{ev_tail}\n"
         )
     return lines, version

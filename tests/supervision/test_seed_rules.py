@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from cases import workflow
+from cases import events, workflow
 from cases.choices import SWEEP_EVENT_KINDS, CaseStatus, EventKind, SweepEventKind
 from cases.models import Case, CaseEvent, Category, CategoryDefaultDepartment
 from routing.calendar.fastclock import US, to_us
@@ -152,3 +152,25 @@ def test_the_seed_routes_to_the_workflows_default_lead(org):
         )
         if expected is not None:  # no rule: the seed picks a county department, the clerk would name one
             assert lead == expected.pk, (category_id, world.regions[region_id].code)
+
+
+def test_seeded_payloads_read_like_the_workflows(org):
+    # The seed builds its payloads with cases.events: what a reader asks of an event, it finds.
+    seed_cases(cases=300, days=90, seed=11, workers=0, now=NOW)
+    seen = Counter()
+    for event in CaseEvent.objects.only("kind", "payload").iterator():
+        said = events.read(event)
+        seen[event.kind] += 1
+        if event.kind in (E.ASSIGN, E.COORDINATE):
+            assert said.lead_department is not None and said.assisting_departments == []
+        elif event.kind == E.TRANSFER:
+            assert said.requested_department is not None and not said.pingpong_guard
+        elif event.kind == E.SUSPEND:
+            assert said.suspended_until is not None and said.days
+        elif event.kind == E.REPLY:
+            assert said.can_be_done is not None
+        elif event.kind in (E.CALLBACK, E.CLOSE):
+            assert said.satisfaction
+        elif event.kind in SWEEP_EVENT_KINDS:
+            assert said.clock in ("case", "assignment") and not said.manual
+    assert seen[E.ASSIGN] and seen[E.REPLY] and seen[SweepEventKind.WARN]
