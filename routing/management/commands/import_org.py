@@ -1,4 +1,4 @@
-"""Import an organisation file (YAML): all or nothing, idempotent; see routing/orgfile.py for the format."""
+"""Import an organisation file (YAML): all or nothing, idempotent; the format: routing/orgfile/__init__.py."""
 
 import sys
 from pathlib import Path
