@@ -14,6 +14,8 @@ api_v1 = [
     path("", include("notifications.api.urls")),
     path("", include("cases.api.urls")),
     path("", include("supervision.api.urls")),
+    path("", include("library.api.urls")),
+    path("", include("practice.api.urls")),
 ]
 
 urlpatterns = [
@@ -22,6 +24,8 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("cases/", include("cases.urls")),
     path("supervision/", include("supervision.urls")),
+    path("library/", include("library.urls")),
+    path("practice/", include("practice.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -4,7 +4,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["windowsvc", "routing", "cases", "notifications", "citizens"]
+APPS = ["windowsvc", "routing", "cases", "notifications", "citizens", "supervision", "library", "practice"]
 MAX_COUNTDOWN_SECONDS = 300
 
 
@@ -56,6 +56,16 @@ def _imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module.split(".")[0])
     return names
+
+
+def test_cases_never_imports_the_apps_above_it():
+    above = {"supervision", "library", "practice", "citizens"}
+    offenders = [
+        f"{path.relative_to(ROOT)}: {sorted(_imports(path) & above)}"
+        for path in _python_files("cases", "routing", "notifications")
+        if _imports(path) & above
+    ]
+    assert offenders == []
 
 
 def test_routing_and_notifications_never_import_cases():

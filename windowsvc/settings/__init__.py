@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "cases",
     "notifications",
     "supervision",
+    "library",
+    "practice",
     "citizens",
 ]
 
