@@ -6,6 +6,8 @@ Reads the catalogue as it was at each REV (e.g. HEAD and MERGE_HEAD), runs makem
 from those translations, drops obsolete ones and compiles. Entries nobody translated are listed.
 """
 
+# A developer tool: it runs git and manage.py with fixed arguments.
+# ruff: noqa: S603, S607
 import subprocess
 import sys
 
