@@ -418,7 +418,14 @@ def build_world(*, days: int, now: datetime, seed: int) -> World:
                             )
                             policy = sla.policy_for(probe)
                             generic[key] = Profile(
-                                policy.pk if policy else None, sla.limits_of(policy, green_channel=green)
+                                policy.pk if policy else None,
+                                sla.limits_of(
+                                    policy,
+                                    green_channel=green,
+                                    matter_kind=mk.value,
+                                    handling_mode=mode.value,
+                                    complexity=cx.value,
+                                ),
                             )
                         profiles[(c.pk, *key)] = generic[key]
     today = timezone.localdate(now)
