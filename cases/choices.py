@@ -45,8 +45,13 @@ LEAD_ACCEPTED_STATUSES = (CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED, CaseStat
 
 
 class MatterKind(models.TextChoices):
-    """Why the normal process failed (急事 / 难事 / 新事)."""
+    """Why the normal process failed (急事 / 难事 / 新事); 紧急 is the urgent matter that cannot wait a day.
 
+    With the handling mode and complexity it picks the time limit (``SlaPolicy``): 紧急 the same day,
+    急事 3 working days (docs/DEADLINES.md).
+    """
+
+    EMERGENCY = "emergency", _("紧急")
     URGENT = "urgent", _("急事")
     DIFFICULT = "difficult", _("难事")
     NOVEL = "novel", _("新事")

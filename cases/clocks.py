@@ -93,19 +93,36 @@ class Limits:
 
 # What the seeded "any" row holds: a general case.
 DEFAULT_LIMITS = Limits()
-# The other seeded rows (migration cases/0005), by (handling mode, complexity); with DEFAULT_LIMITS they are
-# what a case gets when no policy row matches at all (a table emptied by mistake), so deadlines never
-# silently change with the table's state.
-BUILTIN_LIMITS: dict[tuple[str, str], Limits] = {
-    ("immediate", ""): Limits(reply_days=0, completion_days=0),
-    ("expedited", ""): Limits(reply_days=3, completion_days=3),
-    ("", "complex"): Limits(completion_days=10),
+# The other seeded rows (migrations cases/0005 and cases/0010, the limits as practised, docs/DEADLINES.md),
+# by (matter kind, handling mode, complexity); with DEFAULT_LIMITS they are what a case gets when no policy
+# row matches at all (a table emptied by mistake), so deadlines never silently change with the table's state.
+_SAME_DAY = Limits(reply_days=0, completion_days=0)
+BUILTIN_LIMITS: dict[tuple[str, str, str], Limits] = {
+    ("", "immediate", ""): _SAME_DAY,
+    ("", "expedited", ""): Limits(reply_days=3, completion_days=3),
+    ("", "", "complex"): Limits(completion_days=10),
+    ("urgent", "", ""): Limits(reply_days=3, completion_days=3),
+    ("emergency", "", ""): _SAME_DAY,
+    ("emergency", "expedited", ""): _SAME_DAY,
+    ("emergency", "coordinated", ""): _SAME_DAY,
+    ("emergency", "special", ""): _SAME_DAY,
+    ("", "special", ""): Limits(completion_days=10),
+    ("", "coordinated", "complex"): Limits(completion_days=15),
 }
 
 
-def builtin_limits(*, handling_mode: str, complexity: str) -> Limits:
-    """The built-in limits of a classification (the seeded rows' precedence: mode before complexity)."""
-    return BUILTIN_LIMITS.get((handling_mode, "")) or BUILTIN_LIMITS.get(("", complexity)) or DEFAULT_LIMITS
+def builtin_limits(*, matter_kind: str = "", handling_mode: str, complexity: str) -> Limits:
+    """The built-in limits of a classification, chosen like ``SlaPolicy`` rows are: the most specific
+    matching key wins, handling mode first, then matter kind, then complexity."""
+    matching = [
+        key
+        for key in BUILTIN_LIMITS
+        if key[0] in ("", matter_kind) and key[1] in ("", handling_mode) and key[2] in ("", complexity)
+    ]
+    if not matching:
+        return DEFAULT_LIMITS
+    best = max(matching, key=lambda key: (bool(key[1]), bool(key[0]), bool(key[2])))
+    return BUILTIN_LIMITS[best]
 
 
 @dataclass(frozen=True)

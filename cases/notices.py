@@ -99,8 +99,8 @@ def staff_context(case: Case, **extra) -> dict:
 
 
 def is_emergency(case: Case) -> bool:
-    """急事 or green channel: time matters more than the quiet hours."""
-    return case.matter_kind == MatterKind.URGENT or case.green_channel
+    """紧急, 急事 or green channel: time matters more than the quiet hours."""
+    return case.matter_kind in (MatterKind.EMERGENCY, MatterKind.URGENT) or case.green_channel
 
 
 def _quote(text: str, limit: int = SMS_QUOTE_LIMIT) -> str:

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
 from routing.calendar import calendar_snapshot
 from routing.choices import StaffRole
@@ -132,10 +133,16 @@ def policy_for(case: Case) -> SlaPolicy | None:
 
 
 def limits_of(
-    policy: SlaPolicy | None, *, green_channel: bool, handling_mode: str = "", complexity: str = ""
+    policy: SlaPolicy | None,
+    *,
+    green_channel: bool,
+    matter_kind: str = "",
+    handling_mode: str = "",
+    complexity: str = "",
 ) -> d.Limits:
     if policy is None:
-        limits, percent = d.builtin_limits(handling_mode=handling_mode, complexity=complexity), 50
+        limits = d.builtin_limits(matter_kind=matter_kind, handling_mode=handling_mode, complexity=complexity)
+        percent = 50
     else:
         limits = d.Limits(
             sign_for=timedelta(hours=float(policy.sign_for_hours)),
@@ -157,6 +164,7 @@ def limits_for(case: Case) -> tuple[d.Limits, SlaPolicy | None]:
     limits = limits_of(
         policy,
         green_channel=case.green_channel,
+        matter_kind=case.matter_kind,
         handling_mode=case.handling_mode,
         complexity=case.complexity,
     )
@@ -203,13 +211,26 @@ def case_rearm(case: Case, *, now: datetime, calendar: CalendarSnapshot, status:
     case.next_alarm_at = d.next_alarm_at(ladder, case.alarm_level)
 
 
-def case_clock_compute(case: Case, *, now: datetime, calendar: CalendarSnapshot | None = None) -> None:
+def case_clock_compute(
+    case: Case, *, now: datetime, calendar: CalendarSnapshot | None = None, keep_policy: bool = False
+) -> None:
     """(Re)compute every deadline of the case from its classification's policy, its clock origin, the
-    time spent suspended and its approved extensions (fields set, not saved)."""
+    time spent suspended and its approved extensions (fields set, not saved). ``keep_policy``: the
+    policy the case already has (a calendar change is no reclassification), not the best match now."""
     calendar = calendar or calendar_for(case)
     if case.clock_started_at is None:
         case.clock_started_at = case.taken_in_at or now
-    limits, policy = limits_for(case)
+    if keep_policy:
+        policy = case.sla_policy if case.sla_policy_id else None
+        limits = limits_of(
+            policy,
+            green_channel=case.green_channel,
+            matter_kind=case.matter_kind,
+            handling_mode=case.handling_mode,
+            complexity=case.complexity,
+        )
+    else:
+        limits, policy = limits_for(case)
     clock = d.case_clock(
         origin=case.clock_started_at,
         limits=limits,
@@ -554,6 +575,100 @@ def timer_rearm(timer: CaseTimer, *, now: datetime, calendar: CalendarSnapshot) 
     ladder = timer_ladder(timer, calendar)
     timer.alarm_level = min(timer.alarm_level, d.level_reached(ladder, now))
     timer.next_alarm_at = d.next_alarm_at(ladder, timer.alarm_level)
+
+
+# --- The calendar changed: provisional deadlines computed again ----------------------------------------
+
+
+def provisional_deadlines_recompute(*, now: datetime, batch_size: int = 500) -> list[int]:
+    """After the calendar gained dates (a year imported): compute again every deadline of the open cases
+    whose deadlines were provisional, and clear the flag where they are now exact. Returns the case ids.
+
+    Called inside the import's transaction (``routing.calendar.calendar_loaded``), so the calendar and the
+    deadlines change together or not at all. Set-based: per batch, one locking read of the cases, one of
+    their current assignments, one of their running timers, then one bulk UPDATE per table — never a
+    ``save()`` per case. Each case is computed by the same functions a command uses, from the same origin,
+    pauses and extensions, with the policy it already has (``keep_policy``: a calendar change is not a
+    reclassification): the case clock (first contact from the lead's assignment), its current
+    assignments' clocks, the sweep's next alarm of each, and the timers of ``timers_wanted``. A deadline
+    set by a person's act (a follow-up date, a suspension's end, a review's or a supervision order's due
+    time) keeps its date, as does the yellow point of a follow-up clock. No event is written (nobody
+    acted); a "deadlines moved" receiver (the supervision projection) is told the ids.
+    """
+    from .signals import deadlines_recomputed
+
+    ids = list(
+        Case.objects.open().filter(deadline_provisional=True).order_by("pk").values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), batch_size):
+        _recompute_batch(ids[start : start + batch_size], now=now)
+    if ids:
+        deadlines_recomputed.send(sender=Case, case_ids=ids)
+    return ids
+
+
+def _recompute_batch(ids: list[int], *, now: datetime) -> None:
+    cases = list(Case.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("sla_policy"))
+    current_by_case: dict[int, list[Assignment]] = {}
+    for assignment in Assignment.objects.select_for_update().filter(case_id__in=ids, is_current=True):
+        current_by_case.setdefault(assignment.case_id, []).append(assignment)
+    running: dict[int, dict[TimerKey, CaseTimer]] = {}
+    for timer in CaseTimer.objects.select_for_update().filter(case_id__in=ids, stopped_at__isnull=True):
+        running.setdefault(timer.case_id, {})[(timer.kind, timer.subject_id)] = timer
+    changed_assignments: list[Assignment] = []
+    new_timers: list[CaseTimer] = []
+    changed_timers: list[CaseTimer] = []
+    for case in cases:
+        calendar = calendar_for(case)
+        current = current_by_case.get(case.pk, [])
+        follow_up_yellow = case.yellow_at if case.follow_up_due_at else None
+        case_clock_compute(case, now=now, calendar=calendar, keep_policy=True)
+        if follow_up_yellow is not None and case.deadline_in_force == case.follow_up_due_at:
+            case.yellow_at = follow_up_yellow  # yellow runs against the follow-up date (a person's date)
+        limits = limits_of(
+            case.sla_policy if case.sla_policy_id else None,
+            green_channel=case.green_channel,
+            matter_kind=case.matter_kind,
+            handling_mode=case.handling_mode,
+            complexity=case.complexity,
+        )
+        for assignment in current:
+            if assignment.due_at is None:
+                continue
+            if assignment_clock_compute(assignment, limits=limits, calendar=calendar):
+                case.deadline_provisional = True
+            if assignment.clock_paused_at is None:
+                assignment_rearm(assignment, now=now)
+            changed_assignments.append(assignment)
+        lead = next((a for a in current if a.role == AssignmentRole.LEAD), None)
+        if lead is not None and case.first_contacted_at is None:
+            first = add_working_days(lead.created_at, limits.first_contact_days, calendar=calendar)
+            case.first_contact_due_at = first.at
+            case.deadline_provisional = case.deadline_provisional or first.provisional
+        case_rearm(case, now=now, calendar=calendar)
+        mine = running.get(case.pk, {})
+        for key, due_at in timers_wanted(case, current).items():
+            timer = mine.pop(key, None)
+            if timer is None:
+                timer = CaseTimer(case=case, kind=key[0], subject_id=key[1], started_at=now, due_at=due_at)
+                timer_rearm(timer, now=now, calendar=calendar)
+                new_timers.append(timer)
+            elif timer.due_at != due_at:
+                timer.due_at = due_at
+                timer_rearm(timer, now=now, calendar=calendar)
+                changed_timers.append(timer)
+        for timer in mine.values():  # no longer wanted (cannot happen from a calendar change alone)
+            timer.stopped_at, timer.next_alarm_at = now, None
+            changed_timers.append(timer)
+    stamp = timezone.now()
+    for row in (*cases, *changed_assignments, *changed_timers):
+        row.updated_at = stamp
+    Case.objects.bulk_update(cases, [*CASE_CLOCK_FIELDS, "updated_at"])
+    Assignment.objects.bulk_update(changed_assignments, [*ASSIGNMENT_CLOCK_FIELDS, "updated_at"])
+    CaseTimer.objects.bulk_update(
+        changed_timers, ["due_at", "alarm_level", "next_alarm_at", "stopped_at", "updated_at"]
+    )
+    CaseTimer.objects.bulk_create(new_timers)
 
 
 # --- Extensions (延期) ---------------------------------------------------------------------------------

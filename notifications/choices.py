@@ -53,6 +53,7 @@ class TemplateCode(models.TextChoices):
     REOPEN = "reopen", _("重办")
     REVIEW = "review", _("否定答复待审核")
     REVIEW_DECISION = "review_decision", _("否定答复审核结果")
+    CALENDAR_HORIZON = "calendar_horizon", _("工作日历待导入")
 
 
 class Language(models.TextChoices):

@@ -9,7 +9,7 @@ administrator sees and overrides the exact text of each language.
 
 Context variables (``REQUIRED_VARIABLES`` must be present; the others are optional):
 
-- every code: ``tracking_number`` (受理编号); optional ``title`` (short summary of the matter) and ``url``
+- every code about a case: ``tracking_number`` (受理编号); optional ``title`` (short summary of the matter) and ``url``
   (a staff link to the case, shown in the in-app inbox and e-mails)
 - receipt: ``query_code``
 - assignment: ``department``; optional ``deadline``
@@ -19,6 +19,8 @@ Context variables (``REQUIRED_VARIABLES`` must be present; the others are option
 - reply: optional ``reply``;  resolve: optional ``result``
 - survey: ``survey_url``
 - reopen: optional ``reason``, ``deadline``
+- calendar_horizon (not about a case, so no ``tracking_number``): ``year`` (the year(s) to import),
+  ``horizon`` (the calendar's last date), ``days_left`` (days until then; 0 or less once passed)
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ REQUIRED_VARIABLES: dict[str, tuple[str, ...]] = {
     TemplateCode.REOPEN: ("tracking_number",),
     TemplateCode.REVIEW: ("tracking_number", "kind", "deadline"),
     TemplateCode.REVIEW_DECISION: ("tracking_number", "kind", "decision"),
+    # Not about a case: the working-day calendar runs out (routing.calendar.horizon).
+    TemplateCode.CALENDAR_HORIZON: ("year", "horizon", "days_left"),
 }
 
 # A context that satisfies every template, for the admin's preview and validation of overrides.
@@ -73,6 +77,9 @@ SAMPLE_CONTEXT: dict[str, object] = {
     "url": "https://window.example.gov.cn/cases/1/",
     "kind": "不予受理",
     "decision": "纠正",
+    "year": "2027",
+    "horizon": "2026-12-31",
+    "days_left": 40,
 }
 
 _ZH = Language.ZH_HANS
@@ -363,6 +370,29 @@ DEFAULT_TEMPLATES: dict[str, dict[str, MessageText]] = {
                 "{% if reason %}\nReason: {{ reason }}{% endif %}{% if deadline %}\nDue: {{ deadline }}{% endif %}"
             ),
             sms="Case {{ tracking_number }} reopened{% if deadline %}, due {{ deadline }}{% endif %}. Please handle it again.",
+        ),
+    },
+    TemplateCode.CALENDAR_HORIZON: {
+        _ZH: MessageText(
+            subject="工作日历待导入：请导入 {{ year }} 年节假日安排",
+            body=(
+                "工作日历只到 {{ horizon }}{% if days_left > 0 %}（还有 {{ days_left }} 天）{% endif %}。"
+                "请在国务院办公厅公布 {{ year }} 年节假日安排后，用 manage.py import_calendar 导入。\n"
+                "导入之前，之后日期的时限按周末和法定节假日推算（不含调休上班），标为“时限待确认”；"
+                "导入后自动重新计算。"
+            ),
+            sms="工作日历只到{{ horizon }}，请导入{{ year }}年节假日安排。",
+        ),
+        _EN: MessageText(
+            subject="Working-day calendar: import the {{ year }} holiday schedule",
+            body=(
+                "The working-day calendar ends on {{ horizon }}{% if days_left > 0 %} ({{ days_left }} days left)"
+                "{% endif %}. Once the State Council publishes the {{ year }} holiday schedule, import it with "
+                "manage.py import_calendar.\nUntil then, deadlines after that date count weekends and "
+                "statutory holidays only (no make-up working days) and are marked provisional; they are "
+                "recomputed on import."
+            ),
+            sms="The working-day calendar ends on {{ horizon }}: import the {{ year }} holiday schedule.",
         ),
     },
 }

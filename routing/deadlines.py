@@ -17,9 +17,12 @@ Business hours
 Working day
     A date whose calendar row says so: statutory holidays are off and some Saturdays and Sundays are
     working days (调休, e.g. 2026-02-14 and 2026-10-10). A county may close on extra days. A date with no
-    row — past the loaded horizon — falls back to the weekend rule (Monday to Friday work), and every
-    result that had to consult such a date is flagged ``provisional=True``; for dates past the horizon the
-    snapshot's alert hook is called as well (never silently wrong).
+    row — past the loaded horizon — is counted by the rule known in advance: Monday to Friday work, except
+    the statutory public holidays (``routing.holidays``: 元旦, 春节, 清明, 劳动节, 端午, 中秋, 国庆 by the
+    rules in force since 2025; make-up working days are never guessed). Every result that had to consult
+    such a date is flagged ``provisional=True``, and for dates past the horizon the snapshot's alert hook
+    is called as well (never silently wrong). This rule lives only in :meth:`CalendarSnapshot.is_working_day`,
+    which every computation (this module, ``routing.calendar.fastclock``) reads.
 
 Intake day of T
     The local date of T when that date is a working day and T is not after close of business
@@ -56,6 +59,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
+
+from .holidays import is_statutory_holiday
 
 CALENDAR_TIME_ZONE = ZoneInfo("Asia/Shanghai")
 DEFAULT_PERIODS: tuple[tuple[time, time], ...] = ((time(8, 30), time(12, 0)), (time(14, 0), time(17, 30)))
@@ -112,9 +117,12 @@ class CalendarSnapshot:
         return day in self.days
 
     def is_working_day(self, day: date) -> bool:
-        """Whether ``day`` is a working day; an unloaded date follows the weekend rule."""
+        """Whether ``day`` is a working day; an unloaded date follows the rule known in advance (weekends
+        and statutory holidays off, no make-up days): the one place that rule is applied."""
         known = self.days.get(day)
-        return day.weekday() < 5 if known is None else known
+        if known is not None:
+            return known
+        return day.weekday() < 5 and not is_statutory_holiday(day)
 
 
 @dataclass(frozen=True)
@@ -164,7 +172,7 @@ class _Trace:
         return self.calendar.is_working_day(day)
 
     def next_working_day(self, day: date) -> date:
-        """The first working day strictly after ``day``; terminates: past the horizon Mon–Fri work."""
+        """The first working day strictly after ``day``; terminates: past the horizon most weekdays work."""
         day += ONE_DAY
         while not self.working(day):
             day += ONE_DAY
@@ -208,7 +216,7 @@ def _intake_day(local_start: datetime, trace: _Trace) -> date:
 
 
 def is_working_day(day: date, *, calendar: CalendarSnapshot) -> bool:
-    """Whether ``day`` is a working day (an unloaded date follows the weekend rule)."""
+    """Whether ``day`` is a working day (an unloaded date: weekends and statutory holidays off)."""
     return calendar.is_working_day(day)
 
 

@@ -21,3 +21,10 @@ class SupervisionConfig(AppConfig):
         # Every kind of event, the deadline sweep's steps included: a fact follows each change of its case.
         kinds = [value for value, _label in getattr(choices, "CASE_EVENT_KINDS", choices.EventKind.choices)]
         effects.register(kinds)(projection.event_recorded)
+
+        from cases.signals import deadlines_recomputed
+
+        # Deadlines moved without an event (the calendar gained dates): the same facts follow them.
+        deadlines_recomputed.connect(
+            projection.deadlines_recomputed, dispatch_uid="supervision.projection.deadlines_recomputed"
+        )

@@ -292,6 +292,13 @@ def event_recorded(event) -> None:
     case_fact_refresh(event.case)
 
 
+def deadlines_recomputed(sender, *, case_ids, **kwargs) -> None:
+    """Receiver of ``cases.signals.deadlines_recomputed``: the facts of cases whose deadlines moved
+    without an event (inside that transaction, rows locked there), refreshed like after an event."""
+    for case in Case.objects.filter(pk__in=list(case_ids)).order_by("pk"):
+        case_fact_refresh(case)
+
+
 def _calendars() -> dict[str, CalendarSnapshot]:
     calendars: dict[str, CalendarSnapshot] = {}
 

@@ -5,7 +5,8 @@ answers (the tests compare them on random inputs), about fifty times faster. Use
 Times are microseconds since the Unix epoch (UTC). ``B(t)`` is the business time (in microseconds) from the
 start of the range up to ``t``, a non-decreasing piecewise-linear function; "``d`` of working time after
 ``t``" is the leftmost moment where ``B`` reaches ``B(t) + d`` (a result exactly at the end of a period is
-that end, as in ``routing.deadlines``). Working days outside the range follow the weekend rule.
+that end, as in ``routing.deadlines``). Which days work is read from the snapshot (``CalendarSnapshot.is_working_day``: past the horizon, the
+weekend rule and the statutory holidays), so both variants share the one rule.
 """
 
 from __future__ import annotations

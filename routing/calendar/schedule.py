@@ -18,7 +18,7 @@ from windowsvc.errors import ServiceError
 from .horizon import _resolve_alerts, calendar_horizon
 from .models import CalendarSource, DayReason
 from .seed import _DayRow, _days_of, _plain_row, _reconcile_national
-from .snapshot import _calendar_changed
+from .snapshot import _calendar_changed, _calendar_loaded, calendar_cache_clear
 
 
 class CalendarImportError(ServiceError):
@@ -321,7 +321,9 @@ def calendar_import(
     """Import one year's official schedule: every date of that year becomes a national row.
 
     All or nothing: the file is checked completely first (every error with its line), then written in one
-    transaction. Idempotent: importing the same file again changes nothing. The imported year replaces
+    transaction, which also computes again the provisional deadlines of open cases (``calendar_loaded``;
+    ``cases.sla.provisional_deadlines_recompute``) and clears their flag where they are now exact.
+    Idempotent: importing the same file again changes nothing. The imported year replaces
     that year's national rows whatever their source (the notice is authoritative); county rows stay.
     A file marked ``example: true`` is refused unless ``allow_example``.
     """
@@ -342,14 +344,20 @@ def calendar_import(
     if dry_run:
         return CalendarImportResult(schedule.year, 0, 0, days_off, make_up, calendar_horizon())
     all_sources = frozenset(CalendarSource.values)
-    with transaction.atomic():
-        created, updated = _reconcile_national(
-            schedule.rows(),
-            source=CalendarSource.IMPORT.value,
-            note=source_name[:200],
-            overwrite=all_sources,
-        )
-        _resolve_alerts([schedule.year])
+    try:
+        with transaction.atomic():
+            created, updated = _reconcile_national(
+                schedule.rows(),
+                source=CalendarSource.IMPORT.value,
+                note=source_name[:200],
+                overwrite=all_sources,
+            )
+            _resolve_alerts([schedule.year])
+            # Provisional deadlines of open cases are computed again on the new days, in this transaction.
+            _calendar_loaded([schedule.year])
+    except BaseException:
+        calendar_cache_clear()  # no snapshot of the rolled-back days may survive
+        raise
     _calendar_changed()
     return CalendarImportResult(schedule.year, created, updated, days_off, make_up, calendar_horizon())
 

@@ -18,7 +18,7 @@ from windowsvc.errors import ServiceError
 
 from .horizon import _resolve_alerts
 from .models import WORKING_REASONS, CalendarSource, DayReason, WorkingDay, _check_county
-from .snapshot import _calendar_changed
+from .snapshot import _calendar_changed, _calendar_loaded
 
 
 class _DayRow(NamedTuple):
@@ -136,7 +136,12 @@ def _reconcile_national(
 
 
 def _seed(
-    years: Iterable[int], *, model=None, alert_model=None, using: str = DEFAULT_DB_ALIAS
+    years: Iterable[int],
+    *,
+    model=None,
+    alert_model=None,
+    using: str = DEFAULT_DB_ALIAS,
+    announce: bool = False,
 ) -> CalendarWriteResult:
     years = tuple(sorted(set(years)))
     known = package_years()
@@ -159,6 +164,8 @@ def _seed(
             using=using,
         )
         _resolve_alerts(years, alert_model=alert_model, using=using)
+        if announce:  # not after migrate: historical models, and no case can need it yet
+            _calendar_loaded(years)
     _calendar_changed()
     return CalendarWriteResult(years, created, updated)
 
@@ -170,7 +177,7 @@ def calendar_seed(*, years: Iterable[int] | None = None) -> CalendarWriteResult:
     package changed, imported and admin-edited rows are never touched. Raises ``CalendarError`` for a year
     the package does not cover.
     """
-    return _seed(package_years() if years is None else years)
+    return _seed(package_years() if years is None else years, announce=True)
 
 
 def _seed_after_migrate(sender, *, using=DEFAULT_DB_ALIAS, apps=None, verbosity=1, **kwargs):

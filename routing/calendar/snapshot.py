@@ -13,10 +13,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
+from django.utils import timezone
 
 from ..deadlines import CALENDAR_TIME_ZONE, DEFAULT_PERIODS, CalendarSnapshot
-from .horizon import _report_past_horizon, _reported_years
+from .horizon import _report_past_horizon, _reported_years, _warnings
 from .models import BusinessHours, WorkingDay
 
 
@@ -34,10 +35,12 @@ _cache_lock = threading.Lock()
 
 
 def calendar_cache_clear() -> None:
-    """Forget every cached snapshot (and the alert rate limit): the next load reads the table again."""
+    """Forget every cached snapshot (and the alert rate limit, the banners' warning): the next load reads
+    the table again."""
     with _cache_lock:
         _cache.clear()
         _reported_years.clear()
+        _warnings.clear()
 
 
 def _calendar_changed() -> None:
@@ -45,6 +48,19 @@ def _calendar_changed() -> None:
     # from the pre-commit state by another thread survives.
     calendar_cache_clear()
     transaction.on_commit(calendar_cache_clear)
+
+
+# Sent inside the transaction that loaded whole years (import or package seed), after the cache was
+# cleared, with ``years`` and ``now``: deadlines computed on the rule known in advance may now be exact.
+# ``cases`` connects its recompute of provisional deadlines here (routing never imports cases); a
+# receiver that fails rolls the load back.
+calendar_loaded = Signal()
+
+
+def _calendar_loaded(years) -> None:
+    """Inside the loading transaction: forget cached snapshots, then tell ``calendar_loaded``."""
+    _calendar_changed()
+    calendar_loaded.send(sender=WorkingDay, years=tuple(years), now=timezone.now())
 
 
 @receiver([post_save, post_delete], sender=WorkingDay, dispatch_uid="routing.calendar.day_changed")
@@ -119,7 +135,8 @@ def calendar_snapshot(*, region=None, start: date | None = None) -> CalendarSnap
     """The calendar of ``region``'s county (national rows plus the county's overrides and hours), or the
     national calendar when ``region`` is None, for dates from ``start`` on (all dates when None).
 
-    Dates before ``start`` count as unloaded (weekend rule, results provisional, no alert). Built with one
+    Dates before ``start`` count as unloaded (weekends and statutory holidays off, results provisional,
+    no alert). Built with one
     query for the days (plus one for a county's business hours); cached per process: a change in this
     process invalidates at once, a change made elsewhere is noticed within
     ``settings.CALENDAR_CACHE_RECHECK_SECONDS`` (default 30) by a fingerprint query.

@@ -249,7 +249,14 @@ def _profiles(county: Region, leaves: list[Category]) -> dict[tuple, Profile]:
                             )
                             policy = sla.policy_for(probe)
                             generic[key] = Profile(
-                                policy.pk if policy else None, sla.limits_of(policy, green_channel=green)
+                                policy.pk if policy else None,
+                                sla.limits_of(
+                                    policy,
+                                    green_channel=green,
+                                    matter_kind=mk.value,
+                                    handling_mode=mode.value,
+                                    complexity=cx.value,
+                                ),
                             )
                         profiles[(c.pk, *key)] = generic[key]
     return profiles

@@ -29,12 +29,15 @@ def at(moment: datetime):
 
 
 def seed_policies() -> None:
-    """The seeded rows (migration 0005): flushed away by ``transaction=True`` tests, so seed them again."""
-    migration = importlib.import_module("cases.migrations.0005_default_sla_policies")
+    """The seeded rows (migrations 0005 and 0010): flushed away by ``transaction=True`` tests, so seed
+    them again."""
     from django.apps import apps
 
-    migration.seed(apps, None)
-    assert SlaPolicy.objects.filter(category=None).count() >= len(migration.DEFAULTS)
+    first = importlib.import_module("cases.migrations.0005_default_sla_policies")
+    practice = importlib.import_module("cases.migrations.0010_practice_sla_policies")
+    first.seed(apps, None)
+    practice.seed(apps, None)
+    assert SlaPolicy.objects.filter(category=None).count() >= len(first.DEFAULTS) + len(practice.PRACTICE)
 
 
 def routed_case(org, when: datetime, *, accept: bool = True, assisting=("land",), **classification) -> Case:

@@ -101,12 +101,19 @@ def test_reclassifying_recomputes_the_case_and_assignment_deadlines(org):
 def test_the_green_channel_halves_the_limits_at_least_to_the_same_day(org):
     with at(bj(3, 2, 9)):
         case = take_in(
-            org, "v1", category=org.category, green_channel=True, matter_kind="urgent", complexity="general",
+            org, "v1", category=org.category, green_channel=True, matter_kind="difficult", complexity="general",
             handling_mode="standard",
         )  # fmt: skip
     case.refresh_from_db()
     assert local(case.due_at) == bj(3, 4, 17, 30)  # 5 → 2 working days
     assert local(case.reasoned_reply_due_at) == bj(3, 3, 17, 30)  # 3 → 1
+    with at(bj(3, 2, 9)):
+        urgent = take_in(
+            org, "v1", category=org.category, green_channel=True, matter_kind="urgent", complexity="general",
+            handling_mode="standard",
+        )  # fmt: skip
+    urgent.refresh_from_db()
+    assert local(urgent.due_at) == bj(3, 3, 17, 30)  # 急事 3 → 1 working day
 
 
 def test_suspend_and_resume_keep_the_working_time_used(org):

@@ -211,6 +211,7 @@ def test_service_definition_json(client, org):
     matter = next(a for a in body["attributes"] if a["code"] == "MATTER_KIND")
     assert matter["datatype"] == "singlevaluelist"
     assert matter["values"] == [
+        {"key": "emergency", "name": "紧急"},
         {"key": "urgent", "name": "急事"},
         {"key": "difficult", "name": "难事"},
         {"key": "novel", "name": "新事"},
@@ -224,7 +225,12 @@ def test_service_definition_xml(client, org):
     attribute = next(a for a in root.findall("attributes/attribute") if a.findtext("code") == "MATTER_KIND")
     assert [child.tag for child in attribute] == ATTRIBUTE_FIELDS
     assert attribute.findtext("variable") == "true"
-    assert [v.findtext("key") for v in attribute.findall("values/value")] == ["urgent", "difficult", "novel"]
+    assert [v.findtext("key") for v in attribute.findall("values/value")] == [
+        "emergency",
+        "urgent",
+        "difficult",
+        "novel",
+    ]
 
 
 def test_service_definition_unknown_is_404(client, org, category_tree):

@@ -311,9 +311,11 @@ def test_a_change_made_by_another_process_is_noticed_on_recheck(settings):
 
 def test_horizon_check_warns_ahead_of_time():
     assert calendar_horizon_check(today=date(2026, 6, 1)) is None
-    alert = calendar_horizon_check(today=date(2026, 11, 22))
+    warning = calendar_horizon_check(today=date(2026, 11, 22))
+    assert (warning.year, warning.horizon, warning.days_left) == (2027, date(2026, 12, 31), 39)
+    alert = CalendarHorizonAlert.objects.get()
     assert (alert.year, alert.first_needed_on, alert.horizon) == (2027, date(2027, 1, 1), date(2026, 12, 31))
-    assert calendar_horizon_check(today=date(2026, 11, 23)) is None  # deduplicated per year
+    assert calendar_horizon_check(today=date(2026, 11, 23)).year == 2027  # still warning, one alert row
     assert CalendarHorizonAlert.objects.count() == 1
 
 

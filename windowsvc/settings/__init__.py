@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab  # noqa: F401  (used by later beat entries)
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "notifications.context_processors.unread_notifications",
+                "routing.context_processors.calendar_horizon",
             ],
         },
     },
@@ -175,6 +176,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Working-day calendar horizon (routing/calendar/horizon.py): from CALENDAR_HORIZON_WARN_DAYS before the
+    # calendar's last date until next year is imported, administrators are told in-app. Each morning; the
+    # repeats during office hours only cover a beat that was down at 08:05 (the outbox key is per day).
+    "calendar-horizon-check": {
+        "task": "routing.tasks.calendar_horizon_check",
+        "schedule": crontab(minute=5, hour="8-17"),
+        "options": {"expires": 3000},
+    },
     # Open311 submissions of integrations that queue: whatever was not processed on commit (citizens/).
     "open311-queue": {
         "task": "citizens.tasks.open311_process_queued",
@@ -219,6 +228,8 @@ STORAGES = {
 BUSINESS_HOURS = [("08:30", "12:00"), ("14:00", "17:30")]
 # How often a process re-checks (one cheap query) that its cached calendar is still current.
 CALENDAR_CACHE_RECHECK_SECONDS = int(os.environ.get("CALENDAR_CACHE_RECHECK_SECONDS", "30"))
+# Days before the calendar's last date from which administrators are warned (daily notice and banners).
+CALENDAR_HORIZON_WARN_DAYS = int(os.environ.get("CALENDAR_HORIZON_WARN_DAYS", "60"))
 
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

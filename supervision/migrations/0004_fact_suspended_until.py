@@ -13,7 +13,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("supervision", "0002_loop_stays_closed"),
+        ("supervision", "0003_casefact_matter_kind_emergency"),
         ("cases", "0008_extension_lapsed"),
     ]
 
