@@ -123,17 +123,25 @@ class _Echo:
 def _csv_stream(rows: Iterator[list]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff"  # so that spreadsheet programs read the file as UTF-8
-    yield writer.writerow(_columns())
+    yield writer.writerow([safe_cell(v) for v in _columns()])
     for row in rows:
-        yield writer.writerow(row)
+        yield writer.writerow([safe_cell(v) for v in row])
 
 
-def _cell(value):
-    # Lazy translations and decimals are not cell types openpyxl knows.
+# A text cell starting with one of these is a formula (or becomes one) in a spreadsheet program.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A cell value as every export writes it (CSV and XLSX): lazy translations as text, decimals as
+    numbers, and text that a spreadsheet would run as a formula neutralised with a leading apostrophe
+    (a case title is anyone's input, e.g. through Open311). Numbers stay numbers."""
     if isinstance(value, Promise):
-        return str(value)
+        value = str(value)
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return value
 
 
@@ -153,9 +161,9 @@ def xlsx_stream(sheets: list[tuple[str, list[str], Iterator[list]]]) -> Iterator
     workbook = Workbook(write_only=True)
     for title, header, rows in sheets:
         sheet = workbook.create_sheet(title=str(title)[:31])
-        sheet.append([_cell(v) for v in header])
+        sheet.append([safe_cell(v) for v in header])
         for row in rows:
-            sheet.append([_cell(v) for v in row])
+            sheet.append([safe_cell(v) for v in row])
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _file_chunks once streamed)
     workbook.save(handle)
     handle.seek(0)
