@@ -20,7 +20,8 @@ Invariants of an import (``organisation_import``):
   default, and a listed user's memberships become exactly those of the file. Objects the file does not list
   are left alone (nothing is ever deleted except memberships of listed users).
 - Passwords: ``password`` is an initial password, set only when the user is created (each distinct password
-  is hashed once per import); ``password_hash`` is set whenever it differs from the stored hash. A new user
+  is hashed once per import) and checked by Django's password validators like every other path that sets
+  one (``weak_password`` on its line); ``password_hash`` is set whenever it differs from the stored hash. A new user
   with neither gets an unusable password.
 
 Scalars are read as strings, ``true``/``false`` and ``null`` only: codes such as ``330681`` or opening hours

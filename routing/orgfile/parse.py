@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import identify_hasher
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
@@ -238,6 +239,13 @@ def _parse_user(item: LineDict, errors: list[OrgError]) -> UserSpec | None:
         except ValidationError:
             r.error("email", "bad_value", _("“%(email)s”不是有效的电子邮箱。") % {"email": email})
     password = r.text("password")
+    if password:
+        # The same rules as every other path that sets a password (admin, createsuperuser).
+        probe = user_model(username=username or "", email=email, first_name=r.text("full_name") or "")
+        try:
+            validate_password(password, user=probe)
+        except ValidationError as exc:
+            r.error("password", "weak_password", " ".join(exc.messages))
     password_hash = r.text("password_hash", model_field="password")
     if password and password_hash:
         r.error("password_hash", "bad_value", _("password 与 password_hash 只能填写一个。"))

@@ -419,6 +419,18 @@ WINDOWS = dedent(
             id="unrecognised-password-hash",
         ),
         pytest.param(
+            REGIONS + "users:\n  - username: u1\n    password: '1'\n",
+            "weak_password",
+            "password: '1'",
+            id="password-the-validators-refuse",
+        ),
+        pytest.param(
+            REGIONS + "users:\n  - username: zhangwei\n    password: zhangwei1\n",
+            "weak_password",
+            "password: zhangwei1",
+            id="password-like-the-username",
+        ),
+        pytest.param(
             REGIONS + "users:\n  - {username: u1}\n  - {username: u1}\n",
             "duplicate_code",
             "{username: u1}",
