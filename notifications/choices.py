@@ -53,6 +53,9 @@ class TemplateCode(models.TextChoices):
     REOPEN = "reopen", _("重办")
     REVIEW = "review", _("否定答复待审核")
     REVIEW_DECISION = "review_decision", _("否定答复审核结果")
+    RECURRING_PROBLEM = "recurring_problem", _("共性问题")
+    PRACTICE_ITEM = "practice_item", _("常态建设事项")
+    PRACTICE_DUE = "practice_due", _("常态建设事项到期提醒")
 
 
 class Language(models.TextChoices):
