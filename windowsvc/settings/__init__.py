@@ -265,6 +265,10 @@ SPECTACULAR_SETTINGS = {
         "SatisfactionEnum": "cases.choices.Satisfaction",
         "DepartmentRoleEnum": "routing.choices.DepartmentRole",
         "StaffRoleEnum": "routing.choices.StaffRole",
+        "RecurringKindEnum": "practice.choices.RecurringKind",
+        "PracticeItemStatusEnum": "practice.choices.ItemStatus",
+        "PracticeItemCommandEnum": "practice.choices.ItemCommand",
+        "PracticeMeasureEnum": "practice.choices.Measure",
     },
 }
 
