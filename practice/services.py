@@ -78,14 +78,14 @@ class DetectResult:
 
 
 def case_terms_refresh(*, start: datetime, end: datetime, batch: int = 1000) -> int:
-    """Segment the cases taken in within [start, end) that have no ``CaseTerms`` yet; returns how many.
+    """Segment the cases taken in within [start, end] that have no ``CaseTerms`` yet; returns how many.
 
     Each case is segmented once in its life (title and description do not change after intake), so a
     nightly run only segments the day's new matters. Two runs at once both insert: the second insert of
     a case is ignored.
     """
     made = 0
-    pending = Case.objects.filter(taken_in_at__gte=start, taken_in_at__lt=end).exclude(
+    pending = Case.objects.filter(taken_in_at__gte=start, taken_in_at__lte=end).exclude(
         pk__in=CaseTerms.objects.values("case_id")
     )
     rows = pending.order_by("pk").values_list("pk", "title", "description")
@@ -132,7 +132,7 @@ def recurring_problems_detect(*, now: datetime | None = None) -> DetectResult:
 
 def _window_cases(county: Region, start: datetime, end: datetime):
     return Case.objects.filter(
-        region_path__startswith=county.path, taken_in_at__gte=start, taken_in_at__lt=end
+        region_path__startswith=county.path, taken_in_at__gte=start, taken_in_at__lte=end
     ).exclude(status__in=EXCLUDED_STATUSES)
 
 
