@@ -154,12 +154,14 @@ def text_clusters(
 def core_terms(
     members: Iterable[int], signatures: Mapping[int, frozenset[str]], corpus: Corpus
 ) -> tuple[str, ...]:
-    """Terms in at least half of the members' signatures but in at most half of the window's documents
-    (a word of every other matter names no problem), most frequent in the cluster first."""
+    """Terms in at least half of the members' signatures, most frequent in the cluster first — but not the
+    words of every other matter: a term in more than half of the window's documents and in more than twice
+    as many documents as the cluster has members names no problem (in a tiny window everything may)."""
     members = list(members)
     counts: Counter[str] = Counter(w for m in members for w in signatures[m])
     half = len(members) / 2
-    core = [w for w, c in counts.items() if c >= half and corpus.df[w] <= corpus.n / 2]
+    common = max(corpus.n / 2, 2 * len(members))
+    core = [w for w, c in counts.items() if c >= half and corpus.df[w] <= common]
     core.sort(key=lambda w: (-counts[w], corpus.df[w], w))
     return tuple(core)
 
