@@ -53,16 +53,18 @@ def bulk_cases(org, rows: list[Row]) -> list[Case]:
     return Case.objects.bulk_create(cases)
 
 
-def cluster_in(org, where: str = "t1", *, size: int = 3, lead_key: str = "t1_office") -> RecurringProblem:
+def cluster_in(
+    org,
+    where: str = "t1",
+    *,
+    size: int = 3,
+    lead_key: str = "t1_office",
+    text: tuple[str, str] = ("低保申请材料反复退回", "低保申请被要求重复提供证明。"),
+) -> RecurringProblem:
     """A category × department cluster of ``size`` cases taken in at ``where``, found by the detector."""
     lead = org.dept(lead_key)
-    bulk_cases(
-        org,
-        [
-            Row(f"低保申请材料反复退回{i}", "低保申请被要求重复提供证明。", where, org.category, lead)
-            for i in range(size)
-        ],
-    )
+    title, description = text
+    bulk_cases(org, [Row(f"{title}{i}", description, where, org.category, lead) for i in range(size)])
     services.recurring_problems_detect()
     return RecurringProblem.objects.get(category=org.category, department=lead)
 

@@ -31,7 +31,9 @@ def ids(response):
 
 def test_recurring_problems_are_scoped(api_client, org, other_county_supervisor):
     t1 = cluster_in(org, "v1")  # all in t1's subtree
-    t2 = cluster_in(org, "t2", lead_key="t2_office")
+    t2 = cluster_in(
+        org, "t2", lead_key="t2_office", text=("宅基地审批拖延", "农房翻建宅基地审批两个月没有结果。")
+    )
     for username, seen in (
         ("county_supervisor", [t1.pk, t2.pk]),
         ("t1_supervisor", [t1.pk]),
