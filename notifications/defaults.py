@@ -97,7 +97,7 @@ DEFAULT_TEMPLATES: dict[str, dict[str, MessageText]] = {
                 "{% if kind %}（{{ kind }}）{% endif %}，请分析原因，必要时立项常态建设。"
                 "\n编号：{{ tracking_number }}{% if title %}\n问题：{{ title }}{% endif %}"
             ),
-            sms="【共性问题】{% if region %}{{ region }}{% endif %}有{{ count }}件同类事项反复出现：{{ title }}。",
+            sms="【共性问题】{{ tracking_number }}：{% if region %}{{ region }}{% endif %}有{{ count }}件同类事项反复出现：{{ title }}。",
         ),
         _EN: MessageText(
             subject="Recurring problem: {{ title }}",
@@ -106,7 +106,7 @@ DEFAULT_TEMPLATES: dict[str, dict[str, MessageText]] = {
                 "{% if kind %} ({{ kind }}){% endif %}. Please look into the cause and open a standing-practice "
                 "item where needed.\nReference: {{ tracking_number }}{% if title %}\nProblem: {{ title }}{% endif %}"
             ),
-            sms="Recurring problem{% if region %} in {{ region }}{% endif %}: {{ count }} matters: {{ title }}.",
+            sms="Recurring problem {{ tracking_number }}{% if region %} in {{ region }}{% endif %}: {{ count }} matters: {{ title }}.",
         ),
     },
     TemplateCode.PRACTICE_ITEM: {

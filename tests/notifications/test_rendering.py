@@ -29,6 +29,9 @@ CONTEXT = {
     "reply": "coordinated",
     "result": "done",
     "survey_url": "https://window.example.gov.cn/s/K7Q4M2",
+    "count": 5,
+    "region": "Jiyang",
+    "action": "opened",
 }
 
 
