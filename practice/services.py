@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -143,8 +143,6 @@ def _lock_county(county: Region) -> None:
 
 
 def _detect_county(county: Region, cases, now: datetime, result: DetectResult) -> None:
-    from django.db.models import Count
-
     min_size = conf.min_cluster_size()
     grouped: list[set[int]] = []
     groups = (
