@@ -54,6 +54,9 @@ class TemplateCode(models.TextChoices):
     REVIEW = "review", _("否定答复待审核")
     REVIEW_DECISION = "review_decision", _("否定答复审核结果")
     CALENDAR_HORIZON = "calendar_horizon", _("工作日历待导入")
+    RECURRING_PROBLEM = "recurring_problem", _("共性问题")
+    PRACTICE_ITEM = "practice_item", _("常态建设事项")
+    PRACTICE_DUE = "practice_due", _("常态建设事项到期提醒")
 
 
 class Language(models.TextChoices):

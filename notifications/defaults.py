@@ -21,6 +21,10 @@ Context variables (``REQUIRED_VARIABLES`` must be present; the others are option
 - reopen: optional ``reason``, ``deadline``
 - calendar_horizon (not about a case, so no ``tracking_number``): ``year`` (the year(s) to import),
   ``horizon`` (the calendar's last date), ``days_left`` (days until then; 0 or less once passed)
+- recurring_problem (``tracking_number`` = the problem's reference): ``count``; optional ``region``, ``kind``
+- practice_item (``tracking_number`` = the item's CT- number): ``action``; optional ``department``,
+  ``deadline``, ``note``
+- practice_due: ``deadline``; optional ``department``, ``note``
 """
 
 from __future__ import annotations
@@ -57,6 +61,9 @@ REQUIRED_VARIABLES: dict[str, tuple[str, ...]] = {
     TemplateCode.REVIEW_DECISION: ("tracking_number", "kind", "decision"),
     # Not about a case: the working-day calendar runs out (routing.calendar.horizon).
     TemplateCode.CALENDAR_HORIZON: ("year", "horizon", "days_left"),
+    TemplateCode.RECURRING_PROBLEM: ("tracking_number", "count"),
+    TemplateCode.PRACTICE_ITEM: ("tracking_number", "action"),
+    TemplateCode.PRACTICE_DUE: ("tracking_number", "deadline"),
 }
 
 # A context that satisfies every template, for the admin's preview and validation of overrides.
@@ -80,12 +87,73 @@ SAMPLE_CONTEXT: dict[str, object] = {
     "year": "2027",
     "horizon": "2026-12-31",
     "days_left": 40,
+    "count": 5,
+    "region": "暨阳街道",
+    "action": "立项",
 }
 
 _ZH = Language.ZH_HANS
 _EN = Language.EN
 
 DEFAULT_TEMPLATES: dict[str, dict[str, MessageText]] = {
+    TemplateCode.RECURRING_PROBLEM: {
+        _ZH: MessageText(
+            subject="发现共性问题：{{ title }}",
+            body=(
+                "{% if region %}{{ region }}{% endif %}近期有{{ count }}件同类事项反复出现"
+                "{% if kind %}（{{ kind }}）{% endif %}，请分析原因，必要时立项常态建设。"
+                "\n编号：{{ tracking_number }}{% if title %}\n问题：{{ title }}{% endif %}"
+            ),
+            sms="【共性问题】{{ tracking_number }}：{% if region %}{{ region }}{% endif %}有{{ count }}件同类事项反复出现：{{ title }}。",
+        ),
+        _EN: MessageText(
+            subject="Recurring problem: {{ title }}",
+            body=(
+                "{{ count }} similar matters came in recently{% if region %} in {{ region }}{% endif %}"
+                "{% if kind %} ({{ kind }}){% endif %}. Please look into the cause and open a standing-practice "
+                "item where needed.\nReference: {{ tracking_number }}{% if title %}\nProblem: {{ title }}{% endif %}"
+            ),
+            sms="Recurring problem {{ tracking_number }}{% if region %} in {{ region }}{% endif %}: {{ count }} matters: {{ title }}.",
+        ),
+    },
+    TemplateCode.PRACTICE_ITEM: {
+        _ZH: MessageText(
+            subject="常态建设事项{{ action }}：{{ tracking_number }}",
+            body=(
+                "常态建设事项{{ tracking_number }}：{{ action }}。"
+                "{% if title %}\n事项：{{ title }}{% endif %}{% if department %}\n责任部门：{{ department }}{% endif %}"
+                "{% if deadline %}\n完成时限：{{ deadline }}{% endif %}{% if note %}\n说明：{{ note }}{% endif %}"
+            ),
+            sms="常态建设事项{{ tracking_number }}：{{ action }}。{% if deadline %}完成时限{{ deadline }}。{% endif %}",
+        ),
+        _EN: MessageText(
+            subject="Standing-practice item {{ tracking_number }}: {{ action }}",
+            body=(
+                "Standing-practice item {{ tracking_number }}: {{ action }}."
+                "{% if title %}\nItem: {{ title }}{% endif %}{% if department %}\nResponsible: {{ department }}{% endif %}"
+                "{% if deadline %}\nDue: {{ deadline }}{% endif %}{% if note %}\nNote: {{ note }}{% endif %}"
+            ),
+            sms="Standing-practice item {{ tracking_number }}: {{ action }}.{% if deadline %} Due {{ deadline }}.{% endif %}",
+        ),
+    },
+    TemplateCode.PRACTICE_DUE: {
+        _ZH: MessageText(
+            subject="常态建设事项到期提醒：{{ tracking_number }}",
+            body=(
+                "常态建设事项{{ tracking_number }}的完成时限为{{ deadline }}。{% if note %}{{ note }}{% endif %}"
+                "{% if title %}\n事项：{{ title }}{% endif %}{% if department %}\n责任部门：{{ department }}{% endif %}"
+            ),
+            sms="【常态建设】事项{{ tracking_number }}完成时限{{ deadline }}。{% if note %}{{ note }}{% endif %}",
+        ),
+        _EN: MessageText(
+            subject="Standing-practice item due: {{ tracking_number }}",
+            body=(
+                "Standing-practice item {{ tracking_number }} is due {{ deadline }}.{% if note %} {{ note }}{% endif %}"
+                "{% if title %}\nItem: {{ title }}{% endif %}{% if department %}\nResponsible: {{ department }}{% endif %}"
+            ),
+            sms="Standing-practice item {{ tracking_number }} due {{ deadline }}.{% if note %} {{ note }}{% endif %}",
+        ),
+    },
     TemplateCode.REVIEW: {
         _ZH: MessageText(
             subject="否定答复待审核：{{ tracking_number }}",

@@ -12,6 +12,7 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from practice import selectors as practice_selectors
 from routing.choices import Tier
 from routing.models import Department
 
@@ -143,6 +144,8 @@ class PeriodReport:
     region_months: list[selectors.PeriodNumbers]
     bulletin_cases: list = field(default_factory=list)
     commendations: list[rankings.Commendation] = field(default_factory=list)
+    # 常态建设: standing-practice items of the region opened and completed in the period (practice app).
+    practice: practice_selectors.PeriodItems = field(default_factory=practice_selectors.PeriodItems)
 
     @property
     def title(self) -> str:
@@ -219,6 +222,9 @@ def period_report(*, user, node: selectors.Node, period: Period, now: datetime) 
         monthly_flags=monthly,
         region_months=selectors.region_periods(node=node, periods=months, now=now),
         bulletin_cases=list(selectors.bulletin_cases(user=user, node=node, period=period)[:500]),
+        practice=practice_selectors.period_items(
+            user=user, region_path=node.path, start=period.start, end=period.end
+        ),
     )
 
 
@@ -253,7 +259,8 @@ def _verdict(line: Ranked) -> str:
 
 
 def report_sheets(report: PeriodReport) -> list[tuple[str, list[str], Iterator[list]]]:
-    """Sheets of the XLSX: ranking with components, light board, flags per month, bulletin cases."""
+    """Sheets of the XLSX: ranking with components, light board, flags per month, bulletin cases, and the
+    standing-practice items opened and completed in the period."""
     flags = report.flag_counts()
 
     def ranking_rows():
@@ -351,6 +358,22 @@ def report_sheets(report: PeriodReport) -> list[tuple[str, list[str], Iterator[l
                 case.get_status_display(),
             ]
 
+    def practice_rows():
+        rows = [(_("本期立项"), item) for item in report.practice.opened]
+        rows += [(_("本期完成"), item) for item in report.practice.completed]
+        for label, item in rows:
+            yield [
+                label,
+                item.number,
+                item.title,
+                item.get_measure_display(),
+                item.responsible_department.name,
+                timezone.localtime(item.created_at).strftime("%Y-%m-%d"),
+                timezone.localtime(item.due_at).strftime("%Y-%m-%d %H:%M"),
+                timezone.localtime(item.done_at).strftime("%Y-%m-%d") if item.done_at else "",
+                item.get_status_display(),
+            ]
+
     return [
         (_("排名"), [report.title], ranking_rows()),
         (_("月亮灯"), [_("层级"), _("部门")] + [m.label for m in report.board.months], board_rows()),
@@ -364,5 +387,20 @@ def report_sheets(report: PeriodReport) -> list[tuple[str, list[str], Iterator[l
             _("通报案件"),
             [_("受理编号"), _("事项标题"), _("主办部门"), _("办结时限"), _("列入通报时间"), _("状态")],
             bulletin_rows(),
+        ),
+        (
+            _("常态建设"),
+            [
+                _("类别"),
+                _("编号"),
+                _("名称"),
+                _("整改措施"),
+                _("责任部门"),
+                _("立项日期"),
+                _("完成时限"),
+                _("完成日期"),
+                _("状态"),
+            ],
+            practice_rows(),
         ),
     ]

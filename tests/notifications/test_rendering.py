@@ -32,6 +32,9 @@ CONTEXT = {
     "year": "2027",
     "horizon": "2026-12-31",
     "days_left": 40,
+    "count": 5,
+    "region": "Jiyang",
+    "action": "opened",
 }
 
 

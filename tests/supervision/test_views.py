@@ -251,7 +251,7 @@ def test_quarterly_bulletin_page_and_xlsx(client, org, history):
     assert download.status_code == 200
     assert download["Content-Type"].startswith("application/vnd.openxmlformats")
     workbook = load_workbook(io.BytesIO(b"".join(download.streaming_content)), read_only=True)
-    assert workbook.sheetnames == ["排名", "月亮灯", "红旗蜗牛", "年度表彰", "通报案件"]
+    assert workbook.sheetnames == ["排名", "月亮灯", "红旗蜗牛", "年度表彰", "通报案件", "常态建设"]
     rows = list(workbook["排名"].iter_rows(values_only=True))
     assert "督办通报" in rows[0][0]
     names = [row[2] for row in rows[3:]]

@@ -185,6 +185,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=5, hour="8-17"),
         "options": {"expires": 3000},
     },
+    # 共性问题: the nightly detector of recurring problems (practice/services.py); safe to run twice.
+    "practice-detect-recurring": {
+        "task": "practice.tasks.detect_recurring_problems",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 3600},
+    },
+    # 常态建设: yellow and overdue reminders of standing-practice items (practice/sweep.py).
+    "practice-item-sweep": {
+        "task": "practice.tasks.sweep_practice_items",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     # Open311 submissions of integrations that queue: whatever was not processed on commit (citizens/).
     "open311-queue": {
         "task": "citizens.tasks.open311_process_queued",
@@ -267,6 +279,10 @@ SPECTACULAR_SETTINGS = {
         "SatisfactionEnum": "cases.choices.Satisfaction",
         "DepartmentRoleEnum": "routing.choices.DepartmentRole",
         "StaffRoleEnum": "routing.choices.StaffRole",
+        "RecurringKindEnum": "practice.choices.RecurringKind",
+        "PracticeItemStatusEnum": "practice.choices.ItemStatus",
+        "PracticeItemCommandEnum": "practice.choices.ItemCommand",
+        "PracticeMeasureEnum": "practice.choices.Measure",
     },
 }
 
@@ -303,6 +319,20 @@ CASE_ATTACHMENT_CONTENT_TYPES = env_list(
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
 # How long the survey link sent on resolve stays usable (it is single-use as well).
 CASE_SURVEY_LINK_DAYS = int(os.environ.get("CASE_SURVEY_LINK_DAYS", "30"))
+
+# --- 共性问题 and 常态建设 (practice/conf.py, docs/PRACTICE.md) -------------------------------------------
+# The detector's window (days), the fewest cases that make a cluster, the Jaccard similarity of two
+# matters' top terms that links them, how many terms are compared, and the document frequency above which
+# a term proposes no candidate pairs; the share of a cluster's core terms each of its matters must hold.
+PRACTICE_WINDOW_DAYS = int(os.environ.get("PRACTICE_WINDOW_DAYS", "90"))
+PRACTICE_MIN_CLUSTER_SIZE = int(os.environ.get("PRACTICE_MIN_CLUSTER_SIZE", "3"))
+PRACTICE_TEXT_SIMILARITY = float(os.environ.get("PRACTICE_TEXT_SIMILARITY", "0.45"))
+PRACTICE_TEXT_CORE_SHARE = float(os.environ.get("PRACTICE_TEXT_CORE_SHARE", "0.6"))
+PRACTICE_TEXT_TOP_TERMS = int(os.environ.get("PRACTICE_TEXT_TOP_TERMS", "12"))
+PRACTICE_TEXT_MAX_DF = int(os.environ.get("PRACTICE_TEXT_MAX_DF", "200"))
+# Standing-practice items: default and longest deadline, in working days.
+PRACTICE_ITEM_DAYS = int(os.environ.get("PRACTICE_ITEM_DAYS", "20"))
+PRACTICE_ITEM_MAX_DAYS = int(os.environ.get("PRACTICE_ITEM_MAX_DAYS", "120"))
 
 # --- Citizens: the anonymous status lookup and Open311 (citizens/conf.py lists every setting) ---------
 # Status lookups (API and page together) per client address and per tracking number, per window (s).

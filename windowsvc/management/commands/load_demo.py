@@ -1,5 +1,6 @@
 """Load the demo data: the organisation (demo/organisation.yaml), the ``admin`` superuser, the category tree
-(demo/categories.yaml) and a handful of demo cases in every state; running it again changes nothing.
+(demo/categories.yaml), a handful of demo cases in every state, and one recurring problem with a
+standing-practice item on it (``practice.demo``); running it again changes nothing.
 
 It lives in the project package because it spans apps (routing never imports cases).
 """
@@ -14,6 +15,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from cases.demo import demo_cases_load, demo_categories_load
+from practice.demo import demo_practice_load
 from routing.models import Membership
 from routing.orgfile import OrgFileInvalid, organisation_import, orgfile_parse
 
@@ -51,11 +53,13 @@ class Command(BaseCommand):
                 self._ensure_admin()
                 categories_changed = demo_categories_load(DEMO_CATEGORIES)
                 cases_made = demo_cases_load()
+                practice_made = demo_practice_load()
         except OrgFileInvalid as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(result.summary())
         self.stdout.write(f"categories changed: {categories_changed}; demo cases created: {cases_made}")
-        changed = result.changed or categories_changed or cases_made
+        self.stdout.write(f"standing practice (常态建设) demo rows created: {practice_made}")
+        changed = result.changed or categories_changed or cases_made or practice_made
         self.stdout.write("demo data ready" + ("" if changed else " (no changes)"))
 
     def _ensure_admin(self) -> None:
