@@ -239,6 +239,9 @@ def test_an_extension_request_reaches_the_supervisors_and_waits_until_decided(cl
             f"/api/v1/cases/{case.pk}/extension-decide/", {"approve": True}, format="json"
         )
         assert decided.status_code == 200, decided.content
+        # Three hours later the page session has ended (idle timeout): the supervisor logs in again.
+        assert client.get(reverse("supervision:dashboard")).status_code == 302
+        client.force_login(org["t1_supervisor"])
         dashboard = client.get(reverse("supervision:dashboard"))
     assert dashboard.context["pending_extensions"].count == 0
     assert f'data-extension="{extension.pk}"' not in dashboard.content.decode()
