@@ -7,8 +7,19 @@ class LibraryConfig(AppConfig):
     the public), searched by words, and offered to the window at intake.
 
     Above ``cases`` like ``supervision``: it reads the closed loop and the organisation; ``cases`` never
-    imports it (the intake page reaches its suggestions through a URL).
+    imports it (the intake page reaches its suggestions through a URL). ``ready`` registers the
+    suggestion index's sync (``library.indexing.solved_case_on_commit``) as an on-commit effect of the case
+    events after which a case may have become, or stopped being, solved.
     """
 
     name = "library"
     verbose_name = _("案例汇总")
+
+    def ready(self):
+        from cases import effects
+
+        from . import indexing
+
+        effects.register([kind.value for kind in indexing.SOLVED_KINDS], on_commit=True)(
+            indexing.solved_case_on_commit
+        )

@@ -1,0 +1,123 @@
+"""What search reads, kept in step with what it describes.
+
+- ``writeup_refresh(writeup)``: a write-up's staff tokens, public (anonymised) version and public tokens;
+  called by the workflow inside the command's transaction whenever the text or the consent changes.
+- ``solved_case_sync(case_id)``: the suggestion index row of one case (``SolvedCase``), present exactly while
+  the case is resolved or closed with a resolution. Registered in ``LibraryConfig.ready`` as an on-commit
+  effect of the case events that can change that (segmenting stays out of the command's transaction); it
+  is safe to run twice, and ``manage.py library_reindex`` rebuilds every row (after a bulk seed, or to
+  catch up on a commit whose process died).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from cases.choices import CaseStatus, EventKind
+from cases.models import Case
+
+from . import search
+from .anonymise import PersonalData, anonymise
+from .models import SolvedCase, WriteUp
+
+# The case events after which a case may have become (or stopped being) solved.
+SOLVED_KINDS = (EventKind.INTAKE, EventKind.RESOLVE, EventKind.REOPEN, EventKind.REVIEW, EventKind.CLOSE)
+SOLVED_STATUSES = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+PUBLIC_FIELDS = ("title", "problem", "blocker_note", "solution", "basis", "lessons")
+
+
+def writeup_public_version(writeup: WriteUp) -> dict[str, str]:
+    """The anonymised text of each public field (``library.anonymise``), plus the 卡点 label, the
+    departments and the working days (no personal data in those)."""
+    data = PersonalData.of_requester(writeup.case.requester, enterprise_consent=writeup.enterprise_consent)
+    public = {name: anonymise(getattr(writeup, name), data) for name in PUBLIC_FIELDS}
+    public["blocker_type"] = writeup.blocker_type.label
+    return public
+
+
+def writeup_refresh(writeup: WriteUp) -> list[str]:
+    """Recompute the derived fields in memory; returns their names for ``save(update_fields=…)``."""
+    category = writeup.category.name if writeup.category_id else ""
+    writeup.search_tokens = search.index_text(
+        writeup.title,
+        writeup.problem,
+        writeup.blocker_type.label,
+        writeup.blocker_note,
+        writeup.solution,
+        writeup.basis,
+        writeup.lessons,
+        category,
+    )
+    writeup.public = writeup_public_version(writeup)
+    writeup.public_tokens = search.index_text(
+        *(writeup.public[name] for name in PUBLIC_FIELDS), writeup.public["blocker_type"], category
+    )
+    return ["search_tokens", "public", "public_tokens"]
+
+
+def _solved_row(case: Case) -> SolvedCase:
+    category = case.category.name if case.category_id else ""
+    return SolvedCase(
+        case=case,
+        title=case.title,
+        resolution=case.resolution_summary,
+        lead_department_id=case.lead_department_id,
+        category_id=case.category_id,
+        region_path=case.region_path,
+        resolved_at=case.resolved_at or case.closed_at or case.updated_at,
+        # The requester's own words (description) are searched too, but never shown: only title and resolution.
+        tokens=search.index_text(case.title, case.description, case.resolution_summary, category),
+    )
+
+
+def _is_solved(case: Case) -> bool:
+    return case.status in SOLVED_STATUSES and bool(case.resolution_summary.strip())
+
+
+def solved_case_sync(case_id: int) -> bool:
+    """Bring one case's suggestion row in line with the case; True when a row exists afterwards."""
+    case = Case.objects.filter(pk=case_id).select_related("category").first()
+    if case is None or not _is_solved(case):
+        SolvedCase.objects.filter(case_id=case_id).delete()
+        return False
+    row = _solved_row(case)
+    with transaction.atomic():
+        SolvedCase.objects.filter(case_id=case_id).delete()
+        row.save(force_insert=True)
+    return True
+
+
+def solved_case_on_commit(event_id: int) -> None:
+    """On-commit effect of a case event (``cases.effects``): re-sync its case's row."""
+    from cases.models import CaseEvent
+
+    case_id = CaseEvent.objects.filter(pk=event_id).values_list("case_id", flat=True).first()
+    if case_id is not None:
+        solved_case_sync(case_id)
+
+
+def solved_cases_rebuild(*, batch: int = 2000, case_ids: Iterable[int] | None = None) -> int:
+    """Rebuild the suggestion index (every solved case, or ``case_ids``); returns the rows written."""
+    queryset = Case.objects.filter(status__in=SOLVED_STATUSES).exclude(resolution_summary="")
+    if case_ids is not None:
+        queryset = queryset.filter(pk__in=list(case_ids))
+    written = 0
+    rows: list[SolvedCase] = []
+    for case in queryset.select_related("category").order_by("pk").iterator(chunk_size=batch):
+        rows.append(_solved_row(case))
+        if len(rows) >= batch:
+            written += _flush(rows)
+            rows = []
+    written += _flush(rows)
+    return written
+
+
+def _flush(rows: list[SolvedCase]) -> int:
+    if not rows:
+        return 0
+    with transaction.atomic():
+        SolvedCase.objects.filter(case_id__in=[r.case_id for r in rows]).delete()
+        SolvedCase.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
