@@ -37,7 +37,9 @@ class WriteUpAdmin(admin.ModelAdmin):
     list_filter = ("status", "typical", "blocker_type", "year")
     search_fields = ("title",)
     inlines = [WriteUpEventInline]
-    readonly_fields = [f.name for f in WriteUp._meta.concrete_fields if f.name not in ("search_tokens", "public_tokens")]
+    readonly_fields = [
+        f.name for f in WriteUp._meta.concrete_fields if f.name not in ("search_tokens", "public_tokens")
+    ]
     exclude = ("search_tokens", "public_tokens", "departments")
 
     def get_queryset(self, request):

@@ -9,7 +9,8 @@ class LibraryConfig(AppConfig):
     Above ``cases`` like ``supervision``: it reads the closed loop and the organisation; ``cases`` never
     imports it (the intake page reaches its suggestions through a URL). ``ready`` registers the
     suggestion index's sync (``library.indexing.solved_case_on_commit``) as an on-commit effect of the case
-    events after which a case may have become, or stopped being, solved.
+    events after which a case may have become, or stopped being, solved, and the attachment of a clerk's
+    按此案例办理 choice to the case its intake created (``indexing.reuse_attach``).
     """
 
     name = "library"
@@ -17,9 +18,11 @@ class LibraryConfig(AppConfig):
 
     def ready(self):
         from cases import effects
+        from cases.choices import EventKind
 
         from . import indexing
 
         effects.register([kind.value for kind in indexing.SOLVED_KINDS], on_commit=True)(
             indexing.solved_case_on_commit
         )
+        effects.register([EventKind.INTAKE.value], on_commit=True)(indexing.reuse_attach)

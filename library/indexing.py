@@ -121,3 +121,19 @@ def _flush(rows: list[SolvedCase]) -> int:
         SolvedCase.objects.filter(case_id__in=[r.case_id for r in rows]).delete()
         SolvedCase.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+def reuse_attach(event_id: int) -> int:
+    """On-commit effect of an intake event: attach the clerk's pending 按此案例办理 choices made under the
+    intake form's idempotency key to the case it created; returns how many. Safe to run twice."""
+    from cases.models import CaseEvent, IdempotencyRecord
+
+    from .models import WriteUpReuse
+
+    case_id = CaseEvent.objects.filter(pk=event_id).values_list("case_id", flat=True).first()
+    record = IdempotencyRecord.objects.filter(case_id=case_id).values("user_id", "key").first()
+    if case_id is None or record is None:
+        return 0
+    return WriteUpReuse.objects.filter(
+        case__isnull=True, chosen_by_id=record["user_id"], intake_key=record["key"]
+    ).update(case_id=case_id)

@@ -56,7 +56,9 @@ class WriteUp(TimeStampedModel):
       and serve the scoping-free filters and the indexes; scoping itself goes through the case.
     """
 
-    case = models.OneToOneField(Case, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="writeup")
+    case = models.OneToOneField(
+        Case, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="writeup"
+    )
     title = models.CharField(_("案例标题"), max_length=200)
     problem = models.TextField(_("反映问题"))
     blocker_type = models.ForeignKey(
@@ -240,17 +242,34 @@ class SolvedCase(models.Model):
 
 class WriteUpReuse(models.Model):
     """按此案例办理: the clerk's choice, on a new case, to follow a published write-up or an earlier solved
-    case. One row per (case, source); exactly one of ``writeup`` and ``source_case`` is set."""
+    case. Exactly one of ``writeup`` and ``source_case`` is set; one row per (case, source).
 
-    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="+")
+    Chosen on the intake page before the case exists, a row first waits with ``case`` empty under the intake
+    form's idempotency key (``intake_key``, with ``chosen_by``); the on-commit effect of the intake event
+    (``library.indexing.reuse_attach``) attaches it to the case taken in with that key by that clerk.
+    """
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("案件"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    intake_key = models.CharField(_("受理表单标识"), max_length=200, blank=True, db_index=True)
     writeup = models.ForeignKey(
-        WriteUp, verbose_name=_("参照案例"), null=True, blank=True, on_delete=models.PROTECT, related_name="reuses"
+        WriteUp,
+        verbose_name=_("参照案例"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reuses",
     )
     source_case = models.ForeignKey(
         Case, verbose_name=_("参照案件"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     chosen_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("选择人"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("选择人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     chosen_at = models.DateTimeField(_("选择时间"), default=timezone.now)
 

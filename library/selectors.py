@@ -93,7 +93,9 @@ def _window_county(*, user, window_id: int | None) -> str | None:
     return "/" + region_path.strip("/").split("/")[0] + "/"
 
 
-def intake_suggestions(*, user, q: str, window_id: int | None = None, limit: int = SUGGESTION_LIMIT) -> list[Suggestion]:
+def intake_suggestions(
+    *, user, q: str, window_id: int | None = None, limit: int = SUGGESTION_LIMIT
+) -> list[Suggestion]:
     """The most similar published write-ups (anonymised, of the window's county) and solved cases the clerk
     may see, for the text being typed at intake. Empty for a user at no intake window, or a text without
     words."""
@@ -143,3 +145,17 @@ def case_reuses(*, user, case: Case) -> QuerySet[WriteUpReuse]:
     if not Case.objects.visible_to(user).filter(pk=case.pk).exists():
         return WriteUpReuse.objects.none()
     return WriteUpReuse.objects.filter(case=case).select_related("writeup", "source_case", "chosen_by")
+
+
+def public_description(public: dict) -> str:
+    """A published write-up's anonymised version as one text (the Open311 ``description``): title, the
+    problem, where it got stuck, how it was solved and on what basis."""
+    parts = [
+        public.get("title", ""),
+        public.get("problem", ""),
+        f"卡点：{public['blocker_type']}" if public.get("blocker_type") else "",
+        public.get("blocker_note", ""),
+        f"解决办法：{public['solution']}" if public.get("solution") else "",
+        f"依据：{public['basis']}" if public.get("basis") else "",
+    ]
+    return "\n".join(p for p in parts if p)

@@ -19,7 +19,7 @@ from routing.models import Department
 from windowsvc.errors import NotFound, TransitionNotAllowed, ValidationFailed
 
 from . import indexing, workflow
-from .choices import WriteUpCommand, WriteUpStatus
+from .choices import WriteUpCommand
 from .models import BlockerType, WriteUp, WriteUpEvent, WriteUpReuse
 
 C = WriteUpCommand
@@ -153,7 +153,9 @@ def writeup_edit(*, actor, writeup_id: int, expected_version: int | None = None,
 
 
 def _simple(command: WriteUpCommand, doc: str):
-    def service(*, actor, writeup_id: int, note: str = "", expected_version: int | None = None) -> WriteUpEvent:
+    def service(
+        *, actor, writeup_id: int, note: str = "", expected_version: int | None = None
+    ) -> WriteUpEvent:
         return workflow.run(
             writeup_id=writeup_id,
             command=command,
@@ -185,7 +187,9 @@ _APPLY = {
     C.WITHDRAW: _apply_unmark_typical,
 }
 
-writeup_submit = _simple(C.SUBMIT, "Send the write-up to its reviewers (from draft, changes requested, withdrawn).")
+writeup_submit = _simple(
+    C.SUBMIT, "Send the write-up to its reviewers (from draft, changes requested, withdrawn)."
+)
 writeup_request_changes = _simple(
     C.REQUEST_CHANGES, "Send a submitted write-up back to its authors with a note (required)."
 )
@@ -196,7 +200,9 @@ writeup_withdraw = _simple(
 )
 
 
-def writeup_publish(*, actor, writeup_id: int, note: str = "", expected_version: int | None = None) -> WriteUpEvent:
+def writeup_publish(
+    *, actor, writeup_id: int, note: str = "", expected_version: int | None = None
+) -> WriteUpEvent:
     """Publish a submitted write-up: its anonymised version appears on the public page and as the Open311
     description of its case; the reviewer and the moment are recorded."""
 
@@ -263,3 +269,44 @@ def writeup_reuse_record(
             case=case, **lookup, defaults={"chosen_by": actor, "chosen_at": timezone.now()}
         )
         return reuse
+
+
+def writeup_reuse_choose(
+    *, actor, intake_key: str, writeup_id: int | None = None, source_case_id: int | None = None
+) -> WriteUpReuse:
+    """按此案例办理 on the intake page, before the case exists: a pending choice under the intake form's
+    idempotency key, attached to the case once its intake commits (``indexing.reuse_attach``). The source
+    must be a published write-up of a county where the clerk has a window, or a solved case the clerk may
+    see (404 otherwise)."""
+    from cases.forms import intake_windows
+
+    key = (intake_key or "").strip()
+    if not key or len(key) > 200:
+        raise ValidationFailed({"key": [_("缺少受理表单标识。")]})
+    if (writeup_id is None) == (source_case_id is None):
+        raise ValidationFailed({"source": [_("请选择一个参照案例或案件。")]})
+    counties = {
+        "/" + path.strip("/").split("/")[0] + "/"
+        for path in intake_windows(actor).values_list("region__path", flat=True)
+    }
+    if not counties:
+        raise NotFound("window")
+    lookup: dict[str, Any]
+    if writeup_id is not None:
+        writeup = WriteUp.objects.published().filter(pk=writeup_id).first()
+        if writeup is None or writeup.county_path not in counties:
+            raise NotFound("write-up")
+        lookup = {"writeup": writeup}
+    else:
+        source = (
+            Case.objects.visible_to(actor)
+            .filter(pk=source_case_id, status__in=indexing.SOLVED_STATUSES)
+            .first()
+        )
+        if source is None:
+            raise NotFound("case")
+        lookup = {"source_case": source}
+    reuse, _created = WriteUpReuse.objects.get_or_create(
+        case=None, chosen_by=actor, intake_key=key, **lookup, defaults={"chosen_at": timezone.now()}
+    )
+    return reuse

@@ -100,11 +100,12 @@ def case_roles(case: Case, actor) -> frozenset[WriteUpRole]:
         lead_departments.add(case.lead_department_id)
     roles: set[WriteUpRole] = set()
     for m in Membership.objects.filter(user_id=actor.pk).select_related("region"):
-        if m.role == StaffRole.CLERK and (
-            m.window_id == case.window_id or (m.window_id is None and m.region_id == case.region_id)
+        if (
+            m.role == StaffRole.CLERK
+            and (m.window_id == case.window_id or (m.window_id is None and m.region_id == case.region_id))
+        ) or (
+            m.role in (StaffRole.HANDLER, StaffRole.DEPARTMENT_HEAD) and m.department_id in lead_departments
         ):
-            roles.add(AUTHOR)
-        elif m.role in (StaffRole.HANDLER, StaffRole.DEPARTMENT_HEAD) and m.department_id in lead_departments:
             roles.add(AUTHOR)
         elif m.role == StaffRole.SUPERVISOR and (
             case.region_path.startswith(m.region.path) or case.handling_region_path.startswith(m.region.path)
@@ -162,7 +163,9 @@ def _check(writeup: WriteUp, command: WriteUpCommand, actor, note: str, expected
     if rule.guard is not None:
         refusal = rule.guard(writeup)
         if refusal:
-            raise TransitionNotAllowed(refusal, current=writeup.status, allowed=allowed_commands(writeup, actor))
+            raise TransitionNotAllowed(
+                refusal, current=writeup.status, allowed=allowed_commands(writeup, actor)
+            )
     if rule.note_required and not (note or "").strip():
         raise ValidationFailed({"note": [_("请填写说明。")]})
 
