@@ -31,7 +31,19 @@ def solved_case(
     return take_in(org, where, **data)
 
 
+def ensure_blocker_types() -> None:
+    """The 卡点 list the data migration seeds (a transactional test's flush removes it)."""
+    from importlib import import_module
+
+    seed = import_module("library.migrations.0002_blocker_types_and_search_indexes")
+    for code, label, description, order in seed.BLOCKER_TYPES:
+        BlockerType.objects.get_or_create(
+            code=code, defaults={"label": label, "description": description, "sort_order": order}
+        )
+
+
 def blocker(code: str = "cross_department") -> BlockerType:
+    ensure_blocker_types()
     return BlockerType.objects.get(code=code)
 
 
