@@ -14,6 +14,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from cases.demo import demo_cases_load, demo_categories_load
+from library.demo import demo_writeups_load
 from routing.models import Membership
 from routing.orgfile import OrgFileInvalid, organisation_import, orgfile_parse
 
@@ -51,11 +52,15 @@ class Command(BaseCommand):
                 self._ensure_admin()
                 categories_changed = demo_categories_load(DEMO_CATEGORIES)
                 cases_made = demo_cases_load()
+                writeups_made = demo_writeups_load()
         except OrgFileInvalid as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(result.summary())
-        self.stdout.write(f"categories changed: {categories_changed}; demo cases created: {cases_made}")
-        changed = result.changed or categories_changed or cases_made
+        self.stdout.write(
+            f"categories changed: {categories_changed}; demo cases created: {cases_made}; "
+            f"demo write-ups published: {writeups_made}"
+        )
+        changed = result.changed or categories_changed or cases_made or writeups_made
         self.stdout.write("demo data ready" + ("" if changed else " (no changes)"))
 
     def _ensure_admin(self) -> None:
