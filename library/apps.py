@@ -8,7 +8,7 @@ class LibraryConfig(AppConfig):
 
     Above ``cases`` like ``supervision``: it reads the closed loop and the organisation; ``cases`` never
     imports it (the intake page reaches its suggestions through a URL). ``ready`` registers the
-    suggestion index's sync (``library.indexing.solved_case_on_commit``) as an on-commit effect of the case
+    suggestion index's sync (``library.indexing.solved_case_event``) as an in-transaction effect of the case
     events after which a case may have become, or stopped being, solved, and the attachment of a clerk's
     按此案例办理 choice to the case its intake created (``indexing.reuse_attach``).
     """
@@ -22,7 +22,5 @@ class LibraryConfig(AppConfig):
 
         from . import indexing
 
-        effects.register([kind.value for kind in indexing.SOLVED_KINDS], on_commit=True)(
-            indexing.solved_case_on_commit
-        )
-        effects.register([EventKind.INTAKE.value], on_commit=True)(indexing.reuse_attach)
+        effects.register([kind.value for kind in indexing.SOLVED_KINDS])(indexing.solved_case_event)
+        effects.register([EventKind.INTAKE.value])(indexing.reuse_attach)

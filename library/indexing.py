@@ -3,10 +3,10 @@
 - ``writeup_refresh(writeup)``: a write-up's staff tokens, public (anonymised) version and public tokens;
   called by the workflow inside the command's transaction whenever the text or the consent changes.
 - ``solved_case_sync(case_id)``: the suggestion index row of one case (``SolvedCase``), present exactly while
-  the case is resolved or closed with a resolution. Registered in ``LibraryConfig.ready`` as an on-commit
-  effect of the case events that can change that (segmenting stays out of the command's transaction); it
-  is safe to run twice, and ``manage.py library_reindex`` rebuilds every row (after a bulk seed, or to
-  catch up on a commit whose process died).
+  the case is resolved or closed with a resolution. Registered in ``LibraryConfig.ready`` as an
+  in-transaction effect of the case events that can change that (like the supervision projection; the
+  effects contract wants nothing enqueued on commit when an event is processed again); safe to run twice.
+  ``solved_cases_rebuild`` rebuilds every row (after a bulk seed written with ``COPY``).
 """
 
 from __future__ import annotations
@@ -89,13 +89,10 @@ def solved_case_sync(case_id: int) -> bool:
     return True
 
 
-def solved_case_on_commit(event_id: int) -> None:
-    """On-commit effect of a case event (``cases.effects``): re-sync its case's row."""
-    from cases.models import CaseEvent
-
-    case_id = CaseEvent.objects.filter(pk=event_id).values_list("case_id", flat=True).first()
-    if case_id is not None:
-        solved_case_sync(case_id)
+def solved_case_event(event) -> None:
+    """In-transaction effect of a case event (``cases.effects``): re-sync its case's row, so the index
+    changes exactly when the case does (as the supervision projection)."""
+    solved_case_sync(event.case_id)
 
 
 def solved_cases_rebuild(*, batch: int = 2000, case_ids: Iterable[int] | None = None) -> int:
@@ -123,17 +120,21 @@ def _flush(rows: list[SolvedCase]) -> int:
     return len(rows)
 
 
-def reuse_attach(event_id: int) -> int:
-    """On-commit effect of an intake event: attach the clerk's pending 按此案例办理 choices made under the
-    intake form's idempotency key to the case it created; returns how many. Safe to run twice."""
-    from cases.models import CaseEvent, IdempotencyRecord
+def reuse_attach(event) -> int:
+    """In-transaction effect of an intake event: attach the clerk's pending 按此案例办理 choices made under
+    the intake form's idempotency key to the case being created; returns how many. Safe to run twice.
+
+    The intake's ``IdempotencyRecord`` is written in the same transaction before the event, and gets its
+    case only afterwards: the record of this intake is the clerk's one still without a case (any other is
+    either committed with its case or invisible in another transaction)."""
+    from cases.models import IdempotencyRecord
 
     from .models import WriteUpReuse
 
-    case_id = CaseEvent.objects.filter(pk=event_id).values_list("case_id", flat=True).first()
-    record = IdempotencyRecord.objects.filter(case_id=case_id).values("user_id", "key").first()
-    if case_id is None or record is None:
+    if event.actor_id is None:
         return 0
-    return WriteUpReuse.objects.filter(
-        case__isnull=True, chosen_by_id=record["user_id"], intake_key=record["key"]
-    ).update(case_id=case_id)
+    pending = WriteUpReuse.objects.filter(case__isnull=True, chosen_by_id=event.actor_id)
+    keys = IdempotencyRecord.objects.filter(
+        user_id=event.actor_id, case__isnull=True, key__in=pending.values("intake_key")
+    ).values_list("key", flat=True)
+    return pending.filter(intake_key__in=list(keys)).update(case_id=event.case_id)

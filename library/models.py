@@ -245,7 +245,7 @@ class WriteUpReuse(models.Model):
     case. Exactly one of ``writeup`` and ``source_case`` is set; one row per (case, source).
 
     Chosen on the intake page before the case exists, a row first waits with ``case`` empty under the intake
-    form's idempotency key (``intake_key``, with ``chosen_by``); the on-commit effect of the intake event
+    form's idempotency key (``intake_key``, with ``chosen_by``); the in-transaction effect of the intake event
     (``library.indexing.reuse_attach``) attaches it to the case taken in with that key by that clerk.
     """
 

@@ -107,12 +107,12 @@ class WriteUpEditSerializer(_Text):
             field.required = False
 
 
-class CommandSerializer(serializers.Serializer):
+class WriteUpCommandSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
     expected_version = serializers.IntegerField(required=False, default=None)
 
 
-class CommandResultSerializer(serializers.Serializer):
+class WriteUpCommandResultSerializer(serializers.Serializer):
     writeup = serializers.IntegerField()
     status = serializers.CharField()
     typical = serializers.BooleanField()

@@ -35,10 +35,10 @@ def _command(command: WriteUpCommand):
     service = services.SERVICES[command]
 
     def endpoint(self, request, pk=None):
-        data = s.CommandSerializer(data=request.data)
+        data = s.WriteUpCommandSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         event = service(actor=request.user, writeup_id=int(pk), **data.validated_data)
-        return Response(s.CommandResultSerializer(_result(event, request.user)).data)
+        return Response(s.WriteUpCommandResultSerializer(_result(event, request.user)).data)
 
     endpoint.__name__ = command.value
     endpoint.__doc__ = service.__doc__
@@ -53,8 +53,8 @@ def _command(command: WriteUpCommand):
     return extend_schema(
         operation_id=f"writeups_{command.value}",
         summary=f"{command.label}（{command.value}）",
-        request=s.CommandSerializer,
-        responses={200: s.CommandResultSerializer},
+        request=s.WriteUpCommandSerializer,
+        responses={200: s.WriteUpCommandResultSerializer},
     )(endpoint)
 
 

@@ -68,9 +68,8 @@ def test_draft_submit_publish_through_the_pages(client, org):
     assert "案例汇总" in client.get(f"/cases/{case.pk}/").content.decode()
 
 
-def test_solved_cases_are_indexed_on_commit(org, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        case = solved_case(org, title="小餐饮店许可证办不下来", resolution="按小餐饮备案办理。")
+def test_solved_cases_are_indexed_with_their_event(org):
+    case = solved_case(org, title="小餐饮店许可证办不下来", resolution="按小餐饮备案办理。")
     assert SolvedCase.objects.filter(case=case).exists()
     open_case = take_in(org, "v1")
     assert not indexing.solved_case_sync(open_case.pk)
@@ -102,7 +101,7 @@ def test_suggestions_while_typing(client, org):
     assert client.get("/library/suggest/", {"q": "食品经营许可证"}).json()["results"] == []
 
 
-def test_follow_is_attached_to_the_case_its_intake_creates(client, org, django_capture_on_commit_callbacks):
+def test_follow_is_attached_to_the_case_its_intake_creates(client, org):
     writeup = published(org)
     client.force_login(org["v1_clerk"])
     key = "intake-form-key-1"
@@ -114,10 +113,11 @@ def test_follow_is_attached_to_the_case_its_intake_creates(client, org, django_c
         client.post("/library/suggest/follow/", {"kind": "writeup", "id": 999999, "key": key}).status_code
         == 404
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        case = take_in(org, "v1", idempotency_key=key)
+    other = take_in(org, "v1", idempotency_key="another-form")  # another intake of the same clerk
+    case = take_in(org, "v1", idempotency_key=key)
     assert IdempotencyRecord.objects.filter(case=case, key=key).exists()
     reuse = WriteUpReuse.objects.get()
+    assert reuse.case != other
     assert (reuse.case, reuse.writeup, reuse.chosen_by) == (case, writeup, org["v1_clerk"])
     assert writeup.public["title"] in client.get(f"/cases/{case.pk}/").content.decode()
     services.writeup_reuse_record(actor=org["v1_clerk"], case_id=case.pk, writeup_id=writeup.pk)

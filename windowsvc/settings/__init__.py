@@ -253,6 +253,8 @@ SPECTACULAR_SETTINGS = {
         "SatisfactionEnum": "cases.choices.Satisfaction",
         "DepartmentRoleEnum": "routing.choices.DepartmentRole",
         "StaffRoleEnum": "routing.choices.StaffRole",
+        "WriteUpStatusEnum": "library.choices.WriteUpStatus",
+        "WriteUpCommandEnum": "library.choices.WriteUpCommand",
     },
 }
 
