@@ -7,8 +7,20 @@ class LibraryConfig(AppConfig):
     the public), searched by words, and offered to the window at intake.
 
     Above ``cases`` like ``supervision``: it reads the closed loop and the organisation; ``cases`` never
-    imports it (the intake page reaches its suggestions through a URL).
+    imports it (the intake page reaches its suggestions through a URL). ``ready`` registers the
+    suggestion index's sync (``library.indexing.solved_case_event``) as an in-transaction effect of the case
+    events after which a case may have become, or stopped being, solved, and the attachment of a clerk's
+    按此案例办理 choice to the case its intake created (``indexing.reuse_attach``).
     """
 
     name = "library"
     verbose_name = _("案例汇总")
+
+    def ready(self):
+        from cases import effects
+        from cases.choices import EventKind
+
+        from . import indexing
+
+        effects.register([kind.value for kind in indexing.SOLVED_KINDS])(indexing.solved_case_event)
+        effects.register([EventKind.INTAKE.value])(indexing.reuse_attach)

@@ -17,7 +17,8 @@ within the region's subtree. ``service_request_id`` is the case's tracking numbe
 Privacy: anyone may call the GET methods, so a request shows public fields only — open/closed with the
 Chinese sub-status in ``status_notes``, the lead department as ``agency_responsible``, the completion
 deadline as ``expected_datetime``, the category, dates — and ``description`` only for cases published to
-the case library (``PublishedCase``: an anonymised text, never the requester's own words). Names, phones,
+the case library (the published write-up's anonymised version, ``library``; else the older admin-written
+``PublishedCase`` text; never the requester's own words). Names, phones,
 id numbers, addresses, coordinates and media are never returned (those fields are always null).
 
 Errors are the spec's array of ``{code, description}`` in the requested format: 400 (bad input), 403
@@ -46,6 +47,8 @@ from rest_framework.views import APIView
 from cases import clocks
 from cases.choices import TERMINAL_STATUSES, CaseStatus, MatterKind
 from cases.models import Case, Category
+from library.choices import WriteUpStatus
+from library.selectors import public_description
 from routing.choices import Tier
 from routing.models import Region
 
@@ -405,7 +408,17 @@ _REQUEST_FIELDS = (
     "reasoned_reply_due_at",
     "follow_up_due_at",
     "publication__description",
+    "writeup__status",
+    "writeup__public",
 )
+
+
+def _description(row: dict) -> str | None:
+    """The published write-up's anonymised version (the case library); else the older admin-written public
+    text (``PublishedCase``); else nothing."""
+    if row.get("writeup__status") == WriteUpStatus.PUBLISHED and row.get("writeup__public"):
+        return public_description(row["writeup__public"])
+    return row["publication__description"] or None
 
 
 def service_request(row: dict) -> dict:
@@ -429,7 +442,7 @@ def service_request(row: dict) -> dict:
         "status_notes": str(case_status.label),
         "service_name": row["category__name"],
         "service_code": row["category__code"],
-        "description": row["publication__description"] or None,
+        "description": _description(row),
         "agency_responsible": row["lead_department__name"],
         "service_notice": str(STATUS_TEXT[case_status]),
         "requested_datetime": iso(row["taken_in_at"]),

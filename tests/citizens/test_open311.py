@@ -559,3 +559,27 @@ def test_open311_calls_are_rate_limited_per_address(client, org, settings):
     ]
     assert statuses == [200, 200, 200, 429, 429]
     assert_errors_json(client.get(f"{BASE}/services.json", REMOTE_ADDR="198.51.100.77").json(), 429)
+
+
+def test_a_published_writeup_is_the_description_and_the_old_text_the_fallback(client, org):
+    from library import services as library_services
+    from tests.library.helpers import draft
+
+    case = drive(org, "closed")
+    publish(case, "旧的公开说明")
+    writeup = draft(
+        org, case, problem=f"{case.requester.name}（电话{case.requester.phone}）申请变更经营范围三次被退回。"
+    )
+
+    def description():
+        body = get_json(client, "requests", service_request_id=case.tracking_number)
+        return body[0]["description"]
+
+    assert description() == "旧的公开说明"  # a draft is not public
+    library_services.writeup_submit(actor=org["v1_clerk"], writeup_id=writeup.pk)
+    library_services.writeup_publish(actor=org["t1_supervisor"], writeup_id=writeup.pk)
+    text = description()
+    assert text.startswith(writeup.title) and "三次被退回" in text
+    assert case.requester.name not in text and case.requester.phone not in text
+    library_services.writeup_withdraw(actor=org["t1_supervisor"], writeup_id=writeup.pk, note="撤回")
+    assert description() == "旧的公开说明"

@@ -283,6 +283,8 @@ SPECTACULAR_SETTINGS = {
         "PracticeItemStatusEnum": "practice.choices.ItemStatus",
         "PracticeItemCommandEnum": "practice.choices.ItemCommand",
         "PracticeMeasureEnum": "practice.choices.Measure",
+        "WriteUpStatusEnum": "library.choices.WriteUpStatus",
+        "WriteUpCommandEnum": "library.choices.WriteUpCommand",
     },
 }
 

@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from cases.demo import demo_cases_load, demo_categories_load
+from library.demo import demo_writeups_load
 from practice.demo import demo_practice_load
 from routing.models import Membership
 from routing.orgfile import OrgFileInvalid, organisation_import, orgfile_parse
@@ -54,12 +55,16 @@ class Command(BaseCommand):
                 categories_changed = demo_categories_load(DEMO_CATEGORIES)
                 cases_made = demo_cases_load()
                 practice_made = demo_practice_load()
+                writeups_made = demo_writeups_load()
         except OrgFileInvalid as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(result.summary())
-        self.stdout.write(f"categories changed: {categories_changed}; demo cases created: {cases_made}")
+        self.stdout.write(
+            f"categories changed: {categories_changed}; demo cases created: {cases_made}; "
+            f"demo write-ups published: {writeups_made}"
+        )
         self.stdout.write(f"standing practice (常态建设) demo rows created: {practice_made}")
-        changed = result.changed or categories_changed or cases_made or practice_made
+        changed = result.changed or categories_changed or cases_made or practice_made or writeups_made
         self.stdout.write("demo data ready" + ("" if changed else " (no changes)"))
 
     def _ensure_admin(self) -> None:

@@ -1,0 +1,197 @@
+"""Chinese search by words: jieba segmentation into a stored token field, matched as a ``tsvector`` on
+PostgreSQL and by token containment on SQLite (docs/LIBRARY.md).
+
+- ``tokens(text)``: jieba's search-mode segmentation (``cut_for_search``: ``营业执照`` gives ``营业``,
+  ``执照`` and ``营业执照``), lower case, words only (punctuation and stop words dropped, single CJK
+  characters dropped: they match nearly everything);
+- ``index_text(*parts)``: what is stored (space-separated and space-padded, so `` 执照 `` is a whole-token
+  containment on SQLite);
+- ``ranked(queryset, field, q)``: the rows matching any query word, best first. On PostgreSQL it is
+  ``to_tsvector('simple', field) @@ websearch_to_tsquery('simple', 'w1 or w2 …')`` ranked by ``ts_rank``,
+  served by a GIN index on the same expression (``library/migrations``); elsewhere, the number of query words
+  a row contains.
+
+PostgreSQL has no Chinese text-search configuration; ``simple`` only lower-cases and splits on spaces, which
+is all the already-segmented field needs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+import jieba
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models.functions import Greatest
+
+jieba.setLogLevel(logging.WARNING)
+
+MAX_QUERY_TERMS = 24
+_WORD_RE = re.compile(r"\w+")
+_CJK_RE = re.compile(r"[\u3400-\u9fff]")
+# Words that occur in nearly every matter brought to the window: they say nothing about which one.
+STOP_WORDS = frozenset(
+    [
+        "的",
+        "了",
+        "是",
+        "在",
+        "和",
+        "与",
+        "及",
+        "或",
+        "被",
+        "把",
+        "将",
+        "我",
+        "你",
+        "他",
+        "她",
+        "它",
+        "我们",
+        "你们",
+        "他们",
+        "这",
+        "那",
+        "这个",
+        "那个",
+        "有",
+        "无",
+        "也",
+        "都",
+        "就",
+        "还",
+        "又",
+        "不",
+        "未",
+        "没",
+        "没有",
+        "一直",
+        "一个",
+        "已",
+        "已经",
+        "对",
+        "为",
+        "向",
+        "从",
+        "到",
+        "等",
+        "要",
+        "想",
+        "说",
+        "能",
+        "可以",
+        "可",
+        "但",
+        "但是",
+        "而",
+        "因为",
+        "所以",
+        "如何",
+        "怎么",
+        "什么",
+        "哪里",
+        "情况",
+        "问题",
+        "事项",
+        "事情",
+        "办理",
+        "反映",
+        "要求",
+        "希望",
+        "请求",
+        "申请人",
+        "群众",
+        "本人",
+        "目前",
+        "现在",
+        "之后",
+        "之前",
+        "后来",
+        "多次",
+        "几次",
+        "一次",
+        "or",
+        "and",
+        "not",
+    ]
+)
+
+_lock = threading.Lock()
+_ready = False
+
+
+def _load() -> None:
+    # jieba builds its prefix dictionary on first use (~0.5 s); once per process, under a lock so two
+    # threads do not both build it.
+    global _ready
+    if not _ready:
+        with _lock:
+            if not _ready:
+                jieba.initialize()
+                _ready = True
+
+
+def tokens(text: str) -> list[str]:
+    """The words of ``text`` as the index and the queries see them (order kept, repeats kept)."""
+    if not text:
+        return []
+    _load()
+    words = []
+    for raw in jieba.cut_for_search(text):
+        word = raw.strip().lower()
+        if not word or not _WORD_RE.fullmatch(word) or word in STOP_WORDS:
+            continue
+        if len(word) == 1 and _CJK_RE.match(word):
+            continue
+        words.append(word)
+    return words
+
+
+def index_text(*parts: str) -> str:
+    """The stored token field of a document made of ``parts``: `` w1 w2 … `` (padded with spaces)."""
+    words = tokens("\n".join(p for p in parts if p))
+    return f" {' '.join(words)} " if words else ""
+
+
+def query_terms(q: str) -> list[str]:
+    """The distinct words of a query, first ones first, at most ``MAX_QUERY_TERMS``."""
+    seen: dict[str, None] = {}
+    for word in tokens(q):
+        seen.setdefault(word, None)
+        if len(seen) >= MAX_QUERY_TERMS:
+            break
+    return list(seen)
+
+
+def vector(field: str) -> SearchVector:
+    """``to_tsvector('simple', field)``: the expression the GIN indexes are built on."""
+    return SearchVector(field, config="simple")
+
+
+def ranked(queryset, field: str, q: str):
+    """Rows of ``queryset`` whose ``field`` holds any word of ``q``, annotated ``rank`` and ordered by it
+    (best first, then newest id). An empty query (no words) matches nothing."""
+    terms = query_terms(q)
+    if not terms:
+        return queryset.none()
+    if connection.vendor == "postgresql":
+        query = SearchQuery(" or ".join(terms), search_type="websearch", config="simple")
+        return (
+            queryset.annotate(_vector=vector(field))
+            .filter(_vector=query)
+            .annotate(rank=SearchRank(F("_vector"), query))
+            .order_by("-rank", "-pk")
+        )
+    hits = [Case(When(Q(**{f"{field}__contains": f" {t} "}), then=Value(1)), default=Value(0)) for t in terms]
+    score = hits[0]
+    for hit in hits[1:]:
+        score = score + hit
+    return (
+        queryset.annotate(rank=Greatest(score, Value(0), output_field=IntegerField()))
+        .filter(rank__gt=0)
+        .order_by("-rank", "-pk")
+    )
