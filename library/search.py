@@ -17,138 +17,25 @@ is all the already-segmented field needs.
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 
-import jieba
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Greatest
 
-jieba.setLogLevel(logging.WARNING)
+from windowsvc.text import words
 
 MAX_QUERY_TERMS = 24
 _WORD_RE = re.compile(r"\w+")
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
 # Words that occur in nearly every matter brought to the window: they say nothing about which one.
-STOP_WORDS = frozenset(
-    [
-        "的",
-        "了",
-        "是",
-        "在",
-        "和",
-        "与",
-        "及",
-        "或",
-        "被",
-        "把",
-        "将",
-        "我",
-        "你",
-        "他",
-        "她",
-        "它",
-        "我们",
-        "你们",
-        "他们",
-        "这",
-        "那",
-        "这个",
-        "那个",
-        "有",
-        "无",
-        "也",
-        "都",
-        "就",
-        "还",
-        "又",
-        "不",
-        "未",
-        "没",
-        "没有",
-        "一直",
-        "一个",
-        "已",
-        "已经",
-        "对",
-        "为",
-        "向",
-        "从",
-        "到",
-        "等",
-        "要",
-        "想",
-        "说",
-        "能",
-        "可以",
-        "可",
-        "但",
-        "但是",
-        "而",
-        "因为",
-        "所以",
-        "如何",
-        "怎么",
-        "什么",
-        "哪里",
-        "情况",
-        "问题",
-        "事项",
-        "事情",
-        "办理",
-        "反映",
-        "要求",
-        "希望",
-        "请求",
-        "申请人",
-        "群众",
-        "本人",
-        "目前",
-        "现在",
-        "之后",
-        "之前",
-        "后来",
-        "多次",
-        "几次",
-        "一次",
-        "or",
-        "and",
-        "not",
-    ]
-)
-
-_lock = threading.Lock()
-_ready = False
-
-
-def _load() -> None:
-    # jieba builds its prefix dictionary on first use (~0.5 s); once per process, under a lock so two
-    # threads do not both build it.
-    global _ready
-    if not _ready:
-        with _lock:
-            if not _ready:
-                jieba.initialize()
-                _ready = True
 
 
 def tokens(text: str) -> list[str]:
-    """The words of ``text`` as the index and the queries see them (order kept, repeats kept)."""
-    if not text:
-        return []
-    _load()
-    words = []
-    for raw in jieba.cut_for_search(text):
-        word = raw.strip().lower()
-        if not word or not _WORD_RE.fullmatch(word) or word in STOP_WORDS:
-            continue
-        if len(word) == 1 and _CJK_RE.match(word):
-            continue
-        words.append(word)
-    return words
+    """The words of ``text`` as the index and the queries see them (order kept, repeats kept): search-mode
+    segmentation, ``windowsvc.text`` (the one place the apps turn Chinese into words)."""
+    return words(text, search=True)
 
 
 def index_text(*parts: str) -> str:
