@@ -17,7 +17,6 @@ is all the already-segmented field needs.
 
 from __future__ import annotations
 
-import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
@@ -27,8 +26,6 @@ from django.db.models.functions import Greatest
 from windowsvc.text import words
 
 MAX_QUERY_TERMS = 24
-_WORD_RE = re.compile(r"\w+")
-_CJK_RE = re.compile(r"[\u3400-\u9fff]")
 # Words that occur in nearly every matter brought to the window: they say nothing about which one.
 
 
