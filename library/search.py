@@ -17,7 +17,6 @@ is all the already-segmented field needs.
 
 from __future__ import annotations
 
-
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, Value, When
@@ -26,7 +25,6 @@ from django.db.models.functions import Greatest
 from windowsvc.text import words
 
 MAX_QUERY_TERMS = 24
-# Words that occur in nearly every matter brought to the window: they say nothing about which one.
 
 
 def tokens(text: str) -> list[str]:
