@@ -179,16 +179,22 @@ class CategorySearchView(LoginRequiredMixin, View):
 
 
 class SimilarCasesView(LoginRequiredMixin, View):
-    """JSON for the intake form's warning: open visible cases of the same requester (and category)."""
+    """JSON for the intake form's warning: open visible cases of the same requester (and category).
 
-    def get(self, request):
-        params = {k: request.GET.get(k, "").strip()[:32] for k in ("phone", "id_number", "credit_code")}
+    A POST (form-encoded, with the CSRF token): phone and id numbers never travel in a URL, where access
+    logs, proxies and browser history would keep them."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        data = request.POST
+        params = {k: data.get(k, "").strip()[:32] for k in ("phone", "id_number", "credit_code")}
         if not any(params.values()):
             return JsonResponse({"results": []})
         category_id = None
-        code = request.GET.get("category", "").strip().split(" ")[0][:32]
+        code = data.get("category", "").strip().split(" ")[0][:32]
         windows = intake_windows(request.user)
-        window = windows.filter(pk=_int(request.GET.get("window"))).first() or windows.first()
+        window = windows.filter(pk=_int(data.get("window"))).first() or windows.first()
         if code and window is not None:
             matches = selectors.category_search(user=request.user, county_path=window.region.path, text=code)
             category_id = next((c.pk for c in matches if c.code.upper() == code.upper()), None)

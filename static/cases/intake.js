@@ -61,7 +61,14 @@
       window: windowId()
     });
     if (!params.get("phone") && !params.get("id_number") && !params.get("credit_code")) { return; }
-    fetch(form.dataset.similarUrl + "?" + params, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    // A POST: phone and id numbers never go into a URL (access logs, proxies, history keep URLs).
+    var token = form.querySelector("input[name=csrfmiddlewaretoken]");
+    fetch(form.dataset.similarUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "X-CSRFToken": token ? token.value : "" },
+      body: params
+    })
       .then(function (r) { return r.ok ? r.json() : { results: [] }; })
       .then(function (data) {
         if (!data.results.length) { warning.hidden = true; warning.replaceChildren(); return; }

@@ -147,7 +147,15 @@ def test_double_clicked_intake_creates_one_case(live_server, page, org):
     page.goto(live_server.url + "/cases/intake/")
     fill_intake(page, org)
     posts = []
-    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    # Submissions of the form (the live similar-case lookup is a POST too, to another URL).
+    page.on(
+        "request",
+        lambda request: (
+            posts.append(request.url)
+            if request.method == "POST" and request.url.endswith("/cases/intake/")
+            else None
+        ),
+    )
     page.locator("#intake-submit").dblclick()
     page.wait_for_url(re.compile(r"/cases/\d+/receipt/$"))
     case = Case.objects.get()

@@ -233,11 +233,10 @@ def test_category_search_is_scoped_to_the_windows_county(client, org):
 def test_open_case_of_the_same_requester_warns_without_blocking(client, org):
     earlier = take_in(org, "v1", category=org.category)
     login(client, org["v1_clerk"])
-    # The live warning (JSON) before submitting …
-    found = client.get(
-        reverse("cases:similar-cases"),
-        {"phone": "138 0013 8000", "category": org.category.code, "window": org.windows["v1"].pk},
-    ).json()
+    # The live warning (JSON) before submitting — a POST: phone and id numbers never go into a URL …
+    body = {"phone": "138 0013 8000", "category": org.category.code, "window": org.windows["v1"].pk}
+    assert client.get(reverse("cases:similar-cases"), body).status_code == 405
+    found = client.post(reverse("cases:similar-cases"), body).json()
     assert found["same_category"] is True
     assert [r["tracking_number"] for r in found["results"]] == [earlier.tracking_number]
     # … and after submitting: the case is taken in anyway, with a warning naming the open one.
@@ -251,7 +250,7 @@ def test_similar_cases_of_another_category_or_out_of_scope_do_not_warn(client, o
     take_in(org, "v1", category=org.category_coordinated)
     take_in(org, "v2", category=org.category)  # another town's window: the v1 clerk cannot see it
     login(client, org["v1_clerk"])
-    found = client.get(
+    found = client.post(
         reverse("cases:similar-cases"), {"phone": "13800138000", "category": org.category.code}
     )
     assert found.json()["results"] == []
