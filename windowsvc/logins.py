@@ -38,17 +38,14 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from knox.models import get_token_model
 
-from citizens.ratelimit import client_address
+from windowsvc.addresses import client_address
 
 logger = logging.getLogger(__name__)
 
 
 def login_client_address(request) -> str | None:
-    """The client address of a login attempt: the same rule as the public rate limits.
-
-    ``REMOTE_ADDR``, unless ``PUBLIC_TRUSTED_PROXY_HOPS`` says how many reverse proxies of ours append to
-    ``X-Forwarded-For`` (then the address the outermost of them saw; IPv6 per /64). A client cannot choose
-    its address by sending the header itself. None when there is no address at all (axes stores null).
+    """The client address of a login attempt: the same rule as the public rate limits
+    (``windowsvc/addresses.py``: ``PUBLIC_TRUSTED_PROXY_HOPS``). None when there is none (axes stores null).
     """
     address = client_address(request)
     return None if address == "unknown" else address
