@@ -5,9 +5,10 @@ DRF's throttles read, compare and write a cache entry in three steps, so concurr
 the expiry of a new one in a single step on the Redis server: N concurrent requests get the counts
 1…N, so exactly ``limit`` of them pass in a window, whichever process serves them.
 
-Client addresses are explicit (``client_address``): ``REMOTE_ADDR`` unless ``PUBLIC_TRUSTED_PROXY_HOPS``
-says how many reverse proxies of ours append to ``X-Forwarded-For``; then the address the outermost of
-them saw. IPv6 clients are counted per /64 (one subscriber usually holds a whole /64).
+Client addresses are explicit (``client_address``, shared with the login lockouts in
+``windowsvc/addresses.py``): ``REMOTE_ADDR`` unless ``PUBLIC_TRUSTED_PROXY_HOPS`` says how many reverse
+proxies of ours append to ``X-Forwarded-For``; then the address the outermost of them saw. IPv6 clients
+are counted per /64 (one subscriber usually holds a whole /64).
 
 If Redis cannot be reached the limiter fails closed (``RateLimitUnavailable``): the anonymous lookup is
 refused rather than left open to guessing.
@@ -16,7 +17,6 @@ refused rather than left open to guessing.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 import threading
 from collections.abc import Sequence
@@ -25,7 +25,8 @@ from dataclasses import dataclass
 import redis
 from django.conf import settings
 
-from . import conf
+# Re-exported: the anonymous endpoints count by it (one rule with the login lockouts).
+from windowsvc.addresses import client_address as client_address
 
 logger = logging.getLogger(__name__)
 
@@ -101,33 +102,3 @@ def hit(limits: Sequence[Limit]) -> bool:
         logger.warning("rate limit counters unavailable: %s", exc)
         raise RateLimitUnavailable from exc
     return all(int(count) <= limit.count for count, limit in zip(counts, limits, strict=True))
-
-
-def client_address(request) -> str:
-    """The client's address for rate limiting, explicit about proxies (see the module docstring).
-
-    With ``PUBLIC_TRUSTED_PROXY_HOPS = n`` (> 0), the n-th address from the right of ``X-Forwarded-For`` is
-    the client as our outermost proxy saw it; whatever the client put further left is ignored (it could
-    write anything there). Without the header, or with fewer entries than hops, ``REMOTE_ADDR``.
-    """
-    remote = request.META.get("REMOTE_ADDR", "") or ""
-    hops = int(conf.get("PUBLIC_TRUSTED_PROXY_HOPS") or 0)
-    address = remote
-    if hops > 0:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [part for part in forwarded if part]
-        if len(forwarded) >= hops:
-            address = forwarded[-hops]
-    return _normalise(address) or _normalise(remote) or "unknown"
-
-
-def _normalise(address: str) -> str:
-    try:
-        ip = ipaddress.ip_address(address.strip().strip("[]"))
-    except ValueError:
-        return ""
-    if ip.version == 6:
-        if ip.ipv4_mapped:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)

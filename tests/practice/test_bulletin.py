@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.http import HttpRequest
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -72,7 +73,7 @@ def test_the_quarter_lists_what_was_opened_and_completed_in_it(org, items):
 
 
 def test_the_bulletin_page_and_its_xlsx(client, org, items):
-    client.login(username="t1_supervisor", password=PASSWORD)
+    client.login(request=HttpRequest(), username="t1_supervisor", password=PASSWORD)
     url = reverse("supervision:bulletin")
     with at(7, 1):
         page = client.get(url, {"region": "330681001", "period": "2026-Q1"}).content.decode()

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import get_messages
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 
 from routing.choices import StaffRole, Tier
@@ -429,7 +430,7 @@ def test_a_superuser_may_delete_a_user_with_memberships(world, client):
 
 def test_login_as_an_administrator(world, client):
     staff(StaffRole.ADMINISTRATOR, world["V11"].region, username="village-admin")
-    assert client.login(username="village-admin", password=PASSWORD)
+    assert client.login(request=HttpRequest(), username="village-admin", password=PASSWORD)
     changelist = client.get(reverse("admin:routing_region_changelist"))
     assert [r.code for r in changelist.context["cl"].result_list] == ["330681001001"]
     assert Region.objects.count() > 1 and Department.objects.count() > 1

@@ -2,8 +2,9 @@
 
 import pytest
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from routing.choices import DepartmentRole, StaffRole, Tier
@@ -136,8 +137,11 @@ def test_token_authentication(world):
     client = APIClient()
     response = client.post(reverse("api-token"), {"username": "token-clerk", "password": PASSWORD})
     assert response.status_code == 200
+    assert set(response.json()) == {"token", "expiry"}
     token = response.json()["token"]
-    assert Token.objects.get(user=user).key == token
+    # Stored hashed: only the digest and an 15-character lookup key are in the database.
+    stored = AuthToken.objects.get(user=user)
+    assert stored.token_key == token[:15] and token not in stored.digest
 
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     me = client.get(reverse("me"))
@@ -153,7 +157,7 @@ def test_token_authentication(world):
 
 def test_session_authentication(world, client):
     staff(StaffRole.CLERK, world["T1"].region, username="session-clerk")
-    assert client.login(username="session-clerk", password=PASSWORD)
+    assert client.login(request=HttpRequest(), username="session-clerk", password=PASSWORD)
     response = client.get(reverse("region-list"))
     assert response.status_code == 200
     assert [row["code"] for row in response.json()["results"]] == [

@@ -6,6 +6,7 @@ Defaults give a zero-setup development system (SQLite under ``var/``, DEBUG on);
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -48,9 +49,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
+    "axes",
     "windowsvc",
     "routing",
     "cases",
@@ -72,6 +74,8 @@ MIDDLEWARE = [
     "windowsvc.middleware.StaffIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: turns a locked-out login into its answer (windowsvc/logins.py: lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "windowsvc.urls"
@@ -215,6 +219,47 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # A staff session ends after this long without a request (security baseline: 30 minutes).
 STAFF_IDLE_TIMEOUT_SECONDS = int(os.environ.get("STAFF_IDLE_TIMEOUT_SECONDS", "1800"))
+# ... and after this long in any case, however active (Django's default is two weeks).
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))
+
+# Logins (windowsvc/logins.py, docs/SECURITY.md "Logins"): django-axes counts failed logins of the login
+# page, the admin and the API token endpoint in the database and locks an account from one address after
+# LOGIN_FAILURE_LIMIT failures, an address after LOGIN_ADDRESS_FAILURE_LIMIT failures over all accounts and
+# an account after LOGIN_ACCOUNT_FAILURE_LIMIT failures from all addresses (0: no such ceiling), each until
+# LOGIN_COOLOFF_MINUTES after the last failure. Reset: manage.py axes_reset_username / axes_reset_ip.
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
+LOGIN_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("LOGIN_ACCOUNT_FAILURE_LIMIT", "30"))
+LOGIN_COOLOFF_MINUTES = int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15"))
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out client before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "windowsvc.logins.LoginAttemptHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout are refused but not counted, so the lockout ends when it says it will.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_HTTP_RESPONSE_CODE = 429
+# The client address behind our proxies: the same rule (PUBLIC_TRUSTED_PROXY_HOPS) as the public rate limits.
+AXES_CLIENT_IP_CALLABLE = "windowsvc.logins.login_client_address"
+AXES_LOCKOUT_CALLABLE = "windowsvc.logins.lockout_response"
+# axes masks usernames and addresses in its own log lines; windowsvc.logins logs each lockout in full.
+AXES_VERBOSE = False
+
+# API tokens (django-rest-knox, windowsvc/api/tokens.py): stored hashed, valid this many hours, revoked on
+# logout and on a password change; clients send "Authorization: Token <token>".
+API_TOKEN_TTL_HOURS = float(os.environ.get("API_TOKEN_TTL_HOURS", "10"))
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_LIMIT_PER_USER": None,
+    "AUTO_REFRESH": False,
+}
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -250,7 +295,7 @@ CALENDAR_HORIZON_WARN_DAYS = int(os.environ.get("CALENDAR_HORIZON_WARN_DAYS", "6
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header turns "not logged in" into 401 rather than 403.
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -361,5 +406,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes narrates every attempt at INFO; its warnings (failures, lockouts) and windowsvc.logins are enough.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

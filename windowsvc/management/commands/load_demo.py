@@ -9,6 +9,7 @@ import unicodedata
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Prefetch
@@ -73,6 +74,8 @@ class Command(BaseCommand):
             defaults={"is_staff": True, "is_superuser": True, "first_name": _("系统管理员")},
         )
         if created:
+            # The same validators as every other path that sets a password (docs/SECURITY.md, "Logins").
+            validate_password(DEMO_PASSWORD, user=admin)
             admin.set_password(DEMO_PASSWORD)
             admin.save(update_fields=["password"])
 

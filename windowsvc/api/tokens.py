@@ -1,0 +1,78 @@
+"""API tokens (django-rest-knox): obtain with username and password, log out one token or all of them.
+
+Tokens are stored hashed, expire after ``API_TOKEN_TTL_HOURS`` and are revoked on logout and whenever the
+user's password changes (``windowsvc/logins.py``). Clients send ``Authorization: Token <token>``.
+The token endpoint is a login path like the login page: axes counts its failures and a locked-out client
+gets 429 with a ``detail`` (``windowsvc/logins.py``), never a token.
+"""
+
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from knox import views as knox_views
+from knox.auth import TokenAuthentication
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import AllowAny
+
+from windowsvc.logins import lockout_message
+
+
+class TokenLoginSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class LoginLockedOut(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+
+
+TokenSerializer = inline_serializer(
+    "ApiToken", {"token": serializers.CharField(), "expiry": serializers.DateTimeField(allow_null=True)}
+)
+
+
+class TokenLoginView(knox_views.LoginView):
+    """POST username + password → ``{"token", "expiry"}``; wrong credentials 400, locked out 429."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    serializer_class = TokenLoginSerializer
+
+    @extend_schema(request=TokenLoginSerializer, responses={200: TokenSerializer})
+    def post(self, request, format=None):
+        data = TokenLoginSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request, username=data.validated_data["username"], password=data.validated_data["password"]
+        )
+        if user is None:
+            # Set by axes (windowsvc/logins.py) when this failure reached a limit or the client is locked out.
+            if getattr(request, "axes_locked_out", False):
+                raise LoginLockedOut(lockout_message(request))
+            # The same 400 shape as DRF's authtoken endpoint answered before.
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("用户名或密码不正确，或账号已停用。")]}, code="authorization"
+            )
+        request.user = user
+        return super().post(request, format=format)
+
+
+class TokenLogoutView(knox_views.LogoutView):
+    """POST with a token: that token stops working (204)."""
+
+    authentication_classes = (TokenAuthentication,)
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, format=None):
+        return super().post(request, format=format)
+
+
+class TokenLogoutAllView(knox_views.LogoutAllView):
+    """POST with a token: every token of the user stops working (204)."""
+
+    authentication_classes = (TokenAuthentication,)
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, format=None):
+        return super().post(request, format=format)
