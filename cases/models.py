@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import uuid
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -31,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from routing import paths
 from routing.choices import Tier
 from routing.models import Department, Region, ServiceWindow
-from windowsvc.models import TimeStampedModel
+from windowsvc.models import AppendOnlyModel, AppendOnlyViolation, TimeStampedModel, random_upload_name
 from windowsvc.personal import mask_credit_code, mask_id_number, mask_name, mask_phone
 
 from .choices import (
@@ -736,7 +734,11 @@ class Assignment(TimeStampedModel):
         return self.light_at()
 
 
-class CaseEvent(models.Model):
+class CaseEventImmutable(AppendOnlyViolation):
+    """Raised on any attempt to change or delete a ``CaseEvent`` (a programming error, not user input)."""
+
+
+class CaseEvent(AppendOnlyModel):
     """One accepted command on a case: the append-only history (timeline) of the loop.
 
     Written only by ``cases.workflow``, exactly one per command, in the command's transaction. ``sequence``
@@ -766,6 +768,7 @@ class CaseEvent(models.Model):
     is_public = models.BooleanField(_("公开"), default=False)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
 
+    append_only_error = CaseEventImmutable
     objects = CaseEventQuerySet.as_manager()
 
     class Meta:
@@ -782,14 +785,6 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.get_kind_display()}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise CaseEventImmutable(_("案件记录只能新增，不能修改。"))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise CaseEventImmutable(_("案件记录不能删除。"))
 
 
 class Extension(TimeStampedModel):
@@ -1018,10 +1013,6 @@ class CaseTimer(TimeStampedModel):
         return Light.RED if (now or timezone.now()) > self.due_at else Light.GREEN
 
 
-class CaseEventImmutable(Exception):
-    """Raised on any attempt to change or delete a ``CaseEvent`` (a programming error, not user input)."""
-
-
 class CoordinationMeeting(TimeStampedModel):
     """A coordination meeting (协调会) of the county centre on a case: who sat, what was decided, who leads."""
 
@@ -1053,10 +1044,7 @@ class CoordinationMeeting(TimeStampedModel):
 
 
 def attachment_path(instance: CaseAttachment, filename: str) -> str:
-    """Storage name: a random name under the month, never the uploader's file name (kept separately)."""
-    suffix = PurePosixPath(filename).suffix.lower()[:10]
-    now = timezone.now()
-    return f"cases/{now:%Y/%m}/{uuid.uuid4().hex}{suffix}"
+    return random_upload_name("cases", filename)
 
 
 class CaseAttachment(TimeStampedModel):

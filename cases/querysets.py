@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from routing.paths import county_code, county_path
 from routing.scoping import paths_q, scope_for
+from windowsvc.models import AppendOnlyQuerySet
 
 from .choices import (
     CURRENT_ASSIGNMENT_STATUSES,
@@ -180,18 +181,8 @@ class AssignmentQuerySet(models.QuerySet):
         )
 
 
-class CaseEventQuerySet(models.QuerySet):
-    """Events are append-only: bulk updates and deletes are refused like single ones."""
-
-    def update(self, **kwargs):
-        from .models import CaseEventImmutable
-
-        raise CaseEventImmutable("case events are append-only")
-
-    def delete(self):
-        from .models import CaseEventImmutable
-
-        raise CaseEventImmutable("case events are append-only")
+class CaseEventQuerySet(AppendOnlyQuerySet):
+    """Events are append-only (``windowsvc.models.AppendOnlyQuerySet``)."""
 
     def public(self):
         return self.filter(is_public=True)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Category
 from routing.models import Department
-from windowsvc.models import TimeStampedModel
+from windowsvc.models import AppendOnlyModel, TimeStampedModel
 
 from .choices import WriteUpCommand, WriteUpStatus
 from .querysets import SolvedCaseQuerySet, WriteUpEventImmutable, WriteUpEventQuerySet, WriteUpQuerySet
@@ -166,7 +166,7 @@ class WriteUp(TimeStampedModel):
         return f"/{parts[0]}/" if parts else ""
 
 
-class WriteUpEvent(models.Model):
+class WriteUpEvent(AppendOnlyModel):
     """One command on a write-up: who, from which status to which, with what note. Append-only: the model
     refuses save-as-update and delete, its queryset refuses ``update()`` and ``delete()``."""
 
@@ -187,6 +187,7 @@ class WriteUpEvent(models.Model):
     note = models.TextField(_("说明"), blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
 
+    append_only_error = WriteUpEventImmutable
     objects = WriteUpEventQuerySet.as_manager()
 
     class Meta:
@@ -199,14 +200,6 @@ class WriteUpEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.writeup_id} #{self.sequence} {self.kind}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise WriteUpEventImmutable("write-up events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise WriteUpEventImmutable("write-up events are append-only")
 
 
 class SolvedCase(models.Model):

@@ -11,6 +11,7 @@ from django.db import models
 
 from cases.models import Case
 from routing.scoping import scope_for
+from windowsvc.models import AppendOnlyQuerySet, AppendOnlyViolation
 
 from .choices import WriteUpStatus
 
@@ -34,15 +35,9 @@ class SolvedCaseQuerySet(_CaseScoped):
     pass
 
 
-class WriteUpEventQuerySet(models.QuerySet):
-    """Events are append-only: bulk updates and deletes are refused like single ones."""
-
-    def update(self, **kwargs):
-        raise WriteUpEventImmutable("write-up events are append-only")
-
-    def delete(self):
-        raise WriteUpEventImmutable("write-up events are append-only")
+class WriteUpEventQuerySet(AppendOnlyQuerySet):
+    """Events are append-only (``windowsvc.models.AppendOnlyQuerySet``)."""
 
 
-class WriteUpEventImmutable(Exception):
-    pass
+class WriteUpEventImmutable(AppendOnlyViolation):
+    """Raised on any attempt to change or delete a ``WriteUpEvent``."""

@@ -14,9 +14,6 @@ Invariants:
 
 from __future__ import annotations
 
-import uuid
-from pathlib import PurePosixPath
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -25,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Category
 from routing.models import Department, Region
-from windowsvc.models import TimeStampedModel
+from windowsvc.models import AppendOnlyModel, AppendOnlyViolation, TimeStampedModel, random_upload_name
 
 from .choices import CLOCK_STATUSES, ItemAlarm, ItemCommand, ItemStatus, Measure, RecurringKind
 from .querysets import PracticeItemEventQuerySet, PracticeItemQuerySet, RecurringProblemQuerySet
@@ -131,10 +128,7 @@ class RecurringProblemCase(models.Model):
 
 
 def evidence_path(instance: PracticeItem, filename: str) -> str:
-    """Storage name: a random name under the month, never the uploader's file name (kept separately)."""
-    suffix = PurePosixPath(filename).suffix.lower()[:10]
-    now = timezone.now()
-    return f"practice/{now:%Y/%m}/{uuid.uuid4().hex}{suffix}"
+    return random_upload_name("practice", filename)
 
 
 class PracticeItem(TimeStampedModel):
@@ -237,11 +231,11 @@ class PracticeItem(TimeStampedModel):
         return self.submitted_at <= self.due_at
 
 
-class PracticeItemImmutable(Exception):
+class PracticeItemImmutable(AppendOnlyViolation):
     """Raised on any attempt to change or delete a history entry."""
 
 
-class PracticeItemEvent(models.Model):
+class PracticeItemEvent(AppendOnlyModel):
     """One entry of an item's history: a command or a sweep step (actor NULL), append-only."""
 
     item = models.ForeignKey(PracticeItem, on_delete=models.PROTECT, related_name="events")
@@ -260,6 +254,7 @@ class PracticeItemEvent(models.Model):
     text = models.TextField(_("说明"), blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
 
+    append_only_error = PracticeItemImmutable
     objects = PracticeItemEventQuerySet.as_manager()
 
     class Meta:
@@ -272,11 +267,3 @@ class PracticeItemEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}#{self.sequence} {self.kind}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None or kwargs.get("update_fields"):
-            raise PracticeItemImmutable("practice item events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PracticeItemImmutable("practice item events are append-only")

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from routing.scoping import paths_q, scope_for
+from windowsvc.models import AppendOnlyQuerySet
 
 
 class RecurringProblemQuerySet(models.QuerySet):
@@ -45,15 +46,5 @@ class PracticeItemQuerySet(models.QuerySet):
         return self.filter(done_at__gte=start, done_at__lt=end)
 
 
-class PracticeItemEventQuerySet(models.QuerySet):
-    """History entries are append-only: bulk updates and deletes are refused like single ones."""
-
-    def update(self, **kwargs):
-        from .models import PracticeItemImmutable
-
-        raise PracticeItemImmutable("practice item events are append-only")
-
-    def delete(self):
-        from .models import PracticeItemImmutable
-
-        raise PracticeItemImmutable("practice item events are append-only")
+class PracticeItemEventQuerySet(AppendOnlyQuerySet):
+    """History entries are append-only (``windowsvc.models.AppendOnlyQuerySet``)."""
