@@ -34,7 +34,7 @@ from routing.choices import StaffRole
 from routing.models import Membership
 from windowsvc.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 
-from . import indexing
+from . import indexing, notices
 from .choices import EDITABLE_STATUSES, WriteUpCommand, WriteUpRole, WriteUpStatus
 from .models import WriteUp, WriteUpEvent
 
@@ -215,6 +215,7 @@ def run(
         writeup.updated_at = now
         event = _record(writeup, command, actor, from_status, note)
         writeup.save(update_fields=sorted({*changed, "version", "updated_at"}))
+        notices.writeup_event_told(writeup, event)
         return event
 
 

@@ -57,6 +57,7 @@ class TemplateCode(models.TextChoices):
     RECURRING_PROBLEM = "recurring_problem", _("共性问题")
     PRACTICE_ITEM = "practice_item", _("常态建设事项")
     PRACTICE_DUE = "practice_due", _("常态建设事项到期提醒")
+    WRITEUP = "writeup", _("案例审核")
 
 
 class Language(models.TextChoices):

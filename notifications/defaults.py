@@ -64,6 +64,7 @@ REQUIRED_VARIABLES: dict[str, tuple[str, ...]] = {
     TemplateCode.RECURRING_PROBLEM: ("tracking_number", "count"),
     TemplateCode.PRACTICE_ITEM: ("tracking_number", "action"),
     TemplateCode.PRACTICE_DUE: ("tracking_number", "deadline"),
+    TemplateCode.WRITEUP: ("tracking_number", "action"),
 }
 
 # A context that satisfies every template, for the admin's preview and validation of overrides.
@@ -152,6 +153,24 @@ DEFAULT_TEMPLATES: dict[str, dict[str, MessageText]] = {
                 "{% if title %}\nItem: {{ title }}{% endif %}{% if department %}\nResponsible: {{ department }}{% endif %}"
             ),
             sms="Standing-practice item {{ tracking_number }} due {{ deadline }}.{% if note %} {{ note }}{% endif %}",
+        ),
+    },
+    TemplateCode.WRITEUP: {
+        _ZH: MessageText(
+            subject="案例{{ action }}：{{ tracking_number }}",
+            body=(
+                "事项{{ tracking_number }}的案例：{{ action }}。"
+                "{% if title %}\n案例：{{ title }}{% endif %}{% if note %}\n说明：{{ note }}{% endif %}"
+            ),
+            sms="【案例汇总】事项{{ tracking_number }}的案例：{{ action }}。",
+        ),
+        _EN: MessageText(
+            subject="Case write-up {{ action }}: {{ tracking_number }}",
+            body=(
+                "The write-up of case {{ tracking_number }}: {{ action }}."
+                "{% if title %}\nWrite-up: {{ title }}{% endif %}{% if note %}\nNote: {{ note }}{% endif %}"
+            ),
+            sms="Write-up of case {{ tracking_number }}: {{ action }}.",
         ),
     },
     TemplateCode.REVIEW: {
