@@ -84,3 +84,16 @@ def test_benchmark_library_prints_search_and_suggestions(seeded, capsys):
 def test_benchmark_library_needs_a_clerk_at_a_window(seeded):
     with pytest.raises(CommandError):
         call_command("benchmark", library=True, requests=1, clerk="stranger")
+
+
+def test_selective_terms_keep_the_rare_words(monkeypatch):
+    """On PostgreSQL the rows to rank are selected by the rarer words of the query (the planner's
+    statistics); a word in a fifth of the rows only counts in the rank."""
+    shares = {"登记": 0.2, "不动产": 0.01, "开发商": 0.004, "材料": 0.3}
+    monkeypatch.setattr(search, "word_shares", lambda table, field: shares)
+    terms = ["开发商", "破产", "不动产", "登记"]
+    assert search.selective_terms("t", "f", terms) == ["破产", "开发商", "不动产"]
+    assert search.selective_terms("t", "f", ["材料", "登记"]) == ["登记"]  # at least the rarest listed
+    assert search.selective_terms("t", "f", ["破产", "讨薪"]) == ["破产", "讨薪"]  # none listed: all
+    monkeypatch.setattr(search, "word_shares", lambda table, field: {})
+    assert search.selective_terms("t", "f", terms) == terms  # no statistics yet: all

@@ -7,7 +7,7 @@ target (p95) it is held to. Timings are measured here, never asserted in tests (
 
 ``--library`` measures the case library instead (issue 14): the staff library search (page and API) as the
 supervisor, and the intake suggestions as a clerk at their window (``--clerk``), each request with the next
-of ``LIBRARY_QUERIES`` (matters as a clerk or a citizen types them). Build the data with ``seed_cases``,
+of ``SEARCH_QUERIES`` or ``INTAKE_TEXTS`` (matters as a clerk or a citizen types them). Build the data with ``seed_cases``,
 ``seed_writeups`` and ``library_reindex`` first.
 """
 
