@@ -95,11 +95,17 @@ def solved_case_event(event) -> None:
     solved_case_sync(event.case_id)
 
 
-def solved_cases_rebuild(*, batch: int = 2000, case_ids: Iterable[int] | None = None) -> int:
-    """Rebuild the suggestion index (every solved case, or ``case_ids``); returns the rows written."""
+def solved_cases_rebuild(
+    *, batch: int = 2000, case_ids: Iterable[int] | None = None, pk_range: tuple[int, int] | None = None
+) -> int:
+    """Rebuild the suggestion index (every solved case, or ``case_ids``, or the cases whose id is within
+    ``pk_range``, both ends included); returns the rows written. ``manage.py library_reindex`` runs it over
+    id ranges in worker processes (``library.seed.rebuild_solved_cases``)."""
     queryset = Case.objects.filter(status__in=SOLVED_STATUSES).exclude(resolution_summary="")
     if case_ids is not None:
         queryset = queryset.filter(pk__in=list(case_ids))
+    if pk_range is not None:
+        queryset = queryset.filter(pk__gte=pk_range[0], pk__lte=pk_range[1])
     written = 0
     rows: list[SolvedCase] = []
     for case in queryset.select_related("category").order_by("pk").iterator(chunk_size=batch):

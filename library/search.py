@@ -7,9 +7,10 @@ PostgreSQL and by token containment on SQLite (docs/LIBRARY.md).
 - ``index_text(*parts)``: what is stored (space-separated and space-padded, so `` 执照 `` is a whole-token
   containment on SQLite);
 - ``ranked(queryset, field, q)``: the rows matching any query word, best first. On PostgreSQL it is
-  ``to_tsvector('simple', field) @@ websearch_to_tsquery('simple', 'w1 or w2 …')`` ranked by ``ts_rank``,
-  served by a GIN index on the same expression (``library/migrations``); elsewhere, the number of query words
-  a row contains.
+  ``<field>_tsv @@ websearch_to_tsquery('simple', 'w1 or w2 …')`` ranked by ``ts_rank``, where
+  ``<field>_tsv`` is the stored ``to_tsvector('simple', field)`` (a generated column with a GIN index,
+  ``library/migrations/0003``: ranking never re-parses the matching rows); elsewhere, the number of query
+  words a row contains.
 
 PostgreSQL has no Chinese text-search configuration; ``simple`` only lower-cases and splits on spaces, which
 is all the already-segmented field needs.
@@ -17,9 +18,12 @@ is all the already-segmented field needs.
 
 from __future__ import annotations
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+import time
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models.expressions import Expression
 from django.db.models.functions import Greatest
 
 from windowsvc.text import words
@@ -49,9 +53,72 @@ def query_terms(q: str) -> list[str]:
     return list(seen)
 
 
-def vector(field: str) -> SearchVector:
-    """``to_tsvector('simple', field)``: the expression the GIN indexes are built on."""
-    return SearchVector(field, config="simple")
+class StoredVector(Expression):
+    """The stored ``to_tsvector('simple', field)`` of the query's own table: the generated column
+    ``<field>_tsv`` the GIN index is built on (not a model field: SQLite has none)."""
+
+    output_field = SearchVectorField()
+
+    def __init__(self, field: str):
+        super().__init__()
+        self.token_field = field
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        column = connection.ops.quote_name(f"{self.token_field}_tsv")
+        return f"{table}.{column}", []
+
+
+# Which query words select the rows to rank: the rarest, while the share of rows they may hold together
+# (by the planner's statistics) stays within this budget. See ``selective_terms``.
+MATCH_BUDGET = 0.02
+_STATS_SECONDS = 300
+_stats: dict[tuple[str, str], tuple[float, dict[str, float]]] = {}
+
+
+def _or_query(terms: list[str]) -> SearchQuery:
+    return SearchQuery(" or ".join(terms), search_type="websearch", config="simple")
+
+
+def word_shares(table: str, field: str) -> dict[str, float]:
+    """The share of rows holding each of the most common words of ``field`` (PostgreSQL's ``ANALYZE``
+    statistics of the stored vector: ``pg_stats.most_common_elems``), cached for a few minutes. Words not
+    listed are rarer than any listed one. Empty before the first ``ANALYZE`` (autovacuum runs it)."""
+    key = (table, field)
+    cached = _stats.get(key)
+    if cached and time.monotonic() - cached[0] < _STATS_SECONDS:
+        return cached[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = %s AND attname = %s",
+            [table, f"{field}_tsv"],
+        )
+        row = cursor.fetchone()
+    shares = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
+    _stats[key] = (time.monotonic(), shares)
+    return shares
+
+
+def selective_terms(table: str, field: str, terms: list[str]) -> list[str]:
+    """The words of a query that select the rows to rank, on PostgreSQL: the words the statistics do not
+    list as common (rarer than any listed), then the listed ones rarest first as long as the rows they may
+    hold together stay within ``MATCH_BUDGET`` of the table, and at least the rarest listed one. A word in a
+    fifth of all rows (``登记``, ``材料``) says little about which matter it is, and ranking every row
+    holding it cost seconds at a million solved cases; it still counts in the rank of the rows selected.
+    All the words when the statistics list none of them."""
+    shares = word_shares(table, field)
+    known = sorted((t for t in terms if t in shares), key=lambda t: shares[t])
+    if not known:
+        return terms
+    chosen = [t for t in terms if t not in shares] + known[:1]
+    total = shares[known[0]]
+    for term in known[1:]:
+        if total + shares[term] > MATCH_BUDGET:
+            break
+        chosen.append(term)
+        total += shares[term]
+    return chosen
 
 
 def ranked(queryset, field: str, q: str):
@@ -61,13 +128,15 @@ def ranked(queryset, field: str, q: str):
     if not terms:
         return queryset.none()
     if connection.vendor == "postgresql":
-        query = SearchQuery(" or ".join(terms), search_type="websearch", config="simple")
-        return (
-            queryset.annotate(_vector=vector(field))
-            .filter(_vector=query)
-            .annotate(rank=SearchRank(F("_vector"), query))
-            .order_by("-rank", "-pk")
-        )
+        query = _or_query(terms)
+        queryset = queryset.alias(_vector=StoredVector(field))
+        selective = selective_terms(queryset.model._meta.db_table, field, terms)
+        if len(selective) < len(terms):
+            narrower = queryset.filter(_vector=_or_query(selective))
+            queryset = narrower if narrower.exists() else queryset.filter(_vector=query)
+        else:
+            queryset = queryset.filter(_vector=query)
+        return queryset.annotate(rank=SearchRank(F("_vector"), query)).order_by("-rank", "-pk")
     hits = [Case(When(Q(**{f"{field}__contains": f" {t} "}), then=Value(1)), default=Value(0)) for t in terms]
     score = hits[0]
     for hit in hits[1:]:
