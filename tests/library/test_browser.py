@@ -83,7 +83,7 @@ def test_clerk_sees_a_suggestion_while_typing_and_follows_it(live_server, page, 
     expect(box).to_contain_text("小餐饮店食品经营许可证办不下来")
     expect(box).to_contain_text("当天开业")
     # Debounced: a handful of requests for a whole phrase typed, and none carries the requester's data.
-    assert 1 <= len(requests) <= 3
+    assert 0 < len(requests) <= 3
     box.get_by_role("button", name="按此案例办理").first.click()
     expect(box.get_by_role("button", name="已选择参照").first).to_be_disabled()
     assert WriteUpReuse.objects.get().writeup_id == writeup.pk
