@@ -8,14 +8,16 @@ valid numbers. The stored forms they check (``normalize_*``) live in ``windowsvc
 from __future__ import annotations
 
 import datetime
-import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from windowsvc.personal import (
+    ID_NUMBER_RE,
     LANDLINE_RE,
     MOBILE_RE,
+    USCC_ALPHABET,
+    USCC_RE,
     normalize_credit_code,
     normalize_id_number,
     normalize_phone,
@@ -76,7 +78,6 @@ _PROVINCE_CODES = frozenset(
     }
 )
 # Patterns are matched with fullmatch and spell digits as [0-9] (see windowsvc.personal).
-ID_NUMBER_RE = re.compile(r"[0-9]{17}[0-9X]")
 
 
 def id_number_check_digit(first17: str) -> str:
@@ -105,7 +106,6 @@ def validate_id_number(value: str) -> None:
 
 
 # --- Unified social credit code (GB 32100-2015) -------------------------------------------------
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, S, V, Z
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 # Registration authority (first character) and, per authority, the organisation types (second character).
 _USCC_TYPES = {
@@ -124,7 +124,6 @@ _USCC_TYPES = {
     "N": "12345679",  # agriculture
     "Y": "1",  # other registration authorities
 }
-USCC_RE = re.compile(rf"[{USCC_ALPHABET}]{{18}}")
 
 
 def credit_code_check_char(first17: str) -> str:

@@ -19,10 +19,8 @@ import re
 from dataclasses import dataclass
 
 from cases.choices import RequesterKind
-from cases.validators import ID_NUMBER_RE, USCC_RE
 from windowsvc.personal import (
-    LANDLINE_RE,
-    MOBILE_RE,
+    hide_numbers,
     normalize_credit_code,
     normalize_id_number,
     phone_address,
@@ -33,20 +31,6 @@ PERSON = "某群众"
 ENTERPRISE = "某企业"
 CONTACT = "某联系人"
 PLACE = "某地"
-
-# Full-width digits, letters and plus fold to ASCII for matching; the text shown keeps its own characters.
-_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-_SEPARATORS = frozenset(" \t\u3000-()（）－—.")
-_MAX_SEPARATOR_RUN = 2
-
-_B = r"(?<![0-9A-Z])"
-_E = r"(?![0-9A-Z])"
-# A mobile (country code spelled any usual way), a landline, or any 8–12 digits after a +86 / 0086 country
-# code (a landline written internationally drops its trunk 0).
-_PHONE = rf"(?:(?:\+|00)?86)?(?:{MOBILE_RE.pattern})|(?:{LANDLINE_RE.pattern})|(?:\+|00)86[1-9][0-9]{{7,11}}"
-_NUMBER_RE = re.compile(
-    rf"{_B}(?:{ID_NUMBER_RE.pattern}|{USCC_RE.pattern}|(?:{_PHONE})(?:[0-9]{{1,6}})?){_E}"
-)
 
 
 @dataclass(frozen=True)
@@ -83,30 +67,6 @@ def _spaced(value: str) -> re.Pattern[str] | None:
     return re.compile(r"[\s\u3000]*".join(re.escape(c) for c in chars))
 
 
-def _fold(text: str) -> tuple[str, list[int]]:
-    """The text as numbers are matched in it, and for each kept character its index in ``text``.
-
-    Full-width forms fold to ASCII and letters to upper case; a short run of separators between two digits
-    or letters is dropped (``138 0013-8000`` reads ``13800138000``)."""
-    folded: list[str] = []
-    origin: list[int] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i].translate(_FOLD).upper()
-        if ch in _SEPARATORS and folded and folded[-1].isascii() and folded[-1].isalnum():
-            j = i
-            while j < n and text[j].translate(_FOLD) in _SEPARATORS and j - i < _MAX_SEPARATOR_RUN:
-                j += 1
-            nxt = text[j].translate(_FOLD).upper() if j < n else ""
-            if nxt and nxt.isascii() and nxt.isalnum():
-                i = j
-                continue
-        folded.append(ch)
-        origin.append(i)
-        i += 1
-    return "".join(folded), origin
-
-
 def _own_numbers(data: PersonalData) -> list[str]:
     numbers = []
     if data.phone:
@@ -121,32 +81,7 @@ def _own_numbers(data: PersonalData) -> list[str]:
 
 
 def _hide_numbers(text: str, data: PersonalData) -> str:
-    folded, origin = _fold(text)
-    spans = [m.span() for m in _NUMBER_RE.finditer(folded)]
-    for number in _own_numbers(data):
-        spans += [m.span() for m in re.finditer(re.escape(number), folded)]
-    if not spans:
-        return text
-    # Back to the original text: from the first kept character to the last, merged where they overlap.
-    cuts: list[list[int]] = []
-    for start, end in sorted((origin[s], origin[e - 1] + 1) for s, e in spans):
-        if cuts and start <= cuts[-1][1]:
-            cuts[-1][1] = max(cuts[-1][1], end)
-        else:
-            cuts.append([start, end])
-    out, last = [], 0
-    for start, end in cuts:
-        # A "+" written before a country code goes with the number.
-        if start > 0 and text[start - 1] in "+＋":
-            start -= 1
-        # So does an area code's opening bracket: "(0575)8701…".
-        if start > 0 and text[start - 1] in "(（" and any(c in ")）" for c in text[start:end]):
-            start -= 1
-        out.append(text[last:start])
-        out.append(HIDDEN)
-        last = end
-    out.append(text[last:])
-    return "".join(out)
+    return hide_numbers(text, also=_own_numbers(data), replacement=HIDDEN)
 
 
 def anonymise(text: str, data: PersonalData) -> str:

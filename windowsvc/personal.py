@@ -176,3 +176,86 @@ def mask_email(value: str) -> str:
         return ""
     local, _, domain = value.rpartition("@")
     return f"{local[:1]}***@{domain}"
+
+
+# --- Numbers inside free text ---------------------------------------------------------------------
+# The shapes of an id number and a credit code (check digits are ``cases.validators``' concern).
+ID_NUMBER_RE = re.compile(r"[0-9]{17}[0-9X]")
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, S, V, Z
+USCC_RE = re.compile(rf"[{USCC_ALPHABET}]{{18}}")
+
+# Full-width digits, letters and plus fold to ASCII for matching; the text shown keeps its own characters.
+_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_SEPARATORS = frozenset(" \t\u3000-()（）－—.")
+_MAX_SEPARATOR_RUN = 2
+_B = r"(?<![0-9A-Z])"
+_E = r"(?![0-9A-Z])"
+# A mobile (country code spelled any usual way), a landline, or any 8–12 digits after a +86 / 0086 country
+# code (a landline written internationally drops its trunk 0).
+_PHONE = rf"(?:(?:\+|00)?86)?(?:{MOBILE_RE.pattern})|(?:{LANDLINE_RE.pattern})|(?:\+|00)86[1-9][0-9]{{7,11}}"
+NUMBER_IN_TEXT_RE = re.compile(
+    rf"{_B}(?:{ID_NUMBER_RE.pattern}|{USCC_RE.pattern}|(?:{_PHONE})(?:[0-9]{{1,6}})?){_E}"
+)
+_ANY_DIGIT_RE = re.compile(r"[0-9\uff10-\uff19]")
+
+
+def _fold(text: str) -> tuple[str, list[int]]:
+    """The text as numbers are matched in it, and for each kept character its index in ``text``.
+
+    Full-width forms fold to ASCII and letters to upper case; a short run of separators between two digits
+    is dropped (``138 0013-8000`` reads ``13800138000``), never next to a letter (``requester 139… called``
+    keeps its spaces, so the number stands alone)."""
+    folded: list[str] = []
+    origin: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i].translate(_FOLD).upper()
+        if ch in _SEPARATORS and folded and folded[-1].isascii() and folded[-1].isdigit():
+            j = i
+            while j < n and text[j].translate(_FOLD) in _SEPARATORS and j - i < _MAX_SEPARATOR_RUN:
+                j += 1
+            nxt = text[j].translate(_FOLD).upper() if j < n else ""
+            if nxt and nxt.isascii() and nxt.isdigit():
+                i = j
+                continue
+        folded.append(ch)
+        origin.append(i)
+        i += 1
+    return "".join(folded), origin
+
+
+def hide_numbers(text: str, *, also: tuple[str, ...] | list[str] = (), replacement: str = "[已隐去]") -> str:
+    """``text`` with every phone / id-number / credit-code shape (however spaced, full-width or prefixed with
+    +86) and every number of ``also`` (normalised forms) replaced by ``replacement``. Never raises.
+
+    The one rule for personal numbers inside free text: the case library's public texts and every log line
+    (``windowsvc.logfilter``) use it."""
+    if not text or not _ANY_DIGIT_RE.search(text):
+        return text
+    folded, origin = _fold(text)
+    spans = [m.span() for m in NUMBER_IN_TEXT_RE.finditer(folded)]
+    for number in also:
+        if len(number) >= 5:
+            spans += [m.span() for m in re.finditer(re.escape(number), folded)]
+    if not spans:
+        return text
+    # Back to the original text: from the first kept character to the last, merged where they overlap.
+    cuts: list[list[int]] = []
+    for start, end in sorted((origin[s], origin[e - 1] + 1) for s, e in spans):
+        if cuts and start <= cuts[-1][1]:
+            cuts[-1][1] = max(cuts[-1][1], end)
+        else:
+            cuts.append([start, end])
+    out, last = [], 0
+    for start, end in cuts:
+        # A "+" written before a country code goes with the number.
+        if start > 0 and text[start - 1] in "+＋":
+            start -= 1
+        # So does an area code's opening bracket: "(0575)8701…".
+        if start > 0 and text[start - 1] in "(（" and any(c in ")）" for c in text[start:end]):
+            start -= 1
+        out.append(text[last:start])
+        out.append(replacement)
+        last = end
+    out.append(text[last:])
+    return "".join(out)

@@ -405,7 +405,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Phone, id-number and credit-code shapes are hidden in every line (windowsvc/logfilter.py).
+    "filters": {"personal_data": {"()": "windowsvc.logfilter.PersonalDataFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["personal_data"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # axes narrates every attempt at INFO; its warnings (failures, lockouts) and windowsvc.logins are enough.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
