@@ -166,11 +166,16 @@ def _clean_bool(spec: Input, value: Any) -> bool:
     raise ValueError(_("应为是或否。"))
 
 
+# A database integer (bigint): a larger number is no id and no count, and would overflow the query (a 500).
+_LARGEST = 2**63 - 1
+
+
 def _whole_number(value: Any) -> int | None:
-    """An int given as a number or a digit string (not a bool); None for anything else."""
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    if isinstance(value, int) and not isinstance(value, bool):
+    """An int given as a number or a digit string (not a bool) within the database's range; None for
+    anything else."""
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 19:
+        value = int(value.strip())
+    if isinstance(value, int) and not isinstance(value, bool) and -_LARGEST <= value <= _LARGEST:
         return value
     return None
 

@@ -7,7 +7,7 @@ import pytest
 
 from cases.models import Case, CaseEvent
 from tests.cases.api_helpers import CASES, case_url, client_for, intake_body
-from tests.factories import build_org, take_in
+from tests.factories import CLASSIFICATION, build_org, take_in
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +62,18 @@ def test_open311_answers_in_its_own_error_shape(client, org):
     assert response.json()[0]["code"] == 400
     xml = client.get("/open311/v2/requests.xml", {"status": "\x00"})
     assert xml.status_code == 400 and b"<code>400</code>" in xml.content
+
+
+@pytest.mark.parametrize("huge", [10**20, "99999999999999999999", 2**63])
+def test_an_id_beyond_the_database_range_is_a_field_error_not_a_500(org, huge):
+    case = take_in(org, category=org.category, **CLASSIFICATION)  # waiting for routing
+    response = client_for(org["v1_clerk"]).post(
+        case_url(case.pk, "assign"), {"lead_department": huge}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["lead_department"]
+
+
+def test_a_case_id_beyond_the_database_range_in_the_url_is_404(org):
+    response = client_for(org["v1_clerk"]).get(case_url(10**20))
+    assert response.status_code == 404
