@@ -118,6 +118,9 @@ class Relation(enum.StrEnum):
     LEAD_HEAD = "lead_head"  # head of the current lead department
     COORDINATOR = "coordinator"  # the coordination centre of the case's county
     SUPERVISOR = "supervisor"  # a supervisor whose subtree holds the case (taken in or handled there)
+    # A supervisor whose subtree holds the window that took the case in: only the tier that took a case in
+    # (or one above it) may end it or move its lead; a case delegated down stays the intake tier's to end.
+    INTAKE_SUPERVISOR = "intake_supervisor"
     SYSTEM = "system"  # no user: citizen links, Celery sweeps
 
 
@@ -193,12 +196,12 @@ RULES: dict[str, Rule] = {rule.command.value: rule for rule in [
         *_CLASSIFICATION,
         text("resolution_summary", help=_lazy("即办事项：受理时直接办结的结果")),
     ), system=True),
-    _rule(E.NOT_ACCEPT, (S.REGISTERED, S.ROUTING), (S.NOT_ACCEPTED,), (R.WINDOW_CLERK, R.SUPERVISOR), (
+    _rule(E.NOT_ACCEPT, (S.REGISTERED, S.ROUTING), (S.NOT_ACCEPTED,), (R.WINDOW_CLERK, R.INTAKE_SUPERVISOR), (
         text("reason", required=True, help=_lazy("不予受理的理由")),
         text("guidance", required=True, help=_lazy("一次性告知的救济途径")),
         text("reason_code", help=_lazy("理由选项代码（/api/v1/reasons/），默认“其他”")),
     )),
-    _rule(E.WITHDRAW, _OPEN_BEFORE_RESOLVE, (S.WITHDRAWN,), (R.WINDOW_CLERK, R.SUPERVISOR), (
+    _rule(E.WITHDRAW, _OPEN_BEFORE_RESOLVE, (S.WITHDRAWN,), (R.WINDOW_CLERK, R.INTAKE_SUPERVISOR), (
         _REASON,
         flag("requester_confirmed", help=_lazy("超过办理时限后撤回：反映人已确认")),
     )),
@@ -230,7 +233,7 @@ RULES: dict[str, Rule] = {rule.command.value: rule for rule in [
         moment("held_at"),
         choice("handling_mode", HandlingMode, allowed=COORDINATION_MODES),
     )),
-    _rule(E.REASSIGN, _IN_FLIGHT, (S.ASSIGNED,), (R.SUPERVISOR,), (ref("lead_department", required=True), _REASON)),
+    _rule(E.REASSIGN, _IN_FLIGHT, (S.ASSIGNED,), (R.INTAKE_SUPERVISOR,), (ref("lead_department", required=True), _REASON)),
     _rule(E.NOTE, (*_OPEN_BEFORE_RESOLVE, S.RESOLVED), (SAME,),
           (R.ASSIGNEE_STAFF, R.WINDOW_CLERK, R.COORDINATOR, R.SUPERVISOR), (
         text("text", required=True),
@@ -387,6 +390,8 @@ def _relations(
         elif m.role == StaffRole.SUPERVISOR:
             if case.region_path.startswith(path) or case.handling_region_path.startswith(path):
                 relations.add(R.SUPERVISOR)
+            if case.region_path.startswith(path):
+                relations.add(R.INTAKE_SUPERVISOR)
         elif m.role == StaffRole.COORDINATOR:
             if (
                 m.department is not None
