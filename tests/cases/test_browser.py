@@ -14,34 +14,16 @@ from cases import services
 from cases.choices import CaseStatus, EventKind
 from cases.models import Case
 from tests.factories import build_org, make_id_number, take_in
+from tests.fixtures.browser import give_passwords, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "s3cret-pass-2026"
 
 
 @pytest.fixture
 def org(transactional_db):
     org = build_org()
-    # These users log in through the form, with a password of their own.
-    for username in ("v1_clerk", "market_head"):
-        user = org[username]
-        user.set_password(PASSWORD)
-        user.save(update_fields=["password"])
+    give_passwords(org, "v1_clerk", "market_head")
     return org
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(live_server.url + "/")
-
-
-def log_out(page) -> None:
-    page.get_by_role("button", name="退出").click()
-    page.wait_for_load_state()
 
 
 def fill_intake(page, org, *, phone: str = "13800138000", title: str = "营业执照变更多次未办成") -> None:

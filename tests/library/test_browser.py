@@ -12,30 +12,19 @@ from library import indexing
 from library.models import WriteUpReuse
 from tests.cases.states import drive
 from tests.factories import build_org
+from tests.fixtures.browser import give_passwords, log_in
 
 from .helpers import ensure_blocker_types, published
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "s3cret-pass-2026"
 
 
 @pytest.fixture
 def org(transactional_db):
     ensure_blocker_types()
     org = build_org()
-    for username in ("v1_clerk", "t1_office_handler", "t1_supervisor"):
-        user = org[username]
-        user.set_password(PASSWORD)
-        user.save(update_fields=["password"])
+    give_passwords(org, "v1_clerk", "t1_office_handler", "t1_supervisor")
     return org
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(live_server.url + "/")
 
 
 def test_department_drafts_supervisor_publishes_citizen_finds_it(live_server, page, org):

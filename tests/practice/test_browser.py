@@ -11,35 +11,18 @@ from playwright.sync_api import expect
 from practice.choices import ItemCommand, ItemStatus
 from practice.models import PracticeItem
 from tests.factories import build_org
+from tests.fixtures.browser import give_passwords, log_in, log_out
 
 from .helpers import cluster_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "s3cret-pass-2026"
-
 
 @pytest.fixture
 def org(transactional_db):
     org = build_org()
-    for username in ("t1_supervisor", "t1_office_head"):
-        user = org[username]
-        user.set_password(PASSWORD)
-        user.save(update_fields=["password"])
+    give_passwords(org, "t1_supervisor", "t1_office_head")
     return org
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(live_server.url + "/")
-
-
-def log_out(page) -> None:
-    page.get_by_role("button", name="退出").click()
-    page.wait_for_load_state()
 
 
 def test_an_item_goes_from_recurring_problem_to_done(live_server, page, org):

@@ -14,23 +14,18 @@ from playwright.sync_api import expect
 
 from cases.choices import CaseStatus, SweepEventKind
 from cases.models import CaseEvent
+from tests.factories import build_org
+from tests.fixtures.browser import give_passwords, log_in
 
 from .scenarios import routed_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "s3cret-pass-2026"
-
 
 @pytest.fixture
 def org(transactional_db):
-    from tests.factories import build_org
-
     org = build_org()
-    for username in ("county_supervisor", "t1_supervisor"):
-        user = org[username]
-        user.set_password(PASSWORD)
-        user.save(update_fields=["password"])
+    give_passwords(org, "county_supervisor", "t1_supervisor")
     return org
 
 
@@ -41,14 +36,6 @@ def overdue(org):
         "t1": routed_case(org, when="2026-01-05 09:00"),
         "t2": routed_case(org, when="2026-01-06 09:00", where="v2", lead="t2_office"),
     }
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(live_server.url + "/")
 
 
 def test_town_supervisor_sees_only_the_town_and_drills_down(live_server, page, org, overdue):
