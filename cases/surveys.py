@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from windowsvc.errors import NotFound
+from windowsvc.links import public_url
 
 from .choices import CaseStatus, EventKind
 from .models import CaseEvent, SurveyToken
@@ -48,7 +49,7 @@ def survey_path(token: str) -> str:
 
 def survey_url(token: str) -> str:
     """The absolute link for an SMS: ``PUBLIC_BASE_URL`` + ``/survey/<token>/``."""
-    return settings.PUBLIC_BASE_URL.rstrip("/") + survey_path(token)
+    return public_url(survey_path(token))
 
 
 def survey_link_lifetime() -> dt.timedelta:

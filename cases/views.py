@@ -37,6 +37,7 @@ from windowsvc.errors import (
     TransitionNotAllowed,
     ValidationFailed,
 )
+from windowsvc.links import public_reverse
 
 from . import events, selectors, services
 from .choices import AssignmentStatus, EventKind, ReviewDecision, Satisfaction
@@ -66,10 +67,10 @@ def _visible_case(request, pk: int) -> Case:
         raise Http404(_("未找到该案件。")) from None
 
 
-def status_page_url(request, case: Case) -> str:
-    """The absolute public status-page URL of a case, with the tracking number only (no query code)."""
-    path = reverse(STATUS_PAGE_URL_NAME)
-    return request.build_absolute_uri(path + "?" + urlencode({"n": case.tracking_number}))
+def status_page_url(case: Case) -> str:
+    """The public status-page URL of a case (on ``PUBLIC_BASE_URL``), with the tracking number only (no
+    query code)."""
+    return public_reverse(STATUS_PAGE_URL_NAME, query=urlencode({"n": case.tracking_number}))
 
 
 def qr_svg(text: str) -> str:
@@ -233,7 +234,7 @@ class ReceiptView(LoginRequiredMixin, View):
 
     def get(self, request, pk: int):
         case = _visible_case(request, pk)
-        url = status_page_url(request, case)
+        url = status_page_url(case)
         context = {
             "case": case,
             "requester": case.requester,

@@ -3,13 +3,12 @@
 | setting | meaning | default |
 |---|---|---|
 | ``PUBLIC_STATUS_LIMIT_PER_ADDRESS`` / ``PUBLIC_STATUS_WINDOW_PER_ADDRESS`` | status lookups (API and page together) per client address per window (seconds) | 30 / 600 |
-| ``PUBLIC_STATUS_LIMIT_PER_NUMBER`` / ``PUBLIC_STATUS_WINDOW_PER_NUMBER`` | status lookups per tracking number per window, whoever asks | 10 / 3600 |
+| ``PUBLIC_STATUS_LIMIT_PER_NUMBER`` / ``PUBLIC_STATUS_WINDOW_PER_NUMBER`` | lookups of one tracking number *by the phone's last four digits* per window, whoever asks (lookups by query code are limited per address only, so nobody can lock a requester out) | 10 / 3600 |
 | ``PUBLIC_TRUSTED_PROXY_HOPS`` | reverse proxies of ours that append to ``X-Forwarded-For`` (0: use ``REMOTE_ADDR``) | 0 |
 | ``PUBLIC_RATELIMIT_REDIS_URL`` | Redis of the counters | ``REDIS_URL`` |
 | ``OPEN311_LIMIT_PER_ADDRESS`` / ``OPEN311_WINDOW_PER_ADDRESS`` | Open311 calls per client address per window | 300 / 60 |
 | ``OPEN311_CONTACT`` / ``OPEN311_KEY_SERVICE`` | the discovery document's contact and key-service texts | see below |
 | ``OPEN311_ENDPOINT_TYPE`` | ``production`` or ``test`` in the discovery document | ``production`` |
-| ``PUBLIC_BASE_URL`` | the site's public address (discovery's endpoint URL) | ``http://127.0.0.1:8000`` |
 """
 
 from __future__ import annotations
@@ -29,7 +28,6 @@ DEFAULTS: dict[str, Any] = {
     "OPEN311_CONTACT": "县行政服务中心“办不成事”反映窗口",
     "OPEN311_KEY_SERVICE": "API 密钥由系统管理员在管理后台“Open311 接入方”中发放。",
     "OPEN311_ENDPOINT_TYPE": "production",
-    "PUBLIC_BASE_URL": "http://127.0.0.1:8000",
 }
 
 

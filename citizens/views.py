@@ -44,7 +44,7 @@ class StatusPageView(View):
             return self.render(request, form, status=400)
         credentials = form.credentials
         try:
-            allowed = ratelimit.hit(lookup_limits(request, credentials.tracking_number))
+            allowed = ratelimit.hit(lookup_limits(request, credentials))
         except ratelimit.RateLimitUnavailable:
             return self.render(request, form, outcome="unavailable", status=503)
         if not allowed:

@@ -54,7 +54,7 @@ def not_found_response() -> HttpResponse:
 def too_many_response() -> HttpResponse:
     """THE answer once a limit is used up, whichever limit and whatever was asked (byte-identical)."""
     return json_response(
-        {"detail": _("查询过于频繁，请稍后再试。")},
+        {"detail": _("查询过于频繁，请稍后再试；用手机号后四位查询受限时，可改用受理回执上的查询码。")},
         429,
         Retry_After=str(conf.get("PUBLIC_STATUS_WINDOW_PER_ADDRESS")),
     )
@@ -64,22 +64,34 @@ def unavailable_response() -> HttpResponse:
     return json_response({"detail": _("查询服务暂时不可用，请稍后再试。")}, 503, Retry_After="60")
 
 
-def lookup_limits(request, tracking_number: str) -> list[ratelimit.Limit]:
-    """The limits one status lookup (API or page) counts against: its client address and the number."""
-    return [
+def lookup_limits(request, credentials: Credentials) -> list[ratelimit.Limit]:
+    """The limits one status lookup (API or page) counts against.
+
+    Always its client address. The tracking number is counted only for lookups by the phone's last four
+    digits: 10,000 possible answers need a per-number ceiling against guessing from many addresses. The
+    query code (8 of 31 characters, about 10^12) needs none, and counting it would let a stranger lock the
+    requester out of their own case with a few wrong codes on a tracking number seen on a receipt: with
+    the receipt's query code the requester can always look their case up (from any address not itself
+    over its limit), whatever anyone else tried.
+    """
+    limits = [
         ratelimit.Limit(
             "status-address",
             ratelimit.client_address(request),
             int(conf.get("PUBLIC_STATUS_LIMIT_PER_ADDRESS")),
             int(conf.get("PUBLIC_STATUS_WINDOW_PER_ADDRESS")),
-        ),
-        ratelimit.Limit(
-            "status-number",
-            tracking_number.upper(),
-            int(conf.get("PUBLIC_STATUS_LIMIT_PER_NUMBER")),
-            int(conf.get("PUBLIC_STATUS_WINDOW_PER_NUMBER")),
-        ),
+        )
     ]
+    if credentials.phone_last4:
+        limits.append(
+            ratelimit.Limit(
+                "status-number",
+                credentials.tracking_number.upper(),
+                int(conf.get("PUBLIC_STATUS_LIMIT_PER_NUMBER")),
+                int(conf.get("PUBLIC_STATUS_WINDOW_PER_NUMBER")),
+            )
+        )
+    return limits
 
 
 HEADER_PARAMETERS = [
@@ -159,7 +171,8 @@ class StatusLookupView(APIView):
             ),
             415: OpenApiResponse(s.PublicDetailSerializer, description="不支持的请求体类型。"),
             429: OpenApiResponse(
-                s.PublicDetailSerializer, description="查询过于频繁（按地址和受理编号计数）。"
+                s.PublicDetailSerializer,
+                description="查询过于频繁（按客户端地址计数；用手机号后四位查询时另按受理编号计数）。",
             ),
             503: OpenApiResponse(s.PublicDetailSerializer, description="限流计数服务不可用，暂停查询。"),
         },
@@ -191,7 +204,9 @@ class StatusLookupView(APIView):
                 "too-many",
                 response_only=True,
                 status_codes=["429"],
-                value={"detail": "查询过于频繁，请稍后再试。"},
+                value={
+                    "detail": "查询过于频繁，请稍后再试；用手机号后四位查询受限时，可改用受理回执上的查询码。"
+                },
             ),
         ],
     )
@@ -214,7 +229,7 @@ class StatusLookupView(APIView):
 
 def answer(request, credentials: Credentials) -> HttpResponse:
     try:
-        allowed = ratelimit.hit(lookup_limits(request, credentials.tracking_number))
+        allowed = ratelimit.hit(lookup_limits(request, credentials))
     except ratelimit.RateLimitUnavailable:
         return unavailable_response()
     if not allowed:

@@ -51,6 +51,7 @@ from library.choices import WriteUpStatus
 from library.selectors import public_description
 from routing.choices import Tier
 from routing.models import Region
+from windowsvc.links import public_base
 
 from .. import conf, ratelimit
 from ..lookup import STATUS_TEXT, iso
@@ -234,7 +235,7 @@ class DiscoveryView(Open311View):
     def get(self, request, fmt=None):
         changed = Category.objects.aggregate(last=Max("updated_at"))["last"]
         changeset = timezone.localtime(changed).strftime("%Y-%m-%d %H:%M") if changed else "2026-01-01 00:00"
-        base = conf.get("PUBLIC_BASE_URL").rstrip("/")
+        base = public_base()
         return Response(
             {
                 "changeset": changeset,

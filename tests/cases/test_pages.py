@@ -269,7 +269,8 @@ def test_intake_form_shows_the_warning_when_redisplayed(client, org):
 # --- Receipt ------------------------------------------------------------------------------------------
 
 
-def test_receipt_shows_numbers_masked_phone_placeholder_and_qr(client, org):
+def test_receipt_shows_numbers_masked_phone_placeholder_and_qr(client, org, settings):
+    settings.PUBLIC_BASE_URL = "https://window.example.gov.cn/"
     case = take_in(org, "v1")
     response = login(client, org["v1_clerk"]).get(reverse("cases:receipt", args=[case.pk]))
     html = response.content.decode()
@@ -287,8 +288,9 @@ def test_receipt_shows_numbers_masked_phone_placeholder_and_qr(client, org):
     assert reply_local in html
     local = timezone.localtime(case.taken_in_at, ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
     assert local in html
-    # The QR code is inline SVG of the public status URL with the tracking number only (no query code).
-    status_url = f"http://testserver/status/?n={case.tracking_number}"
+    # The QR code is inline SVG of the public status URL (PUBLIC_BASE_URL, not the host the clerk's request
+    # came in on) with the tracking number only (no query code).
+    status_url = f"https://window.example.gov.cn/status/?n={case.tracking_number}"
     assert response.context["status_url"] == status_url
     assert "<svg" in html and 'class="qr-code"' in html
     assert case.query_code not in response.context["status_url"]

@@ -99,6 +99,34 @@ def test_one_number_guessed_from_many_addresses_is_cut_off_per_number(client, or
     assert unknown == statuses
 
 
+@pytest.mark.django_db
+@override_settings(**LIMITS)
+def test_a_stranger_cannot_lock_the_requester_out_of_their_case(client, org):
+    """Wrong query codes and wrong last-four guesses on a public tracking number, from many addresses,
+    leave the requester's own lookup with the receipt's query code working; only the weak path (phone's
+    last four digits) is closed for the window."""
+    case = take_in(org, "v1")
+    number = case.tracking_number
+    wrong_codes = [
+        lookup(client, address=f"192.0.2.{n}", tracking_number=number, query_code="WRONG234").status_code
+        for n in range(1, 21)
+    ]
+    assert wrong_codes == [404] * 20  # never 429: a wrong code costs only its own address
+    wrong_digits = [
+        lookup(client, address=f"198.51.100.{n}", tracking_number=number, phone_last4=f"{n:04d}").status_code
+        for n in range(1, 9)
+    ]
+    assert wrong_digits == [404] * 5 + [429] * 3
+    # The requester, from their own address: the query code works, the last four digits wait.
+    assert (
+        lookup(client, address="203.0.113.7", tracking_number=number, query_code=case.query_code).status_code
+        == 200
+    )
+    blocked = lookup(client, address="203.0.113.7", tracking_number=number, phone_last4="8000")
+    assert blocked.status_code == 429
+    assert "查询码" in blocked.json()["detail"]
+
+
 @pytest.mark.django_db(transaction=True)
 @override_settings(**LIMITS)
 def test_concurrent_guesses_are_counted_exactly(transactional_db):

@@ -30,11 +30,15 @@ def test_a_garbage_number_in_the_link_is_not_echoed(client):
     assert "<script>alert(1)" not in response.content.decode()
 
 
-def test_the_receipt_qr_code_points_at_the_status_page(client, org):
+def test_the_receipt_qr_code_points_at_the_public_status_page(client, org, settings):
+    """On PUBLIC_BASE_URL, whatever host the clerk's own request came in on (an internal name)."""
+    settings.PUBLIC_BASE_URL = "https://window.example.gov.cn"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "10.0.0.5"]
     case = take_in(org, "v1")
     client.force_login(org["v1_clerk"])
-    text = client.get(f"/cases/{case.pk}/receipt/").content.decode()
-    assert f"http://testserver/status/?n={case.tracking_number}" in text
+    text = client.get(f"/cases/{case.pk}/receipt/", HTTP_HOST="10.0.0.5").content.decode()
+    assert f"https://window.example.gov.cn/status/?n={case.tracking_number}" in text
+    assert "10.0.0.5" not in text
 
 
 def test_the_page_shows_the_status_for_the_right_code(client, org):
