@@ -90,6 +90,12 @@ def supervision_days() -> int:
     return int(getattr(settings, "CASE_SUPERVISION_DAYS", 3))
 
 
+def urge_limit_per_day() -> int:
+    """How many 催办 supervisors may send on one case per local day (the deadline ladder's own urges do
+    not count): a reminder repeated twenty times an hour is noise that buries the real ones."""
+    return int(getattr(settings, "CASE_URGE_LIMIT_PER_DAY", 2))
+
+
 def extension_max_count() -> int:
     return int(getattr(settings, "CASE_EXTENSION_MAX_COUNT", 1))
 

@@ -665,7 +665,20 @@ def _guard_not_in_review(ctx: Context) -> str | None:
     return None
 
 
+def _guard_urge(ctx: Context) -> str | None:
+    # Counted on the locked case, so two supervisors urging at once cannot both pass the last slot.
+    limit = sla.urge_limit_per_day()
+    midnight = timezone.localtime(ctx.now).replace(hour=0, minute=0, second=0, microsecond=0)
+    sent = CaseEvent.objects.filter(
+        case=ctx.case, kind=SweepEventKind.URGE, actor__isnull=False, created_at__gte=midnight
+    ).count()
+    if sent >= limit:
+        return _("该案件今天已催办 %(count)d 次，已达每日上限；如需加强督促请督办。") % {"count": sent}
+    return None
+
+
 GUARDS: dict[str, Guard] = {
+    SweepEventKind.URGE: _guard_urge,
     E.REVIEW: _guard_review,
     E.REPLY: _guard_not_in_review,
     E.RESOLVE: _guard_not_in_review,

@@ -156,3 +156,33 @@ def test_api_reads(org):
         )
         assert api(org["v1_clerk"]).get("/api/v1/supervision/dashboard/").status_code == 403
         assert APIClient().get("/api/v1/supervision/dashboard/").status_code in (401, 403)
+
+
+def test_urges_are_limited_per_case_per_local_day(org, settings):
+    """Two 催办 per case per local day (CASE_URGE_LIMIT_PER_DAY), by whichever supervisors: the third is a
+    409 through the API and leaves no event; the ladder's own urges do not count; the next day resets."""
+    settings.CASE_URGE_LIMIT_PER_DAY = 2
+    case = routed_case(org, when="2026-03-02 09:00")
+    url = f"/api/v1/supervision/cases/{case.pk}/urge/"
+    with travel("2026-03-10 08:30"):
+        # The deadline ladder urged first (no actor): not the supervisors' budget.
+        CaseEvent.objects.create(
+            case=case, sequence=case.version + 1, kind=SweepEventKind.URGE, to_status=case.status
+        )
+        case.version += 1
+        case.save(update_fields=["version"])
+        assert api(org["county_supervisor"]).post(url, {"reason": "催办一"}, format="json").status_code == 200
+        assert api(org["t1_supervisor"]).post(url, {"reason": "催办二"}, format="json").status_code == 200
+        events = CaseEvent.objects.filter(case=case).count()
+        third = api(org["county_supervisor"]).post(url, {"reason": "催办三"}, format="json")
+        assert third.status_code == 409
+        assert "每日上限" in str(third.json())
+        assert CaseEvent.objects.filter(case=case).count() == events
+        assert "urge" not in workflow.allowed_commands(case, org["county_supervisor"])
+        # 督办 is the stronger step and stays open.
+        assert "supervise" in workflow.allowed_commands(case, org["county_supervisor"])
+    # 23:59 is still the same local day; after midnight in Asia/Shanghai the budget is new.
+    with travel("2026-03-10 23:59"):
+        assert api(org["county_supervisor"]).post(url, {"reason": "催办"}, format="json").status_code == 409
+    with travel("2026-03-11 00:01"):
+        assert api(org["county_supervisor"]).post(url, {"reason": "催办"}, format="json").status_code == 200

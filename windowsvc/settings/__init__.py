@@ -344,6 +344,8 @@ CASE_PINGPONG_LIMIT = int(os.environ.get("CASE_PINGPONG_LIMIT", "2"))
 CASE_YELLOW_SHARE = float(os.environ.get("CASE_YELLOW_SHARE", "0.8"))
 CASE_SUPERVISE_AFTER_DAYS = int(os.environ.get("CASE_SUPERVISE_AFTER_DAYS", "2"))
 CASE_SUPERVISION_DAYS = int(os.environ.get("CASE_SUPERVISION_DAYS", "3"))
+# 催办 by supervisors per case per local day (the deadline ladder's urges are not counted).
+CASE_URGE_LIMIT_PER_DAY = int(os.environ.get("CASE_URGE_LIMIT_PER_DAY", "2"))
 CASE_EXTENSION_MAX_COUNT = int(os.environ.get("CASE_EXTENSION_MAX_COUNT", "1"))
 # The loop stays closed (docs/DEADLINES.md, "Every clock"): decision and follow-up limits, in working days.
 CASE_EXTENSION_DECISION_DAYS = int(os.environ.get("CASE_EXTENSION_DECISION_DAYS", "1"))
