@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .choices import StaffRole, Tier
+from .choices import DepartmentRole, StaffRole, Tier
 from .models import Department, Membership, Region, ServiceWindow
 from .querysets import users_administered_by
 from .scoping import scope_for
@@ -177,6 +177,23 @@ class DepartmentAdmin(ScopedAdmin):
     list_filter = ("region__tier", "role", "is_active", RegionSubtreeFilter)
     list_select_related = ("region",)
     search_fields = ("code", "name", "region__name", "region__code")
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        # A coordination centre is set up by a county administrator (or a superuser) only: others are not
+        # offered the role at all (the model's clean keeps it at the county tier for everyone).
+        if db_field.name == "role" and not _may_appoint_coordinators(request.user):
+            kwargs["choices"] = [c for c in DepartmentRole.choices if c[0] != DepartmentRole.COORDINATOR]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_coordination_centre and not _may_appoint_coordinators(request.user):
+            return ("role",)
+        return ()
+
+
+def _may_appoint_coordinators(user) -> bool:
+    scope = scope_for(user)
+    return scope.is_superuser or any(scope.administers_county_of(p) for p in scope.admin_paths)
 
 
 @admin.register(ServiceWindow)

@@ -128,6 +128,12 @@ class Department(TimeStampedModel):
     def is_coordination_centre(self) -> bool:
         return self.role == DepartmentRole.COORDINATOR
 
+    def clean(self) -> None:
+        # Only the county's own centre coordinates: a coordinator of a town would route town cases to
+        # county bureaus with returns refused (docs/SECURITY.md, tier boundaries).
+        if self.role == DepartmentRole.COORDINATOR and self.region_id and self.region.tier != Tier.COUNTY:
+            raise ValidationError({"role": _("只有县级行政服务中心可以是协调中心。")})
+
 
 class ServiceWindow(TimeStampedModel):
     """A “办不成事”反映窗口: the counter (physical or online) where cases are taken in."""
@@ -210,6 +216,8 @@ class Membership(TimeStampedModel):
         errors = {}
         if self.role in DEPARTMENT_ROLES and not self.department_id:
             errors["department"] = _("该角色需要选择部门。")
+        elif self.role == StaffRole.COORDINATOR and not self.department.is_coordination_centre:
+            errors["department"] = _("协调员只能属于县协调中心。")
         if self.department_id and self.region_id and self.department.region_id != self.region_id:
             errors["region"] = _("区划应与所选部门的区划一致。")
         if self.window_id and self.region_id and self.window.region_id != self.region_id:

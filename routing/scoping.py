@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from .choices import StaffRole
+from .paths import county_path
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,13 @@ class Scope:
 
     def administers_path(self, path: str) -> bool:
         return self.is_superuser or any(path.startswith(p) for p in self.admin_paths)
+
+    def administers_county_of(self, path: str) -> bool:
+        """Administers the whole county ``path`` lies in (a county administrator of it, or above): what
+        it takes to set up the county's coordination centre, whose staff route cases to every bureau and
+        whose assignments cannot be returned. A town administrator administers part of a county only."""
+        county = county_path(path)
+        return self.is_superuser or any(county.startswith(p) for p in self.admin_paths)
 
 
 def _minimal(paths: set[str]) -> tuple[str, ...]:

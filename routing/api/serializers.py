@@ -9,9 +9,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 
-from ..choices import Tier
+from ..choices import DepartmentRole, Tier
 from ..models import Department, Membership, Region, ServiceWindow
 from ..scoping import scope_for
 
@@ -70,6 +70,17 @@ class DepartmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Department
         fields = ["id", "code", "name", "role", "region", "region_name", "tier", "contact_phone", "is_active"]
+
+    def validate(self, attrs):
+        region = attrs.get("region") or getattr(self.instance, "region", None)
+        role = attrs.get("role", getattr(self.instance, "role", DepartmentRole.HANDLING))
+        was = getattr(self.instance, "role", None)
+        if DepartmentRole.COORDINATOR in (role, was) and role != was and region is not None:
+            if not scope_for(self.context["request"].user).administers_county_of(region.path):
+                raise exceptions.PermissionDenied(_("只有县级管理员可以设立或撤销协调中心。"))
+        if region is not None:
+            _model_clean(Department(region=region, role=role))
+        return attrs
 
 
 class ServiceWindowSerializer(serializers.ModelSerializer):

@@ -374,6 +374,52 @@ def test_administrator_creates_a_department_in_their_subtree(town_admin_client):
     assert response.json()["tier"] == Tier.VILLAGE
 
 
+def test_only_a_county_administrator_sets_up_the_coordination_centre(world, town_admin_client):
+    """A town administrator can neither create a coordinator department nor turn an existing department
+    into one (403, nothing written); a county administrator can, at the county only; staffing a coordinator
+    needs the coordination centre."""
+    for region in ("330681001", "330681001001"):
+        response = town_admin_client.post(
+            reverse("department-list"),
+            {"code": "T1-COORD", "name": "镇协调中心", "region": region, "role": DepartmentRole.COORDINATOR},
+            format="json",
+        )
+        assert response.status_code == 403, response.json()
+    own = Department.objects.create(region=world["T1"].region, code="T1-OWN", name="镇办公室")
+    response = town_admin_client.patch(
+        reverse("department-detail", args=[own.pk]), {"role": DepartmentRole.COORDINATOR}, format="json"
+    )
+    assert response.status_code == 403
+    own.refresh_from_db()
+    assert own.role == DepartmentRole.HANDLING
+    assert not Department.objects.filter(code="T1-COORD").exists()
+
+    county_admin = APIClient()
+    county_admin.force_authenticate(staff(StaffRole.ADMINISTRATOR, world["C"].region))
+    response = county_admin.post(
+        reverse("department-list"),
+        {"code": "T1-COORD", "name": "镇协调中心", "region": "330681001", "role": DepartmentRole.COORDINATOR},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"role": ["只有县级行政服务中心可以是协调中心。"]}
+    response = county_admin.post(
+        reverse("department-list"),
+        {"code": "C-COORD", "name": "县行政服务中心", "region": "330681", "role": DepartmentRole.COORDINATOR},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    # A coordinator's membership belongs to the centre; an ordinary office cannot hold one.
+    from django.core.exceptions import ValidationError
+
+    from routing.models import Membership
+
+    with pytest.raises(ValidationError):
+        Membership(
+            user=UserFactory(), role=StaffRole.COORDINATOR, region=world["T1"].region, department=own
+        ).full_clean()
+
+
 @pytest.mark.parametrize("region_code", ["330681", "330681002", "330681002001", "999999999"])
 def test_administrator_cannot_create_outside_their_subtree(town_admin_client, region_code):
     # The parent, a sibling, a sibling's village and a code that does not exist: one and the same answer.
