@@ -1,12 +1,14 @@
 """Admin for the working-day calendar: days (national and county), county business hours, horizon alerts.
 
-Imported from ``routing/admin.py``. National days are edited by superusers only (they are the State
-Council's schedule for every county); a county's own rows and hours by the administrators of that county.
-Saves go through ``working_day_set`` so the row's source becomes "admin" and the calendar cache is
-invalidated.
+Imported from ``routing/admin.py``. National days are added and edited by superusers only (they are the
+State Council's schedule for every county, shifting every deadline); below a superuser a row is always a
+county row of a county the user administers (a county administrator's own), which whoever may add it may
+also correct or delete. A town or village administrator administers no whole county and adds none. Saves go
+through ``working_day_set`` so the row's source becomes "admin" and the calendar cache is invalidated.
 """
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -31,13 +33,30 @@ class _CountyScopedAdmin(admin.ModelAdmin):
     def scope_q(self, user) -> Q:
         return Q(region__in=_administered_counties(user))
 
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and (
+            request.user.is_superuser or _administered_counties(request.user).exists()
+        )
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "region":
             counties = Region.objects.filter(tier=Tier.COUNTY)
-            kwargs["queryset"] = (
-                counties if request.user.is_superuser else _administered_counties(request.user)
-            )
+            if request.user.is_superuser:
+                kwargs["queryset"] = counties
+            else:
+                # Below a superuser a row is a county row: leaving the county empty would make it national.
+                kwargs["queryset"] = _administered_counties(request.user)
+                kwargs["required"] = True
+                kwargs["empty_label"] = None
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def check_row_scope(self, request, region) -> None:
+        """The rule once more on save (the form already limits the choice): a non-superuser writes rows of
+        counties they administer only."""
+        if request.user.is_superuser:
+            return
+        if region is None or not _administered_counties(request.user).filter(pk=region.pk).exists():
+            raise PermissionDenied
 
 
 @admin.register(WorkingDay)
@@ -72,7 +91,12 @@ class WorkingDayAdmin(_CountyScopedAdmin):
         # Deleting a national day would leave a hole that counts as past the horizon.
         return super().has_delete_permission(request, obj) and (obj is None or obj.region_id is not None)
 
+    def delete_model(self, request, obj):
+        self.check_row_scope(request, obj.region)
+        super().delete_model(request, obj)  # the snapshot cache follows by signal
+
     def save_model(self, request, obj, form, change):
+        self.check_row_scope(request, obj.region)
         saved = working_day_set(
             day=obj.date,
             region=obj.region,
@@ -94,6 +118,10 @@ class BusinessHoursAdmin(_CountyScopedAdmin):
         "afternoon_end",
         "updated_at",
     ]
+
+    def save_model(self, request, obj, form, change):
+        self.check_row_scope(request, obj.region)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(CalendarHorizonAlert)

@@ -26,7 +26,7 @@ from routing.calendar import (
     parse_schedule,
     working_day_set,
 )
-from routing.choices import Tier
+from routing.choices import StaffRole, Tier
 from routing.deadlines import CALENDAR_TIME_ZONE, add_working_days
 from routing.management.commands.seed_calendar import parse_years
 from routing.models import Region
@@ -378,3 +378,50 @@ def test_admin_adds_a_county_closure_through_the_service(admin_client):
     assert (
         admin_client.get(f"/admin/routing/workingday/{national('2026-03-10').pk}/delete/").status_code == 403
     )
+
+
+def test_calendar_rows_below_a_superuser_are_the_administrators_own_county_rows(client):
+    """A town administrator adds no calendar day (a national one would shift every county's deadlines);
+    a county administrator adds rows of their own county only, never national ones, and can correct and
+    delete what they may add."""
+    from routing.models import Membership
+    from tests.factories import UserFactory
+
+    county = Region.objects.create(code="330681", name="诸暨市", tier=Tier.COUNTY)
+    other = Region.objects.create(code="330682", name="上虞区", tier=Tier.COUNTY)
+    town = Region.objects.create(code="330681001", name="暨阳街道", tier=Tier.TOWN, parent=county)
+
+    def admin_of(region, name):
+        user = UserFactory(username=name, is_staff=True)
+        Membership.objects.create(user=user, role=StaffRole.ADMINISTRATOR, region=region)
+        client.force_login(user)
+        return user
+
+    closure = {"date": "2026-03-10", "reason": DayReason.HOLIDAY, "holiday_name": "假日", "note": "越权"}
+    admin_of(town, "town_admin")
+    assert client.get("/admin/routing/workingday/add/").status_code == 403
+    assert client.post("/admin/routing/workingday/add/", {**closure, "region": ""}).status_code == 403
+    assert client.post("/admin/routing/workingday/add/", {**closure, "region": county.pk}).status_code == 403
+    assert not WorkingDay.objects.filter(note="越权").exists()
+
+    admin_of(county, "county_admin")
+    # Empty county (national) and another county are both refused as form errors; nothing is written.
+    for region in ("", other.pk):
+        response = client.post("/admin/routing/workingday/add/", {**closure, "region": region})
+        assert response.status_code == 200 and response.context["adminform"].form.errors.get("region")
+    assert not WorkingDay.objects.filter(note="越权").exists()
+    response = client.post(
+        "/admin/routing/workingday/add/", {**closure, "reason": DayReason.COUNTY_CLOSURE, "region": county.pk}
+    )
+    assert response.status_code == 302
+    row = WorkingDay.objects.get(date=date(2026, 3, 10), region=county)
+    # Corrected by whoever may add it: the note, then the row itself.
+    response = client.post(
+        f"/admin/routing/workingday/{row.pk}/change/",
+        {"reason": DayReason.COUNTY_CLOSURE, "holiday_name": "", "note": "台风"},
+    )
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.note == "台风"
+    assert client.post(f"/admin/routing/workingday/{row.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not WorkingDay.objects.filter(pk=row.pk).exists()
