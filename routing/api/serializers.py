@@ -75,9 +75,10 @@ class DepartmentSerializer(serializers.ModelSerializer):
         region = attrs.get("region") or getattr(self.instance, "region", None)
         role = attrs.get("role", getattr(self.instance, "role", DepartmentRole.HANDLING))
         was = getattr(self.instance, "role", None)
-        if DepartmentRole.COORDINATOR in (role, was) and role != was and region is not None:
-            if not scope_for(self.context["request"].user).administers_county_of(region.path):
-                raise exceptions.PermissionDenied(_("只有县级管理员可以设立或撤销协调中心。"))
+        user = self.context["request"].user
+        changes_centre = DepartmentRole.COORDINATOR in (role, was) and role != was
+        if changes_centre and region is not None and not scope_for(user).administers_county_of(region.path):
+            raise exceptions.PermissionDenied(_("只有县级管理员可以设立或撤销协调中心。"))
         if region is not None:
             _model_clean(Department(region=region, role=role))
         return attrs
