@@ -68,25 +68,42 @@ CASE_CLOCK_RUNNING = (
 )
 
 
+def case_visibility_q(
+    user,
+    *,
+    region_path: str = "region_path",
+    handling_region_path: str = "handling_region_path",
+    case: str = "pk",
+) -> Q | None:
+    """THE rule of which cases a user sees, as a filter (None: everything, for a superuser), over the
+    columns that hold a case's intake region path, its handling region path and its id. ``visible_to`` of
+    cases reads the case's own columns; rows that copy them (the library's write-ups and solved cases)
+    pass their own names, so a search there is not joined to a million cases to be scoped.
+
+    Supervisors, administrators and coordinators see their subtree (taken in or handled there); clerks
+    what was taken in within theirs; department staff what was ever assigned to their department.
+    """
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return None
+    q = (
+        paths_q(region_path, scope.oversight_paths)
+        | paths_q(handling_region_path, scope.oversight_paths)
+        | paths_q(region_path, scope.clerk_paths)
+    )
+    if scope.department_ids:
+        from .models import Assignment
+
+        q |= Exists(
+            Assignment.objects.filter(case_id=OuterRef(case), department_id__in=sorted(scope.department_ids))
+        )
+    return q
+
+
 class CaseQuerySet(models.QuerySet):
     def visible_to(self, user):
-        scope = scope_for(user)
-        if scope.is_superuser:
-            return self
-        q = (
-            paths_q("region_path", scope.oversight_paths)
-            | paths_q("handling_region_path", scope.oversight_paths)
-            | paths_q("region_path", scope.clerk_paths)
-        )
-        if scope.department_ids:
-            from .models import Assignment
-
-            q |= Exists(
-                Assignment.objects.filter(
-                    case_id=OuterRef("pk"), department_id__in=sorted(scope.department_ids)
-                )
-            )
-        return self.filter(q)
+        q = case_visibility_q(user)
+        return self if q is None else self.filter(q)
 
     def open(self):
         """Not closed, not refused, not withdrawn: exactly the predicate of the partial indexes."""

@@ -10,7 +10,9 @@ class LibraryConfig(AppConfig):
     imports it (the intake page reaches its suggestions through a URL). ``ready`` registers the
     suggestion index's sync (``library.indexing.solved_case_event``) as an in-transaction effect of the case
     events after which a case may have become, or stopped being, solved, and the attachment of a clerk's
-    按此案例办理 choice to the case its intake created (``indexing.reuse_attach``).
+    按此案例办理 choice to the case its intake created (``indexing.reuse_attach``), and keeps each write-up's
+    copy of where its case is handled in step with the case on every event (``indexing.writeup_follow_case``:
+    the library is scoped on the write-up's own columns).
     """
 
     name = "library"
@@ -24,3 +26,6 @@ class LibraryConfig(AppConfig):
 
         effects.register([kind.value for kind in indexing.SOLVED_KINDS])(indexing.solved_case_event)
         effects.register([EventKind.INTAKE.value])(indexing.reuse_attach)
+        # Every kind but intake (a case being taken in has no write-up yet): which commands move a case is
+        # the workflow's business, and a list of them here would drift.
+        effects.register([k for k in EventKind.values if k != EventKind.INTAKE])(indexing.writeup_follow_case)

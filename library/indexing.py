@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 
 from cases.choices import CaseStatus, EventKind
 from cases.models import Case
@@ -40,6 +42,8 @@ def writeup_public_version(writeup: WriteUp) -> dict[str, str]:
 def writeup_refresh(writeup: WriteUp) -> list[str]:
     """Recompute the derived fields in memory; returns their names for ``save(update_fields=…)``."""
     category = writeup.category.name if writeup.category_id else ""
+    case = writeup.case
+    solved = case.resolved_at or case.closed_at or timezone.now()
     writeup.search_tokens = search.index_text(
         writeup.title,
         writeup.problem,
@@ -49,16 +53,21 @@ def writeup_refresh(writeup: WriteUp) -> list[str]:
         writeup.basis,
         writeup.lessons,
         category,
+        moment=solved,
     )
     writeup.public = writeup_public_version(writeup)
     writeup.public_tokens = search.index_text(
-        *(writeup.public[name] for name in PUBLIC_FIELDS), writeup.public["blocker_type"], category
+        *(writeup.public[name] for name in PUBLIC_FIELDS),
+        writeup.public["blocker_type"],
+        category,
+        moment=solved,
     )
     return ["search_tokens", "public", "public_tokens"]
 
 
 def _solved_row(case: Case) -> SolvedCase:
     category = case.category.name if case.category_id else ""
+    resolved_at = case.resolved_at or case.closed_at or case.updated_at
     return SolvedCase(
         case=case,
         title=case.title,
@@ -66,9 +75,11 @@ def _solved_row(case: Case) -> SolvedCase:
         lead_department_id=case.lead_department_id,
         category_id=case.category_id,
         region_path=case.region_path,
-        resolved_at=case.resolved_at or case.closed_at or case.updated_at,
+        resolved_at=resolved_at,
         # The requester's own words (description) are searched too, but never shown: only title and resolution.
-        tokens=search.index_text(case.title, case.description, case.resolution_summary, category),
+        tokens=search.index_text(
+            case.title, case.description, case.resolution_summary, category, moment=resolved_at
+        ),
     )
 
 
@@ -117,6 +128,32 @@ def solved_cases_rebuild(
     return written
 
 
+def writeups_refresh(*, batch: int = 500, pk_range: tuple[int, int] | None = None) -> int:
+    """Recompute every write-up's derived fields (tokens, anonymised version; ``writeup_refresh``), or those
+    whose id is within ``pk_range``: after a change of what is indexed (``manage.py library_reindex``).
+    The text and the workflow state are untouched; returns the rows refreshed."""
+    queryset = WriteUp.objects.select_related("case__requester", "category", "blocker_type").order_by("pk")
+    if pk_range is not None:
+        queryset = queryset.filter(pk__gte=pk_range[0], pk__lte=pk_range[1])
+    done = 0
+    rows: list[WriteUp] = []
+    fields: list[str] = []
+    for writeup in queryset.iterator(chunk_size=batch):
+        fields = writeup_refresh(writeup)
+        rows.append(writeup)
+        if len(rows) >= batch:
+            done += _save_refreshed(rows, fields)
+            rows = []
+    return done + _save_refreshed(rows, fields)
+
+
+def _save_refreshed(rows: list[WriteUp], fields: list[str]) -> int:
+    if rows:
+        with transaction.atomic():
+            WriteUp.objects.bulk_update(rows, fields, batch_size=500)
+    return len(rows)
+
+
 def _flush(rows: list[SolvedCase]) -> int:
     if not rows:
         return 0
@@ -124,6 +161,19 @@ def _flush(rows: list[SolvedCase]) -> int:
         SolvedCase.objects.filter(case_id__in=[r.case_id for r in rows]).delete()
         SolvedCase.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+def writeup_follow_case(event) -> int:
+    """In-transaction effect of every case event: a write-up's copy of where its case is handled follows
+    the case (a reopened case may be transferred elsewhere), so scoping the library on the write-up's own
+    columns stays exactly the case's scoping. One indexed UPDATE that changes nothing for a case without a
+    write-up or that did not move; returns the rows changed."""
+    current = Case.objects.filter(pk=OuterRef("case_id")).values("handling_region_path")[:1]
+    return (
+        WriteUp.objects.filter(case_id=event.case_id)
+        .exclude(handling_region_path=Subquery(current))
+        .update(handling_region_path=Subquery(current))
+    )
 
 
 def reuse_attach(event) -> int:

@@ -53,7 +53,9 @@ class WriteUp(TimeStampedModel):
     - ``public`` is the anonymised version (``library.anonymise``), rebuilt whenever the text or the
       enterprise's consent changes; it is the only text anonymous callers ever see;
     - the copied case facts (paths, category, lead department, ``year``) are set from the case on create
-      and serve the scoping-free filters and the indexes; scoping itself goes through the case.
+      and serve the filters and the indexes; ``region_path`` (intake) never changes and
+      ``handling_region_path`` follows the case's on every case event (``indexing.writeup_follow_case``),
+      so scoping reads them with the cases' own rule (``cases.querysets.case_visibility_q``).
     """
 
     case = models.OneToOneField(

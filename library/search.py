@@ -19,12 +19,14 @@ is all the already-segmented field needs.
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.expressions import Expression
 from django.db.models.functions import Greatest
+from django.utils import timezone
 
 from windowsvc.text import words
 
@@ -37,10 +39,21 @@ def tokens(text: str) -> list[str]:
     return words(text, search=True)
 
 
-def index_text(*parts: str) -> str:
-    """The stored token field of a document made of ``parts``: `` w1 w2 … `` (padded with spaces)."""
+def index_text(*parts: str, moment: datetime | None = None) -> str:
+    """The stored token field of a document made of ``parts``: `` w1 w2 … `` (padded with spaces), plus the
+    recency token of ``moment`` (``ym202612``, the local month) when given: it lets PostgreSQL select the
+    newest rows holding a common word inside the GIN index (``recent_months``); no query word matches it."""
     words = tokens("\n".join(p for p in parts if p))
+    if moment is not None:
+        words.append(recency_token(moment))
     return f" {' '.join(words)} " if words else ""
+
+
+RECENCY_PREFIX = "ym"
+
+
+def recency_token(moment: datetime) -> str:
+    return f"{RECENCY_PREFIX}{timezone.localtime(moment):%Y%m}"
 
 
 def query_terms(q: str) -> list[str]:
@@ -107,10 +120,16 @@ def selective_terms(table: str, field: str, terms: list[str]) -> list[str]:
     fifth of all rows (``登记``, ``材料``) says little about which matter it is, and ranking every row
     holding it cost seconds at a million solved cases; it still counts in the rank of the rows selected.
     All the words when the statistics list none of them."""
+    return _selection(table, field, terms)[0]
+
+
+def _selection(table: str, field: str, terms: list[str]) -> tuple[list[str], float]:
+    """``selective_terms`` and the share of the table its listed words may hold together (an upper bound:
+    the sum of their shares; unlisted words count as nothing, being rarer than any listed one)."""
     shares = word_shares(table, field)
     known = sorted((t for t in terms if t in shares), key=lambda t: shares[t])
     if not known:
-        return terms
+        return terms, 0.0
     chosen = [t for t in terms if t not in shares] + known[:1]
     total = shares[known[0]]
     for term in known[1:]:
@@ -118,25 +137,86 @@ def selective_terms(table: str, field: str, terms: list[str]) -> list[str]:
             break
         chosen.append(term)
         total += shares[term]
+    return chosen, total
+
+
+# At most about this many rows are ranked for one query: when even the rarest word of a query is common
+# (every word of ``不动产登记`` is in 5-10 % of a million solved cases), only the rows of the newest months
+# holding it are ranked, selected inside the GIN index by the rows' recency tokens (``index_text``), so
+# neither the table nor a primary-key range is scanned. Ranking costs per row (the stored vector is read
+# from the heap): this bounds a search's cost whatever the table's size; older rows still match when a
+# rarer word of the query selects them.
+CANDIDATE_CAP = 2000
+
+
+def recent_months(table: str, field: str, share: float) -> list[str]:
+    """The recency tokens of the newest months to rank in, when rows holding the selected words (``share``
+    of the table) would be more than ``CANDIDATE_CAP``: newest first, until they hold about that many (by
+    the statistics of the month tokens). Empty when the selection is small enough to rank whole, or when
+    the statistics list no month (a small table)."""
+    if share <= 0:
+        return []
+    shares = word_shares(table, field)
+    rows = _row_estimate(table)
+    if share * rows <= CANDIDATE_CAP:
+        return []
+    months = sorted((w for w in shares if w.startswith(RECENCY_PREFIX) and w[2:].isdigit()), reverse=True)
+    chosen: list[str] = []
+    covered = 0.0
+    for month in months:
+        chosen.append(month)
+        covered += shares[month]
+        if share * covered * rows >= CANDIDATE_CAP:
+            break
     return chosen
+
+
+_rows: dict[str, tuple[float, float]] = {}
+
+
+def _row_estimate(table: str) -> float:
+    """The planner's row estimate of a table (``pg_class.reltuples``, kept by autovacuum), cached."""
+    cached = _rows.get(table)
+    if cached and time.monotonic() - cached[0] < _STATS_SECONDS:
+        return cached[1]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+        row = cursor.fetchone()
+    rows = max(float(row[0]) if row and row[0] else 0.0, 0.0)
+    _rows[table] = (time.monotonic(), rows)
+    return rows
+
+
+def _quoted(term: str) -> str:
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _candidates(terms: list[str], months: list[str]) -> SearchQuery:
+    """``(t1 | t2 …)``, and ``& (month1 | month2 …)`` when bounded by recency."""
+    words = " | ".join(_quoted(t) for t in terms)
+    if months:
+        words = f"({words}) & ({' | '.join(_quoted(m) for m in months)})"
+    return SearchQuery(words, search_type="raw", config="simple")
 
 
 def ranked(queryset, field: str, q: str):
     """Rows of ``queryset`` whose ``field`` holds any word of ``q``, annotated ``rank`` and ordered by it
-    (best first, then newest id). An empty query (no words) matches nothing."""
+    (best first, then newest id). An empty query (no words) matches nothing. On PostgreSQL the rows ranked
+    are those holding the query's selective words (``selective_terms``), the newest ``CANDIDATE_CAP`` or so
+    of them (``recent_months``); all the words when the selective ones match nothing."""
     terms = query_terms(q)
     if not terms:
         return queryset.none()
     if connection.vendor == "postgresql":
         query = _or_query(terms)
+        table = queryset.model._meta.db_table
         queryset = queryset.alias(_vector=StoredVector(field))
-        selective = selective_terms(queryset.model._meta.db_table, field, terms)
-        if len(selective) < len(terms):
-            narrower = queryset.filter(_vector=_or_query(selective))
-            queryset = narrower if narrower.exists() else queryset.filter(_vector=query)
-        else:
-            queryset = queryset.filter(_vector=query)
-        return queryset.annotate(rank=SearchRank(F("_vector"), query)).order_by("-rank", "-pk")
+        selective, share = _selection(table, field, terms)
+        candidates = queryset.filter(_vector=_candidates(selective, recent_months(table, field, share)))
+        if len(selective) < len(terms) and not candidates.exists():
+            every = sum(word_shares(table, field).get(t, 0.0) for t in terms)
+            candidates = queryset.filter(_vector=_candidates(terms, recent_months(table, field, every)))
+        return candidates.annotate(rank=SearchRank(F("_vector"), query)).order_by("-rank", "-pk")
     hits = [Case(When(Q(**{f"{field}__contains": f" {t} "}), then=Value(1)), default=Value(0)) for t in terms]
     score = hits[0]
     for hit in hits[1:]:

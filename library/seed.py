@@ -405,6 +405,25 @@ def rebuild_solved_cases(*, chunk: int = 20000, batch: int = 2000, workers: int 
     return _with_progress(_rebuild_range, specs, total, workers, progress)
 
 
+def refresh_writeups(*, chunk: int = 5000, batch: int = 500, workers: int = 2, progress=None) -> int:
+    """``indexing.writeups_refresh`` over the write-up ids in ranges of ``chunk`` ids, in ``workers``
+    processes."""
+    ids = WriteUp.objects.order_by("pk").values_list("pk", flat=True)
+    first, last = ids.first(), WriteUp.objects.order_by("-pk").values_list("pk", flat=True).first()
+    if first is None or last is None:
+        return 0
+    specs = [(start, min(start + chunk - 1, last), batch) for start in range(first, last + 1, chunk)]
+    return _with_progress(_refresh_range, specs, WriteUp.objects.count(), workers, progress)
+
+
+def _refresh_range(bounds: tuple[int, int, int]) -> int:
+    first, last, batch = bounds
+    done = indexing.writeups_refresh(batch=batch, pk_range=(first, last))
+    if _IN_WORKER:
+        connections.close_all()
+    return done
+
+
 def _with_progress(function, specs, total, workers, progress) -> int:
     started = time.monotonic()
     done = 0

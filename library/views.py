@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -21,6 +20,7 @@ from django.views import View
 from cases import selectors as case_selectors
 from routing.models import Department
 from windowsvc.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from windowsvc.paging import CappedPaginator
 
 from . import exports, selectors, services, workflow
 from .choices import WriteUpCommand
@@ -70,7 +70,7 @@ class LibraryView(LoginRequiredMixin, View):
         queryset = filterset.qs
         if not request.GET.get("q", "").strip():
             queryset = queryset.order_by("-updated_at", "-pk")
-        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
         params = request.GET.copy()
         params.pop("page", None)
         context = {
@@ -207,7 +207,7 @@ class PublicLibraryView(View):
 
     def get(self, request):
         q = request.GET.get("q", "").strip()[:SUGGEST_TEXT_MAX]
-        page = Paginator(selectors.public_writeups(q=q), PAGE_SIZE).get_page(request.GET.get("page"))
+        page = CappedPaginator(selectors.public_writeups(q=q), PAGE_SIZE).get_page(request.GET.get("page"))
         return render(request, "library/public_list.html", {"page": page, "q": q})
 
 

@@ -11,6 +11,8 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from windowsvc.paging import CappedPagination
+
 from .. import selectors, services, workflow
 from ..choices import WriteUpCommand
 from ..filtersets import WriteUpFilterSet
@@ -63,6 +65,7 @@ class WriteUpViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = s.WriteUpListSerializer
     filterset_class = WriteUpFilterSet
+    pagination_class = CappedPagination
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):

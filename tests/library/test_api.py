@@ -132,3 +132,26 @@ def test_a_typical_quarter_exports_as_xlsx(client, org):
     assert rows[1][1] == writeup.title
     page = client.get("/library/typical/", {"year": year, "quarter": quarter})
     assert writeup.title in page.content.decode()
+
+
+def test_a_writeup_stays_visible_exactly_like_its_case_when_the_case_moves(api_client, org):
+    """The library is scoped on the write-up's own copy of where its case is handled; reopened and sent to
+    another town's office, the case and its write-up become visible there together."""
+    from cases import services as case_services
+    from cases.models import Case
+
+    writeup = draft(org, solved_case(org, "v1"))
+    other_town = _login(api_client, org["t2_supervisor"])
+    assert other_town.get(f"/api/v1/writeups/{writeup.pk}/").status_code == 404
+    case_services.case_reopen(
+        actor=org["county_supervisor"],
+        case_id=writeup.case_id,
+        reason="答复不实，改由二镇办理",
+        lead_department=org.dept("t2_office").pk,
+    )
+    writeup.refresh_from_db()
+    case = Case.objects.get(pk=writeup.case_id)
+    assert writeup.handling_region_path == case.handling_region_path == org.dept("t2_office").region.path
+    assert Case.objects.visible_to(org["t2_supervisor"]).filter(pk=case.pk).exists()
+    assert other_town.get(f"/api/v1/writeups/{writeup.pk}/").status_code == 200
+    assert writeup.pk in {row["id"] for row in other_town.get("/api/v1/writeups/").json()["results"]}

@@ -83,3 +83,72 @@ def test_public_search_reads_only_published(org, library):
     assert selectors.public_writeups(q="营业执照").count() >= 1
     WriteUp.objects.update(status="draft")  # not through the workflow: only to see the filter work
     assert selectors.public_writeups(q="营业执照").count() == 0
+
+
+# --- Bounded cost: recency tokens and capped counts -----------------------------------------------------
+
+
+def test_recent_months_bound_a_common_word_to_the_newest_months(monkeypatch):
+    """A word in 20 % of 100,000 rows (20,000 to rank) is ranked in the newest months only, as many as hold
+    about CANDIDATE_CAP of its rows; a rare word (200 rows) is ranked whole."""
+    months = {f"ym2026{m:02d}": 0.05 for m in range(1, 13)}
+    monkeypatch.setattr(search, "word_shares", lambda table, field: {"材料": 0.2, **months})
+    monkeypatch.setattr(search, "_row_estimate", lambda table: 100_000.0)
+    monkeypatch.setattr(search, "CANDIDATE_CAP", 2000)
+    # 0.2 × 0.05 × 100,000 = 1,000 rows a month: two months hold 2,000.
+    assert search.recent_months("t", "f", 0.2) == ["ym202612", "ym202611"]
+    assert search.recent_months("t", "f", 0.002) == []
+    assert search.recent_months("t", "f", 0.0) == []
+    monkeypatch.setattr(search, "word_shares", lambda table, field: {"材料": 0.2})
+    assert search.recent_months("t", "f", 0.2) == []  # no month listed: unbounded
+
+
+def test_a_bounded_search_ranks_the_newest_rows_holding_the_word(org, monkeypatch):
+    """On PostgreSQL, through ``ranked``: with the bound in force, only the write-ups of the chosen months
+    are ranked (selected inside the GIN index by their recency tokens), newest months first."""
+    from django.db import connection
+    from django.utils import timezone
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the recency bound is PostgreSQL's (SQLite ranks by containment)")
+    old = _publish(org, "食品经营许可证办不下来", "店面面积小。", "现场核查后办结。", "policy_gap")
+    new = _publish(org, "食品经营许可证延续被拒", "材料不全。", "容缺受理后办结。", "policy_gap")
+    # The old write-up's case was solved a year earlier: its recency token says so.
+    case = old.case
+    case.resolved_at = timezone.now() - timezone.timedelta(days=400)
+    case.save(update_fields=["resolved_at"])
+    old.refresh_from_db()
+    from library.indexing import writeup_refresh
+
+    WriteUp.objects.filter(pk=old.pk).update(**{name: getattr(old, name) for name in writeup_refresh(old)})
+    this_month = search.recency_token(new.case.resolved_at)
+    assert f" {this_month} " in WriteUp.objects.get(pk=new.pk).search_tokens
+    assert f" {this_month} " not in WriteUp.objects.get(pk=old.pk).search_tokens
+    queryset = WriteUp.objects.all()
+    assert {w.pk for w in search.ranked(queryset, "search_tokens", "食品经营许可证")} == {old.pk, new.pk}
+    # Statistics that call every word common and list this month: the bound keeps this month's rows.
+    monkeypatch.setattr(
+        search, "word_shares", lambda table, field: {"食品": 0.3, "经营": 0.3, "许可": 0.3, this_month: 0.5}
+    )
+    monkeypatch.setattr(search, "_row_estimate", lambda table: 1_000_000.0)
+    assert [w.pk for w in search.ranked(queryset, "search_tokens", "食品经营许可证")] == [new.pk]
+
+
+def test_counts_are_capped_on_the_page_and_in_the_api(org, client, api_client, monkeypatch):
+    """The staff list counts at most COUNT_CAP rows: beyond it the page says so and the API sets
+    ``count_capped`` (only the first COUNT_CAP rows can be paged)."""
+    from windowsvc.paging import CappedPaginator
+
+    for n in range(3):
+        _publish(org, f"营业执照变更被退回{n}", "经营范围表述不规范。", "统一口径办结。", "policy_gap")
+    monkeypatch.setattr(CappedPaginator, "cap", 2)
+    api_client.force_authenticate(org["county_supervisor"])
+    body = api_client.get("/api/v1/writeups/", {"q": "营业执照"}).json()
+    assert (body["count"], body["count_capped"], len(body["results"])) == (2, True, 2)
+    monkeypatch.setattr(CappedPaginator, "cap", 10)
+    body = api_client.get("/api/v1/writeups/", {"q": "营业执照"}).json()
+    assert (body["count"], body["count_capped"], len(body["results"])) == (3, False, 3)
+    client.force_login(org["county_supervisor"])
+    monkeypatch.setattr(CappedPaginator, "cap", 2)
+    html = client.get("/library/", {"q": "营业执照"}).content.decode()
+    assert "超过 2 条，显示最相关的前 2 条" in html

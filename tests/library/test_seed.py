@@ -61,8 +61,13 @@ def test_library_reindex_rebuilds_the_suggestion_index(seeded, capsys):
     assert SolvedCase.objects.count() == expected
     row = SolvedCase.objects.select_related("case", "case__category").first()
     assert row.tokens == search.index_text(
-        row.case.title, row.case.description, row.case.resolution_summary, row.case.category.name
+        row.case.title,
+        row.case.description,
+        row.case.resolution_summary,
+        row.case.category.name,
+        moment=row.case.resolved_at or row.case.closed_at,
     )
+    assert row.tokens.endswith(f" {search.recency_token(row.resolved_at)} ")
     call_command("library_reindex", workers=1, verbosity=0)  # again: the same rows
     assert SolvedCase.objects.count() == expected
 

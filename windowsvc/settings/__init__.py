@@ -121,6 +121,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not memory, so a Celery worker process started by a test sees the same test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"{TEST_RUN_ID}.sqlite3")}
+elif os.environ.get("DB_JIT", "off") != "on":
+    # PostgreSQL's JIT compiles any plan its cost estimate calls big (~30 ms each, measured on the library
+    # search in BENCHMARKS.md) and wins nothing on the short queries a web request runs. DB_JIT=on keeps it.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker, results and the cache ------------------------------------------------
