@@ -47,6 +47,7 @@ __all__ = [
     "decrypt_table",
     "encrypt",
     "encrypt_table",
+    "encrypted_tables",
 ]
 
 
@@ -210,6 +211,27 @@ class EncryptedColumn:
     column: str
     index: str
     normalize: Callable[[str], str]
+
+
+def encrypted_tables() -> list[tuple[type[models.Model], list[EncryptedColumn]]]:
+    """Every installed model with encrypted columns, each column with its blind index (what key rotation
+    walks). An encrypted field needs a ``BlindIndexField`` whose ``source`` it is."""
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_models():
+        fields = model._meta.concrete_fields
+        indexes = {f.source: f for f in fields if isinstance(f, BlindIndexField)}
+        columns = []
+        for f in fields:
+            if isinstance(f, EncryptedCharField):
+                index = indexes.get(f.name)
+                if index is None:
+                    raise FieldError(f"{model._meta.label}.{f.name} is encrypted but has no BlindIndexField")
+                columns.append(EncryptedColumn(f.column, index.column, index.normalize or str.strip))
+        if columns:
+            found.append((model, columns))
+    return found
 
 
 @dataclass
