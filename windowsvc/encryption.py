@@ -28,13 +28,17 @@ import hmac
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import FieldError
 from django.db import models, transaction
-from encrypted_fields.fields import EncryptedCharField as _LibraryEncryptedCharField
+
+# The library ships no type information (no py.typed); its field is typed as Any here.
+from encrypted_fields.fields import (  # type: ignore[import-untyped]
+    EncryptedCharField as _LibraryEncryptedCharField,
+)
 
 __all__ = [
     "BlindIndexField",
@@ -112,8 +116,13 @@ def blind_index(value: str, *, purpose: str, key: str | None = None) -> str:
 
 # --- Fields -----------------------------------------------------------------------------------------
 
+if TYPE_CHECKING:  # django-stubs makes CharField generic; at run time it is not subscriptable
+    _CharField = models.CharField[str, str]
+else:
+    _CharField = models.CharField
 
-class EncryptedCharField(_LibraryEncryptedCharField):
+
+class EncryptedCharField(_LibraryEncryptedCharField):  # type: ignore[misc]  # an untyped (Any) base
     """The library's encrypted text column, keyed by ``FIELD_ENCRYPTION_KEYS`` (see the module docstring).
 
     Two departures from the library, both about keys and threads, none about the cipher:
@@ -124,11 +133,11 @@ class EncryptedCharField(_LibraryEncryptedCharField):
       reading rows at that moment would see (and skip decryption); ours validates the clear value as is.
     """
 
-    @property  # type: ignore[override]  # the library's cached_property, made live (keys may change)
+    @property  # the library's cached_property, made live (keys may change)
     def keys(self) -> list[bytes]:
         return [key.encode() for key in fernet_keys()]
 
-    @property  # type: ignore[override]  # likewise
+    @property  # likewise
     def f(self) -> MultiFernet:
         return _multi_fernet(fernet_keys())
 
@@ -151,7 +160,7 @@ class EncryptedCharField(_LibraryEncryptedCharField):
         raise FieldError(f"{self.name} is encrypted: no '{lookup_name}' on it.")
 
 
-class BlindIndexField(models.CharField):
+class BlindIndexField(_CharField):
     """The keyed digest of another field's normalised value, computed on every save (and bulk create).
 
     ``source`` names the clear field (also the digest's purpose); ``normalize`` gives its stored form,
@@ -242,7 +251,9 @@ class TableResult:
     unreadable: list[int] | None = None
 
 
-def _batches(connection: Any, table: str, columns: Sequence[str], batch_size: int) -> Iterable[list[tuple]]:
+def _batches(
+    connection: Any, table: str, columns: Sequence[str], batch_size: int
+) -> Iterable[list[tuple[Any, ...]]]:
     """Rows (pk first) in primary-key order, ``batch_size`` at a time (keyset pagination: constant cost per
     batch however large the table)."""
     qn = connection.ops.quote_name
