@@ -220,6 +220,7 @@ class EncryptedColumn:
     column: str
     index: str
     normalize: Callable[[str], str]
+    purpose: str = ""  # the blind index's purpose: the field's name (default: the column's)
 
 
 def encrypted_tables() -> list[tuple[type[models.Model], list[EncryptedColumn]]]:
@@ -237,7 +238,7 @@ def encrypted_tables() -> list[tuple[type[models.Model], list[EncryptedColumn]]]
                 index = indexes.get(f.name)
                 if index is None:
                     raise FieldError(f"{model._meta.label}.{f.name} is encrypted but has no BlindIndexField")
-                columns.append(EncryptedColumn(f.column, index.column, index.normalize or str.strip))
+                columns.append(EncryptedColumn(f.column, index.column, index.normalize or str.strip, f.name))
         if columns:
             found.append((model, columns))
     return found
@@ -313,7 +314,7 @@ def encrypt_table(
                             break
                         clear, current = column.normalize(stored), False
                 token = (stored if current else encrypt(clear)) if clear else None
-                digest = blind_index(clear, purpose=column.column)
+                digest = blind_index(clear, purpose=column.purpose or column.column)
                 dirty = dirty or token != stored or digest != index
                 new += [token, digest]
             if not readable:
