@@ -6,8 +6,9 @@ WORKDIR /app
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-install-project
 COPY . .
-# The build-time key only satisfies the production profile's check; it signs nothing.
+# The build-time keys only satisfy the production profile's checks; they sign and encrypt nothing.
 RUN DJANGO_SETTINGS_MODULE=windowsvc.settings.production SECRET_KEY=build-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz \
+    FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1ub3QtYS1zZWNyZXQtMDEyMzQ1Njc= BLIND_INDEX_KEYS=build-only-not-a-secret-blind-index-key \
     sh -c 'python manage.py compile_translations && python manage.py collectstatic --noinput' \
     && mkdir -p /app/var && chown -R windowsvc /app/var
 USER windowsvc

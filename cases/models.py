@@ -29,8 +29,16 @@ from django.utils.translation import gettext_lazy as _
 from routing import paths
 from routing.choices import Tier
 from routing.models import Department, Region, ServiceWindow
+from windowsvc.encryption import BlindIndexField, EncryptedCharField
 from windowsvc.models import AppendOnlyModel, AppendOnlyViolation, TimeStampedModel, random_upload_name
-from windowsvc.personal import mask_credit_code, mask_id_number, mask_name, mask_phone
+from windowsvc.personal import (
+    mask_credit_code,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+    normalize_credit_code,
+    normalize_id_number,
+)
 
 from .choices import (
     CASE_EVENT_KINDS,
@@ -53,7 +61,13 @@ from .choices import (
     Satisfaction,
     TimerKind,
 )
-from .querysets import AssignmentQuerySet, CaseEventQuerySet, CaseQuerySet, CategoryQuerySet
+from .querysets import (
+    AssignmentQuerySet,
+    CaseEventQuerySet,
+    CaseQuerySet,
+    CategoryQuerySet,
+    RequesterQuerySet,
+)
 from .validators import validate_credit_code, validate_id_number, validate_phone
 
 # The receipt's query code: no 0/O, 1/I/L, so it can be read aloud and typed from paper.
@@ -72,19 +86,36 @@ class Requester(TimeStampedModel):
 
     Each intake stores its own requester row (what the requester said that day). Id numbers and phones
     are shown whole only on the case detail to staff who may see the case; ``__str__`` is masked.
+    Id numbers and credit codes are encrypted at rest (every credit code, not only those of individual
+    businesses); exact search goes through ``RequesterQuerySet.with_id_number`` / ``with_credit_code``,
+    which match their blind indexes (``windowsvc.encryption``).
     """
 
     kind = models.CharField(_("类型"), max_length=16, choices=RequesterKind.choices)
     name = models.CharField(_("姓名/名称"), max_length=100)
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     phone = models.CharField(_("联系电话"), max_length=24, validators=[validate_phone], db_index=True)
-    id_number = models.CharField(
-        _("居民身份证号码"), max_length=18, blank=True, validators=[validate_id_number], db_index=True
+    # Encrypted at rest (NULL when empty, read back as ""); found by their blind indexes, never by value.
+    id_number = EncryptedCharField(
+        _("居民身份证号码"), max_length=18, blank=True, null=True, default="", validators=[validate_id_number]
     )
-    credit_code = models.CharField(
-        _("统一社会信用代码"), max_length=18, blank=True, validators=[validate_credit_code], db_index=True
+    id_number_index = BlindIndexField(
+        _("居民身份证号码检索码"), source="id_number", normalize=normalize_id_number
+    )
+    credit_code = EncryptedCharField(
+        _("统一社会信用代码"),
+        max_length=18,
+        blank=True,
+        null=True,
+        default="",
+        validators=[validate_credit_code],
+    )
+    credit_code_index = BlindIndexField(
+        _("统一社会信用代码检索码"), source="credit_code", normalize=normalize_credit_code
     )
     address = models.CharField(_("地址"), max_length=200, blank=True)
+
+    objects = RequesterQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("反映人")
@@ -92,14 +123,31 @@ class Requester(TimeStampedModel):
         constraints = [
             # A person carries no credit code; an enterprise always carries one and no id number.
             models.CheckConstraint(
-                condition=Q(kind=RequesterKind.PERSON, credit_code="")
-                | (Q(kind=RequesterKind.ENTERPRISE, id_number="") & ~Q(credit_code="")),
+                condition=Q(kind=RequesterKind.PERSON, credit_code__isnull=True)
+                | Q(kind=RequesterKind.ENTERPRISE, id_number__isnull=True, credit_code__isnull=False),
                 name="cases_requester_identity_by_kind",
+            ),
+        ]
+        indexes = [
+            # Exact search by number; most rows lack one of the two, so only the filled ones are indexed.
+            models.Index(
+                fields=["id_number_index"], condition=~Q(id_number_index=""), name="cases_req_id_number_index"
+            ),
+            models.Index(
+                fields=["credit_code_index"],
+                condition=~Q(credit_code_index=""),
+                name="cases_req_credit_code_index",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{mask_name(self.name)} {self.masked_phone}"
+
+    @classmethod
+    def digests(cls, field: str, value: str) -> list[str]:
+        """What an exact search for ``value`` in ``field`` (``id_number``, ``credit_code``) matches in
+        ``<field>_index``: the digest under each blind-index key; none for an empty value."""
+        return cls._meta.get_field(f"{field}_index").digests(value)
 
     @property
     def masked_phone(self) -> str:

@@ -225,3 +225,15 @@ class CategoryQuerySet(models.QuerySet):
             return self
         counties = {county_path(path) for path in scope.member_paths}
         return self.filter(county__path__in=sorted(counties))
+
+
+class RequesterQuerySet(models.QuerySet):
+    """Requesters found by number. Id numbers and credit codes are encrypted, so these match their blind
+    indexes (the digest of the normalised number under each configured key); filtering on the numbers
+    themselves raises ``FieldError``."""
+
+    def with_id_number(self, value: str):
+        return self.filter(id_number_index__in=self.model.digests("id_number", value))
+
+    def with_credit_code(self, value: str):
+        return self.filter(credit_code_index__in=self.model.digests("credit_code", value))

@@ -14,12 +14,22 @@ from django.utils.translation import gettext as _
 
 from routing.models import Department
 from windowsvc.errors import NotFound
-from windowsvc.personal import normalize_credit_code, normalize_id_number, normalize_phone
+from windowsvc.personal import normalize_phone
 
 from . import workflow
 from .choices import AssignmentStatus, SweepEventKind
 from .events import Key
-from .models import Assignment, Case, CaseEvent, CaseTimer, Category, Extension, Reason, RefusalReview
+from .models import (
+    Assignment,
+    Case,
+    CaseEvent,
+    CaseTimer,
+    Category,
+    Extension,
+    Reason,
+    RefusalReview,
+    Requester,
+)
 
 # What a list of cases shows without extra queries per row.
 _LIST_RELATED = ("requester", "window", "region", "lead_department", "category")
@@ -126,10 +136,11 @@ def requester_open_cases(
     match = Q(pk__in=[])
     if phone:
         match |= Q(requester__phone=normalize_phone(phone))
+    # Id numbers and credit codes are encrypted: their blind indexes are what can be matched.
     if id_number:
-        match |= Q(requester__id_number=normalize_id_number(id_number))
+        match |= Q(requester__id_number_index__in=Requester.digests("id_number", id_number))
     if credit_code:
-        match |= Q(requester__credit_code=normalize_credit_code(credit_code))
+        match |= Q(requester__credit_code_index__in=Requester.digests("credit_code", credit_code))
     queryset = Case.objects.visible_to(user).open().filter(match)
     if category_id is not None:
         queryset = queryset.filter(category_id=category_id)

@@ -103,6 +103,10 @@ class RequesterMaskedSerializer(serializers.ModelSerializer):
 class RequesterSerializer(serializers.ModelSerializer):
     """The whole requester: only on the detail of a case the user may see."""
 
+    # Decrypted on read; "" when there is none (the column's NULL).
+    id_number = serializers.CharField(read_only=True)
+    credit_code = serializers.CharField(read_only=True)
+
     class Meta:
         model = Requester
         fields = ["kind", "name", "contact_name", "phone", "id_number", "credit_code", "address"]

@@ -133,11 +133,14 @@ def _requester_line(gen: Generator, rng: random.Random, draft: CaseDraft) -> str
     name = rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else "")
     phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
     head = [str(draft.requester_id), ts(draft.taken), ts(draft.taken)]
+    # Numbers encrypted and indexed (``world._sealed``); the missing one is NULL with the empty index.
     if person:
-        values = [RequesterKind.PERSON, name, "", phone, rng.choice(w.id_pool), ""]
+        token, digest = rng.choice(w.id_pool)
+        values = [RequesterKind.PERSON, name, "", phone, token, digest, NULL, ""]
     else:
         company = f"浣江县{rng.choice(SURNAMES)}{rng.choice(GIVEN)}{rng.choice(COMPANY)}有限公司"
-        values = [RequesterKind.ENTERPRISE, company, name, phone, "", rng.choice(w.credit_pool)]
+        token, digest = rng.choice(w.credit_pool)
+        values = [RequesterKind.ENTERPRISE, company, name, phone, NULL, "", token, digest]
     return gen.t["requester"].line([*head, *values, f"{region.name}"])
 
 

@@ -42,6 +42,7 @@ from routing.calendar import calendar_snapshot
 from routing.calendar.fastclock import FastCalendar, day_number, to_us
 from routing.choices import DepartmentRole, StaffRole, Tier
 from routing.models import Department, Membership, Region, ServiceWindow
+from windowsvc.encryption import blind_index, encrypt
 
 from .writer import SeedError
 
@@ -101,8 +102,9 @@ class World:
     share: float
     supervise_after: int
     supervision_days: int
-    id_pool: list[str]
-    credit_pool: list[str]
+    # Made-up numbers as the requester table stores them: (Fernet token, blind index), see ``_sealed``.
+    id_pool: list[tuple[str, str]]
+    credit_pool: list[tuple[str, str]]
     ids: dict[str, int]  # first free id per table
     numbers: dict[tuple[int, int], int]  # (region id, day number) → last tracking number sequence used
     day_counts: list[int] = field(default_factory=list)
@@ -163,8 +165,8 @@ def build_world(*, days: int, now: datetime, seed: int) -> World:
         share=sla.yellow_share(),
         supervise_after=sla.supervise_after_days(),
         supervision_days=sla.supervision_days(),
-        id_pool=_id_pool(rng, 4000),
-        credit_pool=_credit_pool(rng, 1000),
+        id_pool=_sealed(_id_pool(rng, 4000), purpose="id_number"),
+        credit_pool=_sealed(_credit_pool(rng, 1000), purpose="credit_code"),
         ids=_first_free_ids(),
         numbers=_numbers_used(first),
     )
@@ -300,6 +302,12 @@ def _credit_pool(rng: random.Random, size: int) -> list[str]:
         first17 = f"91330699{body}"
         pool.append(first17 + credit_code_check_char(first17))
     return pool
+
+
+def _sealed(numbers: list[str], *, purpose: str) -> list[tuple[str, str]]:
+    """Each number encrypted under the newest key and indexed, once per distinct number instead of once per
+    row: rows that share a number share its token, which tells no more than their equal blind indexes do."""
+    return [(encrypt(number), blind_index(number, purpose=purpose)) for number in numbers]
 
 
 def plan_days(world: World, cases: int, seed: int) -> list[int]:

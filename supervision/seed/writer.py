@@ -136,7 +136,8 @@ def tables() -> dict[str, Table]:
             Requester,
             _columns(
                 """
-            id created_at updated_at kind name contact_name phone id_number credit_code address
+            id created_at updated_at kind name contact_name phone id_number id_number_index credit_code
+            credit_code_index address
                 """
             ),
         ),

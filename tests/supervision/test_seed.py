@@ -115,6 +115,34 @@ def test_a_realistic_mix(seeded):
     assert Assignment.objects.filter(status="returned").count() == kinds["return"]
 
 
+def test_seeded_numbers_are_encrypted_indexed_and_found(seeded, org):
+    from django.db import connection
+
+    from cases import selectors
+    from cases.models import Requester
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id_number, credit_code FROM cases_requester")
+        stored = [value for row in cursor.fetchall() for value in row if value is not None]
+    assert stored and all(value.startswith("gAAAAA") for value in stored)  # Fernet tokens, no clear number
+    person = Requester.objects.filter(id_number__isnull=False).first()
+    company = Requester.objects.filter(credit_code__isnull=False).first()
+    assert validators_pass(person.id_number, company.credit_code)
+    assert Requester.objects.with_id_number(person.id_number.lower()).filter(pk=person.pk).exists()
+    assert Requester.objects.with_credit_code(company.credit_code).filter(pk=company.pk).exists()
+    open_case = Case.objects.open().filter(requester__kind="person").select_related("requester").first()
+    found = selectors.requester_open_cases(user=org["root"], id_number=open_case.requester.id_number)
+    assert open_case in found
+
+
+def validators_pass(id_number: str, credit_code: str) -> bool:
+    from cases.validators import validate_credit_code, validate_id_number
+
+    validate_id_number(id_number)
+    validate_credit_code(credit_code)
+    return True
+
+
 def test_tracking_numbers_continue_after_the_seed(seeded, org):
     from tests.factories import take_in
 

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.db import connection
 
@@ -65,6 +66,8 @@ def test_production_profile_passes_check_deploy():
         {
             "DJANGO_SETTINGS_MODULE": "windowsvc.settings.production",
             "SECRET_KEY": "x" * 20 + "-production-secret-for-the-test-0123456789",
+            "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "BLIND_INDEX_KEYS": "a-blind-index-key-for-the-test-0123456789",
             "ALLOWED_HOSTS": "window.example.gov.cn",
         },
     )

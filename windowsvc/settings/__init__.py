@@ -4,6 +4,8 @@ Defaults give a zero-setup development system (SQLite under ``var/``, DEBUG on);
 ``DJANGO_SETTINGS_MODULE=windowsvc.settings.production`` and its environment (see docs/DEPLOY.md).
 """
 
+import base64
+import hashlib
 import os
 import sys
 from datetime import timedelta
@@ -38,6 +40,17 @@ DEBUG = env_bool("DEBUG", True)
 # The development key only ever signs local demo sessions; production refuses to start without its own.
 SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+
+# Id numbers and credit codes at rest (windowsvc/encryption.py; docs/SECURITY.md, "Key rotation"): Fernet
+# keys, newest first (it encrypts, every one decrypts), and the blind-index keys for exact search, newest
+# first (it indexes, every one matches). The development keys are fixed, derived from a phrase, so tests and
+# the zero-setup demo need nothing; production refuses them and starts only with keys of its own.
+DEV_FIELD_ENCRYPTION_KEY = base64.urlsafe_b64encode(
+    hashlib.sha256(b"windowsvc development field encryption key").digest()
+).decode()
+DEV_BLIND_INDEX_KEY = hashlib.sha256(b"windowsvc development blind index key").hexdigest()
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", DEV_FIELD_ENCRYPTION_KEY)
+BLIND_INDEX_KEYS = env_list("BLIND_INDEX_KEYS", DEV_BLIND_INDEX_KEY)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [

@@ -1,20 +1,47 @@
 """Production profile: everything secure by default, every secret from the environment.
 
-``manage.py check --deploy`` passes with no warning once SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL
-and REDIS_URL are set (see docs/DEPLOY.md).
+``manage.py check --deploy`` passes with no warning once SECRET_KEY, FIELD_ENCRYPTION_KEYS,
+BLIND_INDEX_KEYS, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL are set (see docs/DEPLOY.md).
 """
 
 import os
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from . import *  # noqa: F403
-from . import STORAGES, env_bool
+from . import DEV_BLIND_INDEX_KEY, DEV_FIELD_ENCRYPTION_KEY, STORAGES, env_bool, env_list
 
 DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random string of 50 characters or more.")
+
+# Personal numbers are encrypted with keys of the deployment's own: never the development keys, never none.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", "")
+BLIND_INDEX_KEYS = env_list("BLIND_INDEX_KEYS", "")
+if not FIELD_ENCRYPTION_KEYS or DEV_FIELD_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS must be set: comma-separated Fernet keys, newest first "
+        "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
+    )
+for _key in FIELD_ENCRYPTION_KEYS:
+    try:
+        Fernet(_key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS: each key must be a Fernet key (32 url-safe base64-encoded bytes)."
+        ) from None
+if (
+    not BLIND_INDEX_KEYS
+    or DEV_BLIND_INDEX_KEY in BLIND_INDEX_KEYS
+    or any(len(key) < 32 for key in BLIND_INDEX_KEYS)
+    or set(BLIND_INDEX_KEYS) & {*FIELD_ENCRYPTION_KEYS, SECRET_KEY}
+):
+    raise ImproperlyConfigured(
+        "BLIND_INDEX_KEYS must be set: comma-separated random strings of 32 characters or more, newest first, "
+        "none of them an encryption key or SECRET_KEY (python -c 'import secrets; print(secrets.token_urlsafe(32))')."
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
