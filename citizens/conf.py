@@ -9,6 +9,7 @@
 | ``OPEN311_LIMIT_PER_ADDRESS`` / ``OPEN311_WINDOW_PER_ADDRESS`` | Open311 calls per client address per window | 300 / 60 |
 | ``OPEN311_CONTACT`` / ``OPEN311_KEY_SERVICE`` | the discovery document's contact and key-service texts | see below |
 | ``OPEN311_ENDPOINT_TYPE`` | ``production`` or ``test`` in the discovery document | ``production`` |
+| ``OPEN311_PUBLIC_TIER`` | the finest tier the anonymous feed places a case at (``open311/coarse.py``) | ``town`` |
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "OPEN311_CONTACT": "县行政服务中心“办不成事”反映窗口",
     "OPEN311_KEY_SERVICE": "API 密钥由系统管理员在管理后台“Open311 接入方”中发放。",
     "OPEN311_ENDPOINT_TYPE": "production",
+    "OPEN311_PUBLIC_TIER": "town",
 }
 
 

@@ -11,8 +11,10 @@
 | GET ``requests/{service_request_id}.{fmt}`` | one request |
 
 ``{fmt}`` is ``json`` or ``xml`` (the suffix decides, not the Accept header). ``jurisdiction_id`` is a
-region code (county, town or village): services are the county's categories, requests those taken in
-within the region's subtree. ``service_request_id`` is the case's tracking number.
+region code: services are the county's categories, requests those taken in within the region's subtree
+(no finer than ``OPEN311_PUBLIC_TIER``, the town by default). ``service_request_id`` is the case's
+tracking number, or for a case taken in below the public tier (a village window) its public id, which
+does not tell the village (``coarse.py``); either finds the request.
 
 Privacy: anyone may call the GET methods, so a request shows public fields only — open/closed with the
 Chinese sub-status in ``status_notes``, the lead department as ``agency_responsible``, the completion
@@ -56,6 +58,7 @@ from windowsvc.links import public_base
 from .. import conf, ratelimit
 from ..lookup import STATUS_TEXT, iso
 from ..models import Open311Submission, SubmissionStatus
+from . import coarse
 from . import serializers as s
 from .errors import Open311Error
 from .renderers import FormatNegotiation, Open311JSONRenderer, Open311XMLRenderer
@@ -405,6 +408,8 @@ _REQUEST_FIELDS = (
     "publication__description",
     "writeup__status",
     "writeup__public",
+    "region_path",
+    "lead_department__region__path",
 )
 
 
@@ -416,8 +421,10 @@ def _description(row: dict) -> str | None:
     return row["publication__description"] or None
 
 
-def service_request(row: dict) -> dict:
-    """One case as a GeoReport request: public fields only (see the module docstring)."""
+def service_request(row: dict, *, region_names: dict[str, str], asked_by_number: bool = False) -> dict:
+    """One case as a GeoReport request: public fields only, placed no finer than the public tier
+    (``coarse``; see the module docstring). ``asked_by_number``: the caller named the case by its tracking
+    number, which is then its id in the answer."""
     case_status = CaseStatus(row["status"])
     closed = case_status in TERMINAL_STATUSES
     clock_running = not closed and not clocks.clock_settled(
@@ -432,13 +439,17 @@ def service_request(row: dict) -> dict:
         reasoned_reply_due_at=row["reasoned_reply_due_at"],
     )
     return {
-        "service_request_id": row["tracking_number"],
+        "service_request_id": row["tracking_number"]
+        if asked_by_number
+        else coarse.shown_id(row["tracking_number"], row["region_path"]),
         "status": "closed" if closed else "open",
         "status_notes": str(case_status.label),
         "service_name": row["category__name"],
         "service_code": row["category__code"],
         "description": _description(row),
-        "agency_responsible": row["lead_department__name"],
+        "agency_responsible": coarse.agency(
+            row["lead_department__name"], row["lead_department__region__path"], region_names
+        ),
         "service_notice": str(STATUS_TEXT[case_status]),
         "requested_datetime": iso(row["taken_in_at"]),
         "updated_datetime": iso(row["closed_at"] or row["updated_at"]),
@@ -452,8 +463,42 @@ def service_request(row: dict) -> dict:
     }
 
 
-def _requests(queryset) -> list[dict]:
-    return [service_request(row) for row in queryset.values(*_REQUEST_FIELDS)]
+def _requests(queryset, *, by_number: frozenset[str] = frozenset()) -> list[dict]:
+    """The requests of ``queryset``; those whose tracking number is in ``by_number`` keep it as their id."""
+    rows = list(queryset.values(*_REQUEST_FIELDS))
+    wanted = {
+        coarse.public_path(path)
+        for row in rows
+        if (path := row["lead_department__region__path"]) and coarse.too_fine(path)
+    }
+    names = dict(Region.objects.filter(path__in=wanted).values_list("path", "name")) if wanted else {}
+    return [
+        service_request(row, region_names=names, asked_by_number=row["tracking_number"] in by_number)
+        for row in rows
+    ]
+
+
+def _public_jurisdiction(request) -> Region | None:
+    """``jurisdiction_id`` of a request query: no finer than the public tier (``coarse``)."""
+    region = jurisdiction(request.query_params.get("jurisdiction_id"))
+    if region is not None and coarse.too_fine(region.path):
+        raise Open311Error(
+            400, _("jurisdiction_id 最细到%(tier)s一级。") % {"tier": coarse.public_tier_label()}
+        )
+    return region
+
+
+def _asked_ids(values: list[str]) -> tuple[list[str], frozenset[str]]:
+    """The tracking numbers behind requested ids (public ids or tracking numbers), and those asked for by
+    their tracking number."""
+    numbers, by_number = [], set()
+    for value in values:
+        number = coarse.tracking_number_of(value)
+        if number is None:
+            number = value
+            by_number.add(value)
+        numbers.append(number)
+    return numbers, frozenset(by_number)
 
 
 def _datetime(value: str, name: str) -> dt.datetime | None:
@@ -537,15 +582,18 @@ class RequestListView(Open311View):
         examples=[OpenApiExample("requests", response_only=True, value=REQUEST_EXAMPLE)],
     )
     def get(self, request, fmt=None):
-        region = jurisdiction(request.query_params.get("jurisdiction_id"))
+        region = _public_jurisdiction(request)
         cases = Case.objects.all()
         if region is not None:
             cases = cases.filter(region_path__startswith=region.path)
         ids = _comma_list(_param(request, "service_request_id"))
         if ids:
             # “This overrides all other arguments.”
-            cases = cases.filter(tracking_number__in=ids[:MAX_RESULTS])
-            return Response(_requests(cases.order_by("-taken_in_at", "-id")[:MAX_RESULTS]))
+            numbers, by_number = _asked_ids(ids[:MAX_RESULTS])
+            cases = cases.filter(tracking_number__in=numbers)
+            return Response(
+                _requests(cases.order_by("-taken_in_at", "-id")[:MAX_RESULTS], by_number=by_number)
+            )
         start = _datetime(_param(request, "start_date"), "start_date")
         end = _datetime(_param(request, "end_date"), "end_date")
         if start and end and end < start:
@@ -634,11 +682,12 @@ class RequestDetailView(Open311View):
         examples=[OpenApiExample("request", response_only=True, value=REQUEST_EXAMPLE)],
     )
     def get(self, request, service_request_id: str, fmt=None):
-        region = jurisdiction(request.query_params.get("jurisdiction_id"))
-        cases = Case.objects.filter(tracking_number=service_request_id)
+        region = _public_jurisdiction(request)
+        numbers, by_number = _asked_ids([service_request_id])
+        cases = Case.objects.filter(tracking_number=numbers[0])
         if region is not None:
             cases = cases.filter(region_path__startswith=region.path)
-        rows = _requests(cases.order_by()[:1])
+        rows = _requests(cases.order_by()[:1], by_number=by_number)
         if not rows:
             raise Open311Error(404, _("service_request_id 不存在：%(id)s") % {"id": service_request_id})
         return Response(rows)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from cases.choices import Channel, EventKind, RequesterKind
 from cases.models import Case, CaseEvent, Category
 from citizens.models import Open311Submission, SubmissionStatus
+from citizens.open311 import coarse
 from citizens.open311 import services as open311_services
 from citizens.open311 import views as open311_views
 from tests.cases.states import drive
@@ -432,7 +433,9 @@ def test_no_personal_data_in_any_request_answer(client, org):
     for fmt in ("json", "xml"):
         text = client.get(f"{BASE}/requests.{fmt}").content.decode()
         for case in cases:
-            assert case.tracking_number in text
+            # Taken in at village windows: named by their public ids, which do not tell the village.
+            assert coarse.public_id(case.tracking_number) in text
+            assert case.tracking_number not in text
             requester = case.requester
             for secret in (
                 requester.name,
@@ -453,7 +456,11 @@ def test_get_requests_filters(client, org):
     unclassified = take_in(org, "v2")
 
     def ids(**params):
-        return [r["service_request_id"] for r in get_json(client, "requests", **params)]
+        # The feed names village cases by public id; each maps back to one tracking number.
+        return [
+            coarse.tracking_number_of(r["service_request_id"]) or r["service_request_id"]
+            for r in get_json(client, "requests", **params)
+        ]
 
     # Default: the last 90 days, newest first.
     assert ids() == [unclassified.tracking_number, open_case.tracking_number, closed.tracking_number]
@@ -463,6 +470,7 @@ def test_get_requests_filters(client, org):
     assert ids(service_code="MKT") == [open_case.tracking_number, closed.tracking_number]
     assert ids(service_code="LAND,NOPE") == []
     assert ids(jurisdiction_id="330681002") == [unclassified.tracking_number]
+    assert ids(jurisdiction_id=coarse_town(unclassified)) == [unclassified.tracking_number]
     # service_request_id overrides every other argument (the old case is outside the default 90 days).
     assert ids(service_request_id=f"{old.tracking_number},{closed.tracking_number}", status="open") == [
         closed.tracking_number,
@@ -503,13 +511,50 @@ def test_a_90_day_range_is_allowed(client, org):
     )
 
 
+def coarse_town(case) -> str:
+    """The code of the town a case was taken in."""
+    return case.region_path.strip("/").split("/")[1]
+
+
+def test_the_feed_places_a_case_no_finer_than_the_town(client, org, settings):
+    """Issue 16: in a small village "a case of this category at this village" identifies a household.
+    A village jurisdiction is refused, a village case is named by a public id (found by it, the tracking
+    number not derivable), a village committee leading a case is named by its town; the tracking number
+    still works for whoever holds it, and OPEN311_PUBLIC_TIER=village shows everything as before."""
+    case = drive(org, "assigned")
+    village_code = case.region_path.strip("/").split("/")[2]
+    assert_errors_json(get_json(client, "requests", 400, jurisdiction_id=village_code), 400)
+    assert_errors_json(
+        get_json(client, f"requests/{case.tracking_number}", 400, jurisdiction_id=village_code), 400
+    )
+    [row] = get_json(client, "requests", jurisdiction_id=coarse_town(case))
+    public = coarse.public_id(case.tracking_number)
+    assert row["service_request_id"] == public and village_code not in str(row)
+    assert coarse.tracking_number_of(public) == case.tracking_number
+    assert get_json(client, f"requests/{public}")[0]["service_request_id"] == public
+    assert (
+        get_json(client, f"requests/{case.tracking_number}")[0]["service_request_id"] == case.tracking_number
+    )
+    other = take_in(org, "v2")
+    assert coarse.public_id(other.tracking_number) != public  # one id per case
+    assert_errors_json(get_json(client, "requests/x" + "a" * 26, 404), 404)  # not a sealed number
+    # A village committee as lead: named by its town.
+    village_office = org.dept("v1_committee")
+    Case.objects.filter(pk=case.pk).update(lead_department=village_office)
+    [row] = get_json(client, f"requests/{public}")
+    assert row["agency_responsible"] == f"{village_office.region.parent.name}辖区基层单位"
+    settings.OPEN311_PUBLIC_TIER = "village"
+    [row] = get_json(client, "requests", jurisdiction_id=village_code)
+    assert row["service_request_id"] == case.tracking_number
+
+
 def test_get_requests_xml_list(client, org):
     cases = [take_in(org, "v1"), take_in(org, "v1")]
     root = get_xml(client, "requests")
     assert root.tag == "service_requests"
     assert [r.findtext("service_request_id") for r in root.findall("request")] == [
-        cases[1].tracking_number,
-        cases[0].tracking_number,
+        coarse.public_id(cases[1].tracking_number),
+        coarse.public_id(cases[0].tracking_number),
     ]
     assert [child.tag for child in root.find("request")] == REQUEST_FIELDS
 
