@@ -9,3 +9,6 @@ class WindowsvcConfig(AppConfig):
     def ready(self):
         # Connects the receiver that revokes a user's API tokens when their password changes.
         from . import logins  # noqa: F401
+
+        # Registers the project's deploy checks (manage.py check --deploy; docs/DEPLOY.md).
+        from . import checks  # noqa: F401

@@ -1,7 +1,8 @@
 """Production profile: everything secure by default, every secret from the environment.
 
-``manage.py check --deploy`` passes with no warning once SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL
-and REDIS_URL are set (see docs/DEPLOY.md).
+``manage.py check --deploy`` passes with no warning once the variables of docs/DEPLOY.md are set (SECRET_KEY,
+ALLOWED_HOSTS, DATABASE_URL, REDIS_URL, PUBLIC_BASE_URL, SMS and e-mail gateways, proxy hops); the project's
+own deploy checks are windowsvc/checks.py.
 """
 
 import os
@@ -9,7 +10,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from . import *  # noqa: F403
-from . import STORAGES, env_bool
+from . import REST_FRAMEWORK, STORAGES, env_bool
 
 DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -32,3 +33,6 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# The browsable API (HTML forms for every endpoint) is for development: production answers JSON only.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}
