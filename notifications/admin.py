@@ -148,7 +148,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         rendered = render_texts(obj.texts(), SAMPLE_CONTEXT, obj.language)
         return format_html(
             # Line breaks as <br>, not a style attribute: the admin runs under the CSP (no inline styles).
-            "<p><b>{}</b></p><p class=\"message-body\">{}</p><p>{} ({} / {})</p>",
+            '<p><b>{}</b></p><p class="message-body">{}</p><p>{} ({} / {})</p>',
             rendered.subject,
             linebreaksbr(rendered.body, autoescape=True),
             rendered.sms,

@@ -193,7 +193,8 @@ def _sms_backend() -> CheckWarning | None:
         return None
     return _warning(
         11,
-        _("短信通道是开发用的（%(backend)s）：短信只写在服务器上，不会发给群众。") % {"backend": backend or "—"},
+        _("短信通道是开发用的（%(backend)s）：短信只写在服务器上，不会发给群众。")
+        % {"backend": backend or "—"},
         _("设置 SMS_BACKEND 为短信网关（见 docs/NOTIFICATIONS.md）。"),
     )
 
@@ -210,11 +211,13 @@ def _email_backend() -> CheckWarning | None:
 
 
 def _proxy_hops() -> CheckWarning | None:
-    if not getattr(settings, "SECURE_PROXY_SSL_HEADER", None) or getattr(settings, "PUBLIC_TRUSTED_PROXY_HOPS", 0):
+    behind_proxy = bool(getattr(settings, "SECURE_PROXY_SSL_HEADER", None))
+    if not behind_proxy or getattr(settings, "PUBLIC_TRUSTED_PROXY_HOPS", 0) > 0:
         return None
     return _warning(
         13,
-        _("系统在 TLS 代理后面运行，但 PUBLIC_TRUSTED_PROXY_HOPS 为 0：所有人的地址都是代理的地址，登录锁定和查询限流会把所有人算在一起。"),
+        _(
+            "系统在 TLS 代理后面运行，但 PUBLIC_TRUSTED_PROXY_HOPS 为 0：所有人的地址都是代理的地址，登录锁定和查询限流会把所有人算在一起。"
+        ),
         _("在一层 TLS 代理后面设置 PUBLIC_TRUSTED_PROXY_HOPS=1（见 docs/SECURITY.md）。"),
     )
-

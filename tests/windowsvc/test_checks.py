@@ -84,7 +84,11 @@ UNSAFE = [
     pytest.param({"STAFF_IDLE_TIMEOUT_SECONDS": 0}, "windowsvc.W007", id="idle-off"),
     pytest.param({"STAFF_IDLE_TIMEOUT_SECONDS": 1801}, "windowsvc.W007", id="idle-too-long"),
     pytest.param(
-        {"MIDDLEWARE": [m for m in settings.MIDDLEWARE if m != "windowsvc.middleware.StaffIdleTimeoutMiddleware"]},
+        {
+            "MIDDLEWARE": [
+                m for m in settings.MIDDLEWARE if m != "windowsvc.middleware.StaffIdleTimeoutMiddleware"
+            ]
+        },
         "windowsvc.W007",
         id="idle-middleware-missing",
     ),
@@ -101,7 +105,9 @@ UNSAFE = [
         {"SMS_BACKEND": "notifications.channels.sms.ConsoleSmsBackend"}, "windowsvc.W011", id="sms-console"
     ),
     pytest.param(
-        {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}, "windowsvc.W012", id="email-console"
+        {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"},
+        "windowsvc.W012",
+        id="email-console",
     ),
     pytest.param({"PUBLIC_TRUSTED_PROXY_HOPS": 0}, "windowsvc.W013", id="proxy-hops-zero"),
 ]

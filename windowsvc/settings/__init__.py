@@ -37,7 +37,7 @@ TEST_RUN_ID = os.environ.get("WINDOWSVC_TEST_RUN_ID") or f"test-{os.getpid()}"
 DEBUG = env_bool("DEBUG", True)
 # The development key only ever signs local demo sessions; production refuses to start without its own, and
 # the deploy check windowsvc.W010 (windowsvc/checks.py) names it wherever it is found.
-DEV_SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop"
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop"  # noqa: S105 (public by design)
 SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
