@@ -105,6 +105,11 @@ def test_admin_and_api_docs_run_under_the_policy(live_server, page, org, console
     expect(page.locator("#result_list")).to_contain_text(case.tracking_number)
     page.goto(f"{live_server.url}/admin/cases/case/{case.pk}/change/")
     page.goto(live_server.url + "/admin/routing/region/add/")
+    page.goto(f"{live_server.url}/admin/auth/user/{org['v1_clerk'].pk}/change/")
+    # The date widget's calendar (admin's DateTimeShortcuts.js) opens under the policy.
+    page.goto(live_server.url + "/admin/routing/workingday/add/")
+    page.locator(".datetimeshortcuts a").last.click()
+    expect(page.locator(".calendarbox").first).to_be_visible()
     # Swagger UI from the bundled assets, started by its separate script, renders the schema.
     page.goto(live_server.url + "/api/docs/")
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("windowsvc API", timeout=30_000)
