@@ -4,6 +4,7 @@ Phone numbers and e-mail addresses of requesters are never shown: the outbox sho
 """
 
 from django.contrib import admin, messages
+from django.template.defaultfilters import linebreaksbr
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -146,9 +147,10 @@ class MessageTemplateAdmin(admin.ModelAdmin):
             return _("保存后显示。")
         rendered = render_texts(obj.texts(), SAMPLE_CONTEXT, obj.language)
         return format_html(
-            "<p><b>{}</b></p><p style='white-space: pre-line'>{}</p><p>{} ({} / {})</p>",
+            # Line breaks as <br>, not a style attribute: the admin runs under the CSP (no inline styles).
+            '<p><b>{}</b></p><p class="message-body">{}</p><p>{} ({} / {})</p>',
             rendered.subject,
-            rendered.body,
+            linebreaksbr(rendered.body, autoescape=True),
             rendered.sms,
             len(rendered.sms),
             ngettext("%(n)d 条短信", "%(n)d 条短信", rendered.sms_segments) % {"n": rendered.sms_segments},

@@ -7,5 +7,6 @@ class WindowsvcConfig(AppConfig):
     verbose_name = _("系统")
 
     def ready(self):
-        # Connects the receiver that revokes a user's API tokens when their password changes.
-        from . import logins  # noqa: F401
+        # logins connects the receiver that revokes a user's API tokens when their password changes;
+        # checks registers the project's deploy checks (manage.py check --deploy; docs/DEPLOY.md).
+        from . import checks, logins  # noqa: F401

@@ -37,8 +37,10 @@ TESTING = "pytest" in sys.modules
 TEST_RUN_ID = os.environ.get("WINDOWSVC_TEST_RUN_ID") or f"test-{os.getpid()}"
 
 DEBUG = env_bool("DEBUG", True)
-# The development key only ever signs local demo sessions; production refuses to start without its own.
-SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop"
+# The development key only ever signs local demo sessions; production refuses to start without its own, and
+# the deploy check windowsvc.W010 (windowsvc/checks.py) names it wherever it is found.
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop"  # noqa: S105 (public by design)
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 
 # Id numbers and credit codes at rest (windowsvc/encryption.py; docs/SECURITY.md, "Key rotation"): Fernet
@@ -65,6 +67,9 @@ INSTALLED_APPS = [
     "knox",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI and Redoc served from this site's static files, not a CDN (windowsvc/urls.py).
+    "drf_spectacular_sidecar",
+    "csp",
     "axes",
     "windowsvc",
     "routing",
@@ -88,6 +93,8 @@ MIDDLEWARE = [
     "windowsvc.middleware.StaffIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The Content-Security-Policy header on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     # Last, as axes asks: turns a locked-out login into its answer (windowsvc/logins.py: lockout_response).
     "axes.middleware.AxesMiddleware",
 ]
@@ -278,6 +285,25 @@ REST_KNOX = {
     "TOKEN_LIMIT_PER_USER": None,
     "AUTO_REFRESH": False,
 }
+# Content-Security-Policy (django-csp; docs/SECURITY.md "Content-Security-Policy"): scripts and styles only
+# from this site's static files, no inline <script>, event handler attribute, <style> or style="" anywhere;
+# images from here or data: URIs (the receipt's QR code and the API docs' icons). The Redoc page alone adds
+# a nonce for its generated styles and blob: for its search worker (windowsvc/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -331,6 +357,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "“办不成事”反映窗口 case management API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from drf-spectacular-sidecar's static files: no CDN, works offline, under the CSP.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Several models have fields named status / role / kind with different choice sets: name each set
     # after its TextChoices class so the schema's enums are stable and warning-free.
     "ENUM_NAME_OVERRIDES": {

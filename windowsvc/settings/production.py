@@ -1,7 +1,8 @@
 """Production profile: everything secure by default, every secret from the environment.
 
-``manage.py check --deploy`` passes with no warning once SECRET_KEY, FIELD_ENCRYPTION_KEYS,
-BLIND_INDEX_KEYS, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL are set (see docs/DEPLOY.md).
+``manage.py check --deploy`` passes with no warning once the variables of docs/DEPLOY.md are set (SECRET_KEY,
+FIELD_ENCRYPTION_KEYS, BLIND_INDEX_KEYS, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL, PUBLIC_BASE_URL, SMS and
+e-mail gateways, proxy hops); the project's own deploy checks are windowsvc/checks.py.
 """
 
 import os
@@ -10,7 +11,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from . import *  # noqa: F403
-from . import DEV_BLIND_INDEX_KEY, DEV_FIELD_ENCRYPTION_KEY, STORAGES, env_bool, env_list
+from . import DEV_BLIND_INDEX_KEY, DEV_FIELD_ENCRYPTION_KEY, REST_FRAMEWORK, STORAGES, env_bool, env_list
 
 DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -59,3 +60,6 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# The browsable API (HTML forms for every endpoint) is for development: production answers JSON only.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}
