@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
@@ -161,6 +162,9 @@ def production_env(**extra: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "windowsvc.settings.production",
         "SECRET_KEY": "ci-" + secrets.token_urlsafe(60),
         "ALLOWED_HOSTS": "window.example.gov.cn",
+        # Production refuses to start without its own personal-data keys (windowsvc/encryption.py).
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "BLIND_INDEX_KEYS": "a-blind-index-key-for-the-test-" + secrets.token_hex(16),
     }
     # What this test process may carry: the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE (async.E001 in a deploy).
     for name in (

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -215,6 +216,8 @@ def test_browsable_api_is_off_in_production():
         "DJANGO_SETTINGS_MODULE": "windowsvc.settings.production",
         "SECRET_KEY": "test-" + secrets.token_urlsafe(60),
         "ALLOWED_HOSTS": "testserver",
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "BLIND_INDEX_KEYS": "a-blind-index-key-for-the-test-" + secrets.token_hex(16),
         "PROBE_ACCEPT": BROWSER_ACCEPT,
     }
     result = subprocess.run(
