@@ -7,15 +7,12 @@ console, are tests/windowsvc/test_csp_browser.py.
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -24,6 +21,8 @@ from cases.choices import CaseStatus
 from tests.cases.states import drive
 from tests.factories import build_org
 from windowsvc.apidocs import REDOC_STYLE_HASHES
+
+from .test_checks import production_env
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = {
@@ -211,15 +210,7 @@ print(json.dumps({"renderers": settings.REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES
 def test_browsable_api_is_off_in_production():
     """The production profile, loaded for real (its renderer classes are bound when the views are imported, so
     overriding the setting inside this process would prove nothing): a browser gets JSON."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "windowsvc.settings.production",
-        "SECRET_KEY": "test-" + secrets.token_urlsafe(60),
-        "ALLOWED_HOSTS": "testserver",
-        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "BLIND_INDEX_KEYS": "a-blind-index-key-for-the-test-" + secrets.token_hex(16),
-        "PROBE_ACCEPT": BROWSER_ACCEPT,
-    }
+    env = production_env(ALLOWED_HOSTS="testserver", PROBE_ACCEPT=BROWSER_ACCEPT)
     result = subprocess.run(
         [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
