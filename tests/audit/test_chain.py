@@ -116,7 +116,7 @@ def test_an_event_edited_by_the_owner_with_the_trigger_disabled_is_found(org):
         _sql("UPDATE cases_caseevent SET reason = 'x' WHERE id = %s", [event.pk])
     _trigger_off()
     _sql(
-        "UPDATE cases_caseevent SET payload = payload || '{\"decision\": \"改写\"}'::jsonb, "
+        'UPDATE cases_caseevent SET payload = payload || \'{"decision": "改写"}\'::jsonb, '
         "created_at = created_at - interval '3 days' WHERE id = %s",
         [event.pk],
     )
