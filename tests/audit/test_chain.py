@@ -4,6 +4,7 @@ the trigger off, a backdated insertion, a deleted event and a chain re-hashed af
 from __future__ import annotations
 
 import io
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -64,7 +65,7 @@ def test_every_event_the_workflow_writes_is_chained(org):
     events = list(case.events.order_by("sequence"))
     assert len(events) >= 4
     assert events[0].prev_hash == auditchain.GENESIS
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
     assert all(e.hash == auditchain.hash_of(e, e.prev_hash) for e in events)
     report = chains_verify()
