@@ -36,7 +36,12 @@ def url_for(admin_url: str, user: str, password: str, database: str) -> str:
 
 
 def manage(url: str, app_role: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": url, "APP_DB_ROLE": app_role, "DJANGO_SETTINGS_MODULE": "windowsvc.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "APP_DB_ROLE": app_role,
+        "DJANGO_SETTINGS_MODULE": "windowsvc.settings",
+    }
     print("$ manage.py", " ".join(args), flush=True)
     result = subprocess.run(  # noqa: S603 (our own manage.py)
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
@@ -64,8 +69,10 @@ def main() -> None:
     parser.add_argument("admin_url", help="a role that may create roles and databases")
     parser.add_argument("--suffix", default="", help="appended to the database and role names")
     args = parser.parse_args()
-    database, owner, app = (f"{n}{args.suffix}" for n in ("windowsvc_roles", "windowsvc_owner", "windowsvc_app"))
-    owner_password, app_password = "owner-ci-pass", "app-ci-pass"  # noqa: S105 (throwaway CI roles)
+    database, owner, app = (
+        f"{n}{args.suffix}" for n in ("windowsvc_roles", "windowsvc_owner", "windowsvc_app")
+    )
+    owner_password, app_password = "owner-ci-pass", "app-ci-pass"
     owner_url = url_for(args.admin_url, owner, owner_password, database)
     app_url = url_for(args.admin_url, app, app_password, database)
 
@@ -78,7 +85,9 @@ def main() -> None:
                     sql.Identifier(role), sql.Literal(password)
                 )
             )
-        admin.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(database), sql.Identifier(owner)))
+        admin.execute(
+            sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(database), sql.Identifier(owner))
+        )
     try:
         manage(owner_url, app, "migrate", "--noinput", "-v0")
         manage(owner_url, app, "grant_app_role")
@@ -107,7 +116,11 @@ def main() -> None:
             conn.execute("ALTER TABLE cases_caseevent ENABLE TRIGGER USER")
         print(f"the owner edited event {event_id} of case {tracking_number} with the trigger off")
         result = manage(app_url, app, "audit_verify", check=False)
-        if result.returncode == 0 or f"event id {event_id} " not in result.stdout or tracking_number not in result.stdout:
+        if (
+            result.returncode == 0
+            or f"event id {event_id} " not in result.stdout
+            or tracking_number not in result.stdout
+        ):
             raise SystemExit("audit_verify did not report the edited event")
         print("audit_verify found the owner's edit: database roles check passed")
     finally:
