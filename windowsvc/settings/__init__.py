@@ -344,6 +344,7 @@ SPECTACULAR_SETTINGS = {
         "AssignmentStatusEnum": "cases.choices.AssignmentStatus",
         "AssignmentRoleEnum": "cases.choices.AssignmentRole",
         "EventKindEnum": "cases.choices.EventKind",
+        "CaseEventKindEnum": "cases.choices.CASE_EVENT_KINDS",
         "RequesterKindEnum": "cases.choices.RequesterKind",
         "SatisfactionEnum": "cases.choices.Satisfaction",
         "DepartmentRoleEnum": "routing.choices.DepartmentRole",
