@@ -19,6 +19,7 @@ import secrets
 from datetime import timedelta
 from decimal import Decimal
 
+import pghistory
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -30,7 +31,13 @@ from routing import paths
 from routing.choices import Tier
 from routing.models import Department, Region, ServiceWindow
 from windowsvc.encryption import BlindIndexField, EncryptedCharField
-from windowsvc.models import AppendOnlyModel, AppendOnlyViolation, TimeStampedModel, random_upload_name
+from windowsvc.models import (
+    AppendOnlyModel,
+    AppendOnlyViolation,
+    TimeStampedModel,
+    history_trackers,
+    random_upload_name,
+)
 from windowsvc.personal import (
     mask_credit_code,
     mask_id_number,
@@ -40,6 +47,7 @@ from windowsvc.personal import (
     normalize_id_number,
 )
 
+from . import auditchain
 from .choices import (
     CASE_EVENT_KINDS,
     CURRENT_ASSIGNMENT_STATUSES,
@@ -162,6 +170,7 @@ class Requester(TimeStampedModel):
         return mask_credit_code(self.credit_code)
 
 
+@pghistory.track(*history_trackers(), exclude=["updated_at"])
 class Category(TimeStampedModel):
     """A node of a county's tree of matter categories (事项类别); classification picks one."""
 
@@ -218,6 +227,7 @@ class Category(TimeStampedModel):
         return chain
 
 
+@pghistory.track(*history_trackers(), exclude=["updated_at"])
 class CategoryDefaultDepartment(models.Model):
     """The default lead department of a category for cases taken in within a region's subtree.
 
@@ -244,6 +254,7 @@ class CategoryDefaultDepartment(models.Model):
         return f"{self.category} · {self.region} → {self.department}"
 
 
+@pghistory.track(*history_trackers(), exclude=["updated_at"])
 class SlaPolicy(TimeStampedModel):
     """Time limits (时限) of a kind of case; editable in the admin, defaults seeded (docs/DEADLINES.md).
 
@@ -792,6 +803,7 @@ class CaseEvent(AppendOnlyModel):
     Written only by ``cases.workflow``, exactly one per command, in the command's transaction. ``sequence``
     numbers a case's events 1, 2, 3… (unique per case), ``from_status`` is empty for the intake event.
     ``is_public`` marks the events the citizens' status page may show (without names or personal data).
+    ``prev_hash`` and ``hash`` chain a case's events (``cases.auditchain``): set on save, never by callers.
     """
 
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="events")
@@ -815,6 +827,9 @@ class CaseEvent(AppendOnlyModel):
     payload = models.JSONField(_("数据"), default=dict, blank=True)
     is_public = models.BooleanField(_("公开"), default=False)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    # The tamper-evident chain (cases/auditchain.py): the previous event's hash and this one's.
+    prev_hash = models.CharField(_("前一记录摘要"), max_length=64, default="", editable=False)
+    hash = models.CharField(_("记录摘要"), max_length=64, default="", editable=False)
 
     append_only_error = CaseEventImmutable
     objects = CaseEventQuerySet.as_manager()
@@ -833,6 +848,24 @@ class CaseEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs):
+        """Append: link to the case's previous event and hash (the caller holds the case row locked)."""
+        if self._state.adding:
+            auditchain.seal(self, self._previous_hash())
+        super().save(*args, **kwargs)
+
+    def _previous_hash(self) -> str:
+        if self.sequence == 1:
+            return auditchain.GENESIS
+        previous = (
+            CaseEvent.objects.filter(case_id=self.case_id, sequence=self.sequence - 1)
+            .values_list("hash", flat=True)
+            .first()
+        )
+        if previous is None:
+            raise CaseEventImmutable(f"case {self.case_id}: no event {self.sequence - 1} to follow")
+        return previous
 
 
 class Extension(TimeStampedModel):
@@ -914,6 +947,7 @@ class Extension(TimeStampedModel):
         return f"{self.case.tracking_number} · {self.days} · {self.get_status_display()}"
 
 
+@pghistory.track(*history_trackers(), exclude=["updated_at"])
 class Reason(models.Model):
     """A configurable reason (理由) of a list: refusals and "cannot be done" answers (诉讼/仲裁, 信访, 民事纠纷,
     不属本级职责 …) and suspensions (等待补充材料 …). Commands record the code, so refusals can be counted

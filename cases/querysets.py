@@ -199,7 +199,25 @@ class AssignmentQuerySet(models.QuerySet):
 
 
 class CaseEventQuerySet(AppendOnlyQuerySet):
-    """Events are append-only (``windowsvc.models.AppendOnlyQuerySet``)."""
+    """Events are append-only (``windowsvc.models.AppendOnlyQuerySet``); a bulk insert is chained like
+    ``save`` (``cases.auditchain``), the previous links read in one query."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        from . import auditchain
+
+        objs = list(objs)
+        wanted = {(e.case_id, e.sequence - 1) for e in objs if e.sequence > 1}
+        heads: dict[tuple[int, int], str] = {}
+        if wanted:
+            q = models.Q(pk__in=[])
+            for case_id, sequence in wanted:
+                q |= models.Q(case_id=case_id, sequence=sequence)
+            for case_id, sequence, head in self.model.objects.filter(q).values_list(
+                "case_id", "sequence", "hash"
+            ):
+                heads[(case_id, sequence)] = head
+        auditchain.seal_all(objs, heads)
+        return super().bulk_create(objs, *args, **kwargs)
 
     def public(self):
         return self.filter(is_public=True)

@@ -12,13 +12,14 @@ import hashlib
 import hmac
 import secrets
 
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 from routing.models import ServiceWindow
-from windowsvc.models import TimeStampedModel
+from windowsvc.models import TimeStampedModel, history_trackers
 
 # API keys: 32 random bytes, URL-safe. Only a SHA-256 digest is stored (a key this random needs no slow
 # hash); the first characters are kept so an administrator can tell keys apart.
@@ -32,6 +33,7 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256((key or "").encode()).hexdigest()
 
 
+@pghistory.track(*history_trackers(), exclude=["updated_at", "last_used_at", "key_hash"])
 class Open311Integration(TimeStampedModel):
     """A city system (a 12345 platform, an app) allowed to submit requests through Open311 with an API key.
 

@@ -14,13 +14,14 @@ Invariants:
 
 import uuid
 
+import pghistory
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from windowsvc.models import TimeStampedModel
+from windowsvc.models import TimeStampedModel, history_trackers
 
 from .choices import DUE_STATUSES, Channel, Language, Status, TemplateCode
 from .querysets import NotificationQuerySet
@@ -121,6 +122,7 @@ class Notification(TimeStampedModel):
         return value if isinstance(value, str) and value.startswith(("/", "https://", "http://")) else ""
 
 
+@pghistory.track(*history_trackers(), exclude=["updated_at"])
 class MessageTemplate(TimeStampedModel):
     """An administrator's override of one shipped message text (``defaults.py``) for one language.
 

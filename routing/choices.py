@@ -33,6 +33,9 @@ class StaffRole(models.TextChoices):
     SUPERVISOR = "supervisor", _("督办人员")
     COORDINATOR = "coordinator", _("协调中心")
     ADMINISTRATOR = "administrator", _("管理员")
+    # Reads the case events' audit trail of a region subtree and the configuration history, nothing else
+    # (no cases, no organisation, no admin): audit/, docs/SECURITY.md.
+    AUDITOR = "auditor", _("审计员")
 
 
 # Roles that act for a department and therefore need one on their membership.

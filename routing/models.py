@@ -7,18 +7,20 @@ Invariants:
 - This app never imports ``cases``.
 """
 
+import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from windowsvc.models import TimeStampedModel
+from windowsvc.models import TimeStampedModel, history_trackers
 
 from . import paths
 from .choices import DEPARTMENT_ROLES, TIER_CODE_LENGTH, TIER_PARENT, DepartmentRole, StaffRole, Tier
 from .querysets import DepartmentQuerySet, MembershipQuerySet, RegionQuerySet, ServiceWindowQuerySet
 
 
+@pghistory.track(*history_trackers(), exclude=["updated_at"])
 class Region(TimeStampedModel):
     """A node of the administrative tree (行政区划): a county, a town (镇/街道) or a village (村/社区).
 
@@ -97,6 +99,7 @@ class Region(TimeStampedModel):
         return paths.path_prefixes(self.path)
 
 
+@pghistory.track(*history_trackers(), exclude=["updated_at"])
 class Department(TimeStampedModel):
     """A unit that handles cases (业务部门): a county bureau, a town office or a village committee.
 
@@ -135,6 +138,7 @@ class Department(TimeStampedModel):
             raise ValidationError({"role": _("只有县级行政服务中心可以是协调中心。")})
 
 
+@pghistory.track(*history_trackers(), exclude=["updated_at"])
 class ServiceWindow(TimeStampedModel):
     """A “办不成事”反映窗口: the counter (physical or online) where cases are taken in."""
 
@@ -158,6 +162,7 @@ class ServiceWindow(TimeStampedModel):
         return self.name
 
 
+@pghistory.track(*history_trackers(), exclude=["updated_at"])
 class Membership(TimeStampedModel):
     """One role of one staff user in one region and, for department roles, one department.
 

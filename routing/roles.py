@@ -54,6 +54,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     StaffRole.SUPERVISOR: [*_ORG_VIEW, "auth.view_user"],
     StaffRole.COORDINATOR: [*_ORG_VIEW, "auth.view_user"],
     StaffRole.ADMINISTRATOR: _ORG_ADMIN,
+    # The audit trail and the configuration history (audit/), read-only; no organisation, no cases.
+    StaffRole.AUDITOR: ["audit.view_audit_trail", "audit.view_chaindigest"],
 }
 
 # Roles whose members may enter the Django admin (is_staff), which then limits them to their subtree.

@@ -6,7 +6,8 @@ The rule (docs/ARCHITECTURE.md):
 - a clerk sees what was taken in at windows in their region's subtree;
 - department staff (handler, department head) see what is assigned to their department;
 - the organisation itself (regions, departments, windows) is readable across the subtrees of all of a
-  user's memberships; users are readable inside an administrator's or supervisor's subtree, and oneself.
+  user's memberships; users are readable inside an administrator's or supervisor's subtree, and oneself;
+- an auditor's membership opens only the audit trail of its subtree (``audit_paths``), nothing above.
 
 Every queryset's ``visible_to(user)`` builds on ``scope_for(user)``; objects outside the scope answer 404.
 """
@@ -35,6 +36,8 @@ class Scope:
     department_ids: frozenset[int] = field(default_factory=frozenset)
     # Every membership's region path: the organisation is readable below any of them.
     member_paths: tuple[str, ...] = ()
+    # Region paths whose audit trail an auditor reads; an auditor's membership gives nothing else.
+    audit_paths: tuple[str, ...] = ()
     roles: frozenset[str] = field(default_factory=frozenset)
 
     @property
@@ -83,9 +86,13 @@ def scope_for(user) -> Scope:
         rows = list(
             Membership.objects.filter(user_id=user.pk).values_list("role", "region__path", "department_id")
         )
-        oversight, admin, clerk, member = set(), set(), set(), set()
+        oversight, admin, clerk, member, audit = set(), set(), set(), set(), set()
         departments: set[int] = set()
         for role, path, department_id in rows:
+            if role == StaffRole.AUDITOR:
+                # Not a member of the organisation's daily work: the audit trail only (audit/selectors.py).
+                audit.add(path)
+                continue
             member.add(path)
             if role in (StaffRole.SUPERVISOR, StaffRole.ADMINISTRATOR, StaffRole.COORDINATOR):
                 oversight.add(path)
@@ -105,6 +112,7 @@ def scope_for(user) -> Scope:
             clerk_paths=_minimal(clerk),
             department_ids=frozenset(departments),
             member_paths=_minimal(member),
+            audit_paths=_minimal(audit),
             roles=frozenset(role for role, _, _ in rows),
         )
     user._windowsvc_scope = scope

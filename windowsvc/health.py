@@ -1,4 +1,4 @@
-"""/healthz: database, Redis and a Celery worker round trip, as JSON."""
+"""/healthz: database, Redis and a Celery worker round trip, as JSON; also the last audit digest."""
 
 import time
 
@@ -53,4 +53,17 @@ def healthz(request):
         except Exception as exc:  # a health check reports failures, it does not raise them
             checks[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
     ok = all(item["ok"] for item in checks.values())
-    return JsonResponse({"ok": ok, "checks": checks}, status=200 if ok else 503)
+    return JsonResponse(
+        {"ok": ok, "checks": checks, "audit_digest": _audit_digest()}, status=200 if ok else 503
+    )
+
+
+def _audit_digest() -> dict | None:
+    """The last digest of the case events' chain heads (audit/chain.py), shown for the operators to compare
+    with their copy of the log; informative: it does not decide readiness (a fresh install has none)."""
+    from audit.chain import latest_digest  # the project package above the apps: imported late
+
+    try:
+        return latest_digest()
+    except Exception as exc:  # the database check above already reports an outage
+        return {"error": f"{type(exc).__name__}"}

@@ -5,9 +5,20 @@ from __future__ import annotations
 import uuid
 from pathlib import PurePosixPath
 
+import pghistory
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+# The configuration history (docs/SECURITY.md): every insert, change and delete of a configuration model
+# (organisation, memberships, calendar, categories, SLA policies, reasons, integrations, message
+# templates) is copied by a PostgreSQL trigger (django-pghistory) into its ``<Model>Event`` table, with the
+# request's user and path as context (``audit.middleware``). The copies are append-only. SQLite keeps no
+# history (no triggers): the zero-setup demo runs without it.
+def history_trackers() -> tuple:
+    """Fresh trackers for one model (pghistory binds an update tracker's condition to its model)."""
+    return (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 
 
 class TimeStampedModel(models.Model):

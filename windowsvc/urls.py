@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("supervision.api.urls")),
     path("", include("library.api.urls")),
     path("", include("practice.api.urls")),
+    path("", include("audit.api.urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +28,7 @@ urlpatterns = [
     path("supervision/", include("supervision.urls")),
     path("library/", include("library.urls")),
     path("practice/", include("practice.urls")),
+    path("audit/", include("audit.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from datetime import time
 
+import pghistory
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from windowsvc.models import TimeStampedModel
+from windowsvc.models import TimeStampedModel, history_trackers
 
 from ..choices import Tier
 
@@ -43,6 +44,7 @@ def _check_county(region) -> None:
         raise ValidationError({"region": gettext("只能为县级区划设置。")})
 
 
+@pghistory.track(*history_trackers(), exclude=["updated_at"])
 class WorkingDay(TimeStampedModel):
     """One date of the working-day calendar, national (``region`` null) or for one county.
 
@@ -112,6 +114,7 @@ class WorkingDay(TimeStampedModel):
         super().save(*args, **kwargs)
 
 
+@pghistory.track(*history_trackers(), exclude=["updated_at"])
 class BusinessHours(TimeStampedModel):
     """A county's office hours (morning and afternoon sessions), overriding ``settings.BUSINESS_HOURS``.
 

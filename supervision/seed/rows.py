@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from cases.auditchain import GENESIS, event_hash
 from cases.choices import PUBLIC_EVENT_KINDS, AssignmentRole, RequesterKind, Satisfaction
 from cases.models import QUERY_CODE_ALPHABET
 from routing.calendar.fastclock import FastCalendar, day_number
@@ -111,6 +112,7 @@ def _event_lines(gen: Generator, draft: CaseDraft) -> tuple[list[str], int]:
     version = 0
     ev_tail = gen.t["event"].tail
     event_id, case_id = draft.first_event_id, draft.case_id
+    prev = GENESIS
     for seq, (t, _order, kind, actor, department, frm, to, reason, payload) in enumerate(events, start=1):
         if frm is None:
             frm, to = current, current
@@ -118,12 +120,17 @@ def _event_lines(gen: Generator, draft: CaseDraft) -> tuple[list[str], int]:
             raise SeedError(f"case {case_id}: {kind} from {frm!r} after an event that ended in {current!r}")
         current = to
         version = seq
+        public = kind in PUBLIC_KINDS
+        # The chain (cases/auditchain.py) over exactly the values written; payloads built by cases.events
+        # are already what JSON storage gives back (string keys, lists), and the tests verify the chains.
+        digest = event_hash(prev, case_id, seq, kind, actor, department, frm, to, reason, payload, public, t)
         # One f-string per event (the hottest line of the seed); reasons are our own constants.
         lines.append(
             f"{event_id + seq - 1}\t{case_id}\t{seq}\t{kind}\t{NULL if actor is None else actor}\t"
             f"{NULL if department is None else department}\t{frm}\t{to}\t{reason}\t{_json(payload)}\t"
-            f"{'t' if kind in PUBLIC_KINDS else 'f'}\t{ts(t)}{ev_tail}\n"
+            f"{'t' if public else 'f'}\t{ts(t)}\t{prev}\t{digest}{ev_tail}\n"
         )
+        prev = digest
     return lines, version
 
 

@@ -172,7 +172,7 @@ def tables() -> dict[str, Table]:
             _columns(
                 """
             id case_id sequence kind actor_id department_id from_status to_status reason payload is_public
-            created_at
+            created_at prev_hash hash
                 """
             ),
         ),

@@ -58,6 +58,7 @@ department_head  ok/ok/ok   404/404/404 404/404/404  —            404/404/404
 supervisor       ok/ok/ok   ok/ok/ok    404/404/404  —            ok/ok/ok
 coordinator      ok/ok/ok   ok/ok/ok    404/404/404  —            ok/ok/ok
 administrator    ok/ok/403  ok/ok/403   404/404/404  —            ok/ok/403
+auditor          404/404/404 404/404/404 404/404/404  —            404/404/404
 """),
     Tier.TOWN: parse("""
 role             own        child       sibling      parent       other_department
@@ -66,6 +67,7 @@ handler          ok/ok/ok   404/404/404 404/404/404  404/404/404  404/404/404
 department_head  ok/ok/ok   404/404/404 404/404/404  404/404/404  404/404/404
 supervisor       ok/ok/ok   ok/ok/ok    404/404/404  404/404/404  ok/ok/ok
 administrator    ok/ok/403  ok/ok/403   404/404/404  404/404/404  ok/ok/403
+auditor          404/404/404 404/404/404 404/404/404  404/404/404  404/404/404
 """),
     Tier.VILLAGE: parse("""
 role             own        child       sibling      parent       other_department
@@ -74,6 +76,7 @@ handler          ok/ok/ok   —           404/404/404  404/404/404  404/404/404
 department_head  ok/ok/ok   —           404/404/404  404/404/404  404/404/404
 supervisor       ok/ok/ok   —           404/404/404  404/404/404  ok/ok/ok
 administrator    ok/ok/403  —           404/404/404  404/404/404  ok/ok/403
+auditor          404/404/404 —           404/404/404  404/404/404  404/404/404
 """),
 }
 
@@ -104,11 +107,12 @@ RELATIVES = {
 # The actor of each role at each tier (users of tests/factories.build_org, plus a few added below).
 ACTORS = {
     Tier.COUNTY: {"clerk": "county_clerk", "handler": "market_handler", "department_head": "market_head",
-                  "supervisor": "county_supervisor", "coordinator": "coordinator", "administrator": "county_admin"},
+                  "supervisor": "county_supervisor", "coordinator": "coordinator", "administrator": "county_admin",
+                  "auditor": "county_auditor"},
     Tier.TOWN: {"clerk": "t1_clerk", "handler": "t1_office_handler", "department_head": "t1_office_head",
-                "supervisor": "t1_supervisor", "administrator": "t1_admin"},
+                "supervisor": "t1_supervisor", "administrator": "t1_admin", "auditor": "t1_auditor"},
     Tier.VILLAGE: {"clerk": "v1_clerk", "handler": "v1_committee_handler", "department_head": "v1_committee_head",
-                   "supervisor": "v1_supervisor", "administrator": "v1_admin"},
+                   "supervisor": "v1_supervisor", "administrator": "v1_admin", "auditor": "v1_auditor"},
 }  # fmt: skip
 # The department each region's cases are routed to.
 HOME_DEPARTMENT = {
@@ -138,6 +142,10 @@ def build_world():
     org.users["v1_admin"] = MembershipFactory(
         user=UserFactory(username="v1_admin"), role=StaffRole.ADMINISTRATOR, region=org.regions["v1"]
     ).user
+    for key in ("county", "t1", "v1"):  # the auditor reads the audit trail only: no case (audit/)
+        org.users[f"{key}_auditor"] = MembershipFactory(
+            user=UserFactory(username=f"{key}_auditor"), role=StaffRole.AUDITOR, region=org.regions[key]
+        ).user
     county2_category = CategoryFactory(county=county2, code="C2", name="邻县类别")
 
     cases = {}

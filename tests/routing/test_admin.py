@@ -35,6 +35,7 @@ department_head   login/login/login  login/login/login  login/login/login  login
 supervisor        login/login/login  login/login/login  login/login/login  login/login/login
 coordinator       login/login/login  login/login/login  login/login/login  login/login/login
 administrator     ok/ok/ok           ok/ok/ok           404/404/404        404/404/404
+auditor           login/login/login  login/login/login  login/login/login  login/login/login
 """)
 
 ADMIN_NAME = {

@@ -35,7 +35,8 @@ MISSING_PK = 10**9
 #   405 = the endpoint is read-only (users are managed in the admin)
 # The rules are the same at every tier: scope follows the subtree, whatever its level.
 
-# Regions, departments and service windows: everyone reads their subtree; administrators also edit it.
+# Regions, departments and service windows: everyone reads their subtree; administrators also edit it. The
+# auditor reads none of it: their membership opens the audit trail only (audit/).
 ORGANISATION = parse_matrix("""
 role              own          child        sibling      parent
 clerk             ok/ok/403    ok/ok/403    404/404/404  404/404/404
@@ -44,6 +45,7 @@ department_head   ok/ok/403    ok/ok/403    404/404/404  404/404/404
 supervisor        ok/ok/403    ok/ok/403    404/404/404  404/404/404
 coordinator       ok/ok/403    ok/ok/403    404/404/404  404/404/404
 administrator     ok/ok/ok     ok/ok/ok     404/404/404  404/404/404
+auditor           404/404/404  404/404/404  404/404/404  404/404/404
 """)
 
 # Staff users: only the overseeing roles see the staff of their subtree; the others see only themselves.
@@ -55,6 +57,7 @@ department_head   404/404/405  404/404/405  404/404/405  404/404/405
 supervisor        ok/ok/405    ok/ok/405    404/404/405  404/404/405
 coordinator       ok/ok/405    ok/ok/405    404/404/405  404/404/405
 administrator     ok/ok/405    ok/ok/405    404/404/405  404/404/405
+auditor           404/404/405  404/404/405  404/404/405  404/404/405
 """)
 
 EXPECTED = {"region": ORGANISATION, "department": ORGANISATION, "window": ORGANISATION, "user": USERS}

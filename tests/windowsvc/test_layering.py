@@ -4,7 +4,17 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["windowsvc", "routing", "cases", "notifications", "citizens", "supervision", "library", "practice"]
+APPS = [
+    "windowsvc",
+    "routing",
+    "cases",
+    "notifications",
+    "citizens",
+    "supervision",
+    "library",
+    "practice",
+    "audit",
+]
 MAX_COUNTDOWN_SECONDS = 300
 
 
@@ -64,6 +74,18 @@ def test_cases_never_imports_the_apps_above_it():
         f"{path.relative_to(ROOT)}: {sorted(_imports(path) & above)}"
         for path in _python_files("cases", "routing", "notifications")
         if _imports(path) & above
+    ]
+    assert offenders == []
+
+
+def test_no_app_imports_audit():
+    """``audit`` sits above every app (it reads their events and history); only /healthz reads it, late."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in _python_files(
+            "routing", "cases", "notifications", "citizens", "supervision", "library", "practice"
+        )
+        if "audit" in _imports(path)
     ]
     assert offenders == []
 

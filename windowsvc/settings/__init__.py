@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "axes",
+    # The configuration history: triggers (pgtrigger) copying each change into event tables (pghistory).
+    "pgtrigger",
+    "pghistory",
     "windowsvc",
     "routing",
     "cases",
@@ -79,6 +82,7 @@ INSTALLED_APPS = [
     "library",
     "practice",
     "citizens",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +95,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "windowsvc.middleware.StaffIdleTimeoutMiddleware",
+    # Who changed the configuration: the request's user and path attached to the history rows (PostgreSQL).
+    "audit.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # The Content-Security-Policy header on every response (CONTENT_SECURITY_POLICY below).
@@ -233,7 +239,24 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "options": {"expires": 55},
     },
 }
+# The daily digest of the case events' chain heads (audit/chain.py): written after midnight, it covers
+# the events before midnight; the repeat an hour later only covers a beat that was down (one per day).
+CELERY_BEAT_SCHEDULE["audit-chain-digest"] = {
+    "task": "audit.tasks.write_chain_digest",
+    "schedule": crontab(hour="0,1", minute=20),
+    "options": {"expires": 3000},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- The audit trail (docs/SECURITY.md, "The tamper-evident log") --------------------------------
+# History rows are append-only (a trigger refuses UPDATE and DELETE); only writes carry a context.
+PGHISTORY_APPEND_ONLY = True
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# A chain's events may be out of time order by this much (a sweep's moment taken before it locked the
+# case, clocks of several web machines); an event older than its predecessor by more is reported.
+AUDIT_CLOCK_SKEW_SECONDS = int(os.environ.get("AUDIT_CLOCK_SKEW_SECONDS", "300"))
+# The role the application connects as (docs/DEPLOY.md); ``manage.py grant_app_role`` grants it.
+APP_DB_ROLE = os.environ.get("APP_DB_ROLE", "windowsvc_app")
 
 # --- Auth, i18n, time ----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -368,6 +391,7 @@ SPECTACULAR_SETTINGS = {
         "AssignmentStatusEnum": "cases.choices.AssignmentStatus",
         "AssignmentRoleEnum": "cases.choices.AssignmentRole",
         "EventKindEnum": "cases.choices.EventKind",
+        "CaseEventKindEnum": "cases.choices.CASE_EVENT_KINDS",
         "RequesterKindEnum": "cases.choices.RequesterKind",
         "SatisfactionEnum": "cases.choices.Satisfaction",
         "DepartmentRoleEnum": "routing.choices.DepartmentRole",
