@@ -24,6 +24,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import ListView
 
@@ -247,10 +248,11 @@ class ReceiptView(LoginRequiredMixin, View):
 
 # --- Department queue and case list -----------------------------------------------------------------
 
+# Lazy: the labels are translated per request (a module-level gettext would freeze them in Chinese).
 QUEUE_TABS = (
-    ("to-sign", _("待签收"), AssignmentStatus.PENDING),
-    ("in-progress", _("办理中"), AssignmentStatus.ACCEPTED),
-    ("returned", _("已退回"), AssignmentStatus.RETURNED),
+    ("to-sign", gettext_lazy("待签收"), AssignmentStatus.PENDING),
+    ("in-progress", gettext_lazy("办理中"), AssignmentStatus.ACCEPTED),
+    ("returned", gettext_lazy("已退回"), AssignmentStatus.RETURNED),
 )
 
 
@@ -265,12 +267,16 @@ class QueueView(LoginRequiredMixin, View):
         current = request.GET.get("tab", "to-sign")
         if current not in tabs:
             current = "to-sign"
+        sort = request.GET.get("sort", "urgency")
+        sort = sort if sort in selectors.SORTS else "urgency"
         queues = {
-            key: selectors.department_queue(user=request.user, status=status)
+            key: selectors.department_queue(user=request.user, status=status, sort=sort)
             for key, (_l, status) in tabs.items()
         }
         page = Paginator(queues[current], PAGE_SIZE).get_page(request.GET.get("page"))
         assignments = list(page.object_list)
+        if current != "returned":
+            selectors.work_rows_decorate(assignments, kind="assignment")
         # 催办 / 督办 marks of the page's cases: one query for the page.
         selectors.case_action_marks_attach(user=request.user, cases=[a.case for a in assignments])
         departments = scope_for(request.user).department_ids
@@ -280,6 +286,7 @@ class QueueView(LoginRequiredMixin, View):
                 for key, label, _s in QUEUE_TABS
             ],
             "tab": current,
+            "sort": sort,
             "page_obj": page,
             "assignments": assignments,
             "departments": Department.objects.filter(pk__in=sorted(departments)).order_by("code"),
