@@ -18,11 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from routing.choices import DepartmentRole, StaffRole
 from routing.models import Department, Membership, ServiceWindow
 from windowsvc.errors import ValidationFailed
+from windowsvc.personal import mask_credit_code, mask_id_number, mask_name, mask_phone
 
 from . import selectors, services, workflow
 from .choices import (
     COORDINATION_MODES,
-    CaseStatus,
     Channel,
     Complexity,
     EventKind,
@@ -242,26 +242,36 @@ class IntakeForm(forms.Form):
 # --- Case list --------------------------------------------------------------------------------------
 
 
-class CaseFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("状态"), choices=[("", _("全部状态")), *CaseStatus.choices], required=False
-    )
-    q = forms.CharField(label=_("关键词"), required=False, max_length=100)
+class RequesterSearchForm(forms.Form):
+    """按反映人查找 on the case list: posted, kept in the session, never in a URL (phones and id numbers
+    would stay in access logs and browser history). At least one term; each is matched exactly."""
 
-    def filter(self, queryset):
-        if not self.is_valid():
-            return queryset
-        status = self.cleaned_data.get("status")
-        if status:
-            queryset = queryset.filter(status=status)
-        text = (self.cleaned_data.get("q") or "").strip()
-        if text:
-            queryset = queryset.filter(
-                Q(tracking_number__istartswith=text)
-                | Q(title__icontains=text)
-                | Q(description__icontains=text)
-            )
-        return queryset
+    requester_name = forms.CharField(label=_("反映人姓名/名称"), required=False, max_length=100)
+    phone = forms.CharField(label=_("联系电话"), required=False, max_length=24)
+    id_number = forms.CharField(label=_("居民身份证号码"), required=False, max_length=32)
+    credit_code = forms.CharField(label=_("统一社会信用代码"), required=False, max_length=32)
+
+    SESSION_KEY = "cases.requester_search"
+
+    def clean(self):
+        data = super().clean()
+        if not any((data.get(k) or "").strip() for k in self.fields):
+            raise forms.ValidationError(_("请至少填写一项反映人信息。"))
+        return data
+
+    def terms(self) -> dict[str, str]:
+        return {k: (self.cleaned_data.get(k) or "").strip() for k in self.fields}
+
+
+def requester_terms_masked(terms: dict[str, str]) -> list[tuple[str, str]]:
+    """What the list shows of a stored requester search: each term's label and its mask."""
+    masks = {
+        "requester_name": (_("姓名/名称"), mask_name),
+        "phone": (_("电话"), mask_phone),
+        "id_number": (_("身份证号"), mask_id_number),
+        "credit_code": (_("信用代码"), mask_credit_code),
+    }
+    return [(str(masks[k][0]), masks[k][1](v)) for k, v in terms.items() if v and k in masks]
 
 
 # --- Command forms ----------------------------------------------------------------------------------

@@ -152,6 +152,25 @@ def requester_open_cases(
     return queryset.select_related("category").order_by("-taken_in_at")
 
 
+def case_requester_match(
+    queryset: QuerySet[Case], *, name: str = "", phone: str = "", id_number: str = "", credit_code: str = ""
+) -> QuerySet[Case]:
+    """Narrow (already scoped) cases to a requester, every given term matched exactly on its normalised
+    value: the name as typed (trimmed), the phone as ``windowsvc.personal.normalize_phone`` stores it, the
+    id number and credit code through their blind indexes (they are encrypted; never a prefix or LIKE)."""
+    if name.strip():
+        queryset = queryset.filter(requester__name=name.strip())
+    if phone.strip():
+        queryset = queryset.filter(requester__phone=normalize_phone(phone))
+    if id_number.strip():
+        queryset = queryset.filter(requester__id_number_index__in=Requester.digests("id_number", id_number))
+    if credit_code.strip():
+        queryset = queryset.filter(
+            requester__credit_code_index__in=Requester.digests("credit_code", credit_code)
+        )
+    return queryset
+
+
 def category_search(*, user, county_path: str, text: str = "", limit: int = 20) -> QuerySet[Category]:
     """Active categories of a county matching ``text`` in code or name (the intake form's search)."""
     from django.db.models import Q

@@ -42,14 +42,16 @@ from windowsvc.links import public_reverse
 
 from . import events, selectors, services
 from .choices import AssignmentStatus, EventKind, ReviewDecision, Satisfaction
+from .filtersets import CaseFilterSet
 from .forms import (
     COMMAND_FORMS,
-    CaseFilterForm,
     IntakeForm,
+    RequesterSearchForm,
     apply_service_errors,
     command_form,
     intake_windows,
     new_idempotency_key,
+    requester_terms_masked,
 )
 from .models import Case, CaseEvent
 
@@ -295,21 +297,66 @@ class QueueView(LoginRequiredMixin, View):
 
 
 class CaseListView(LoginRequiredMixin, ListView):
-    """Cases the user may see, filtered by status and text; phones masked."""
+    """Cases the user may see, narrowed by the API's filters (``CaseFilterSet``, kept in the URL so a
+    filtered list can be bookmarked) and by a requester search (posted and kept in the session: phones and
+    id numbers never go into a URL); phones and searched numbers shown masked."""
 
     template_name = "cases/list.html"
     context_object_name = "cases"
     paginate_by = PAGE_SIZE
 
+    def requester_terms(self) -> dict[str, str]:
+        return dict(self.request.session.get(RequesterSearchForm.SESSION_KEY) or {})
+
     def get_queryset(self):
-        self.filter_form = CaseFilterForm(self.request.GET or None)
-        return self.filter_form.filter(selectors.case_list_visible(user=self.request.user))
+        self.filterset = CaseFilterSet(
+            self.request.GET or None,
+            queryset=selectors.case_list_visible(user=self.request.user),
+            request=self.request,
+        )
+        queryset = self.filterset.qs if self.filterset.is_bound else self.filterset.queryset
+        terms = self.requester_terms()
+        if terms:
+            queryset = selectors.case_requester_match(
+                queryset,
+                name=terms.get("requester_name", ""),
+                phone=terms.get("phone", ""),
+                id_number=terms.get("id_number", ""),
+                credit_code=terms.get("credit_code", ""),
+            )
+        sort = self.request.GET.get("sort", "newest")
+        self.sort = sort if sort in selectors.SORTS else "newest"
+        return selectors.case_urgency_ordered(queryset, sort=self.sort)
+
+    def post(self, request):
+        """Store (or, with ``clear``, forget) the requester search, then show the list again (same filters)."""
+        target = reverse("cases:list") + (f"?{request.GET.urlencode()}" if request.GET else "")
+        if "clear" in request.POST:
+            request.session.pop(RequesterSearchForm.SESSION_KEY, None)
+            return redirect(target)
+        form = RequesterSearchForm(request.POST)
+        if not form.is_valid():
+            self.requester_form = form
+            return self.get(request)
+        request.session[RequesterSearchForm.SESSION_KEY] = form.terms()
+        return redirect(target)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()
         query.pop("page", None)
-        context.update(filter_form=self.filter_form, query=query.urlencode())
+        unsorted = query.copy()
+        unsorted.pop("sort", None)
+        terms = self.requester_terms()
+        context.update(
+            filterset=self.filterset,
+            filter_form=self.filterset.form,
+            query=query.urlencode(),
+            query_unsorted=unsorted.urlencode(),
+            sort=self.sort,
+            requester_form=getattr(self, "requester_form", None) or RequesterSearchForm(),
+            requester_search=requester_terms_masked(terms),
+        )
         return context
 
 
