@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -423,7 +423,9 @@ class CaseDetailView(LoginRequiredMixin, View):
             "command_forms": forms,
             "assignments": selectors.case_assignments(user=request.user, case_id=case.pk),
             "timeline": [(event, event_details(event, names)) for event in events],
-            "attachments": case.attachments.order_by("id"),
+            "attachments": case.attachments.select_related("uploaded_by").order_by("id"),
+            # The service's own rule (``case_attachment_add``): anyone who may act on the case now.
+            "can_upload": bool(allowed) or request.user.is_superuser,
             "expected_reply_at": expected_reply_at(case),
             "action_marks": selectors.case_action_marks(user=request.user, case_ids=[case.pk]).get(case.pk),
             "timers": selectors.case_running_timers(case=case),
@@ -478,3 +480,53 @@ class CaseActionView(LoginRequiredMixin, View):
         except NotFound:
             return redirect("cases:work")
         return redirect("cases:detail", pk=case.pk)
+
+
+# --- Attachments ------------------------------------------------------------------------------------
+
+# Shown in the browser (inline); anything else is downloaded. Never HTML or SVG: those could run script.
+INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
+
+
+class AttachmentUploadView(LoginRequiredMixin, View):
+    """上传附件 from the case page: the API's service (``services.case_attachment_add``) checks who may, the
+    type and the size, so the page and the API refuse exactly the same files."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        case = _visible_case(request, pk)
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("请选择要上传的文件。"))
+            return redirect(reverse("cases:detail", args=[case.pk]) + "#attachments")
+        try:
+            attachment = services.case_attachment_add(actor=request.user, case_id=case.pk, file=upload)
+        except ValidationFailed as exc:
+            errors = "；".join(str(m) for messages_ in exc.errors.values() for m in messages_)
+            messages.error(request, _("附件未上传：%(reason)s") % {"reason": errors})
+        except PermissionDenied as exc:
+            messages.error(request, _("附件未上传：%(reason)s") % {"reason": exc})
+        else:
+            messages.success(request, _("已上传附件 %(name)s。") % {"name": attachment.original_name})
+        return redirect(reverse("cases:detail", args=[case.pk]) + "#attachments")
+
+
+class AttachmentView(LoginRequiredMixin, View):
+    """One file of a case the user may see (404 otherwise, exactly like a missing one), streamed from
+    storage: PDFs and images shown in the browser, anything else downloaded."""
+
+    def get(self, request, pk: int, attachment_id: int):
+        case = _visible_case(request, pk)
+        attachment = case.attachments.filter(pk=attachment_id).first()
+        if attachment is None:
+            raise Http404(_("未找到该附件。"))
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=attachment.content_type not in INLINE_TYPES,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
