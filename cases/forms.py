@@ -305,6 +305,15 @@ def _text_field(label, *, rows: int = 3) -> forms.CharField:
     return forms.CharField(label=label, required=False, widget=forms.Textarea(attrs={"rows": rows}))
 
 
+# Commands that cannot be taken back by the one who sends them: the page asks first.
+CONFIRMATIONS = {
+    E.RETURN: _("确定退回该案件？退回后由窗口（或协调中心）重新派单。"),
+    E.RESOLVE: _("确定办结该案件？办结后将回访反映人。"),
+    E.CLOSE: _("确定销号？销号后案件结束，不能再办理。"),
+    E.WITHDRAW: _("确定撤回该案件？撤回后案件结束。"),
+}
+
+
 class CommandForm(forms.Form):
     """One workflow command's page input. Subclasses declare fields named like the command's declared
     inputs (``workflow.RULES``) and choose how they are shown (lists scoped to the case, text areas).
@@ -318,6 +327,11 @@ class CommandForm(forms.Form):
     command: str = ""
     # The label of the submit button (defaults to the command's name).
     submit_label: str = ""
+
+    @property
+    def confirm_text(self) -> str:
+        """The question asked before an irreversible command is sent (static/js/site.js, ``data-confirm``)."""
+        return str(CONFIRMATIONS.get(self.command, ""))
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

@@ -1,6 +1,14 @@
 """Project-level pages."""
 
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.views.generic import TemplateView
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links: send them to the static icon (resolved per
+    request, so the hashed name of the production storage is used)."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 class HomeView(TemplateView):
