@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from routing.models import Department
 from routing.scoping import paths_q
 from windowsvc.errors import NotFound
-from windowsvc.personal import normalize_phone
+from windowsvc.personal import mask_name, normalize_phone
 
 from . import workflow
 from .choices import AssignmentStatus, Light, SweepEventKind
@@ -495,3 +495,160 @@ def worklist(*, user, sort: str = "urgency") -> list[WorkSection]:
         add("admin-red", _("红灯案件"), visible.open().with_light().filter(light=Light.RED))
         add("admin-yellow", _("黄灯案件"), visible.open().with_light().filter(light=Light.YELLOW))
     return sections
+
+
+# --- Printable documents: 交办单, 督办通知书, 协调会纪要 ------------------------------------------------
+
+
+@dataclass
+class PrintedDocument:
+    """One printable order of a case: who issues it, its number and date, its fields and text."""
+
+    kind: str
+    title: str
+    issuer: str
+    number: str
+    issued_at: datetime
+    fields: list[tuple[str, str]]
+    text_label: str
+    text: str
+    addressee: str = ""
+
+
+DOCUMENT_KINDS = ("assignment", "supervision", "coordination")
+
+
+def case_document_kinds(*, case: Case) -> list[tuple[str, str]]:
+    """The printable documents a (visible) case has now: ``[(kind, label)]`` for the case page's links."""
+    from .choices import AssignmentRole
+
+    found = []
+    if case.assignments.filter(role=AssignmentRole.LEAD).exists():
+        found.append(("assignment", _("交办单")))
+    if case.events.filter(kind=SweepEventKind.SUPERVISE).exists():
+        found.append(("supervision", _("督办通知书")))
+    if case.coordination_meetings.exists():
+        found.append(("coordination", _("协调会纪要")))
+    return found
+
+
+def _county_centre_name(case: Case) -> str:
+    from routing.choices import DepartmentRole
+
+    centre = Department.objects.filter(role=DepartmentRole.COORDINATOR, region__path=case.county_path).first()
+    return centre.name if centre else ""
+
+
+def case_document(*, user, case: Case, kind: str) -> PrintedDocument:
+    """The latest 交办单 (lead assignment), 督办通知书 (supervision order) or 协调会纪要 (coordination meeting) of
+    a case the caller has already checked is visible; ``NotFound`` when the case has none."""
+    from django.utils.formats import date_format
+
+    from routing.choices import StaffRole
+    from routing.models import Membership, Region
+
+    from .choices import AssignmentRole
+    from .events import read
+
+    def when(moment) -> str:
+        return date_format(timezone.localtime(moment), "Y-m-d H:i") if moment else "—"
+
+    requester = case.requester
+    common = [
+        (_("受理编号"), case.tracking_number),
+        (_("反映事项"), case.title),
+        (_("反映人"), f"{mask_name(requester.name)} {requester.masked_phone}".strip()),
+        (_("受理时间"), when(case.taken_in_at)),
+    ]
+    if kind == "assignment":
+        assignment = (
+            case.assignments.filter(role=AssignmentRole.LEAD)
+            .select_related("department")
+            .order_by("-is_current", "-created_at", "-pk")
+            .first()
+        )
+        if assignment is None:
+            raise NotFound(_("该案件尚未派单。"))
+        assisting = case.assignments.filter(role=AssignmentRole.ASSISTING, is_current=True).select_related(
+            "department"
+        )
+        return PrintedDocument(
+            kind=kind,
+            title=str(_("交办单")),
+            issuer=case.window.name if assignment.origin != "coordinate" else _county_centre_name(case),
+            number=f"{assignment.created_at:%Y}-{case.tracking_number}-J{assignment.pk}",
+            issued_at=assignment.created_at,
+            addressee=assignment.department.name,
+            fields=[
+                *common,
+                (_("主办部门"), assignment.department.name),
+                (_("协办部门"), "、".join(a.department.name for a in assisting) or "—"),
+                (_("签收时限"), when(assignment.accept_due_at)),
+                (_("办理时限"), when(assignment.due_at)),
+            ],
+            text_label=str(_("反映内容")),
+            text=case.description,
+        )
+    if kind == "supervision":
+        event = (
+            CaseEvent.objects.filter(case=case, kind=SweepEventKind.SUPERVISE)
+            .select_related("actor")
+            .order_by("-sequence")
+            .first()
+        )
+        if event is None:
+            raise NotFound(_("该案件没有督办记录。"))
+        payload = read(event)
+        membership = (
+            Membership.objects.filter(user=event.actor, role=StaffRole.SUPERVISOR)
+            .select_related("region")
+            .first()
+            if event.actor_id
+            else None
+        )
+        region = membership.region if membership else Region.objects.filter(path=case.county_path).first()
+        issuer = f"{region.name if region else ''}“办不成事”反映窗口督办"
+        lead = (
+            Department.objects.filter(pk=payload.lead_department).first() if payload.lead_department else None
+        )
+        return PrintedDocument(
+            kind=kind,
+            title=str(_("督办通知书")),
+            issuer=issuer,
+            number=f"{event.created_at:%Y}-{case.tracking_number}-D{event.sequence}",
+            issued_at=event.created_at,
+            addressee=lead.name if lead else (case.lead_department.name if case.lead_department else ""),
+            fields=[
+                *common,
+                (_("办理时限"), when(case.deadline_in_force)),
+                (_("督办时限（工作日）"), str(payload.days) if payload.days else "—"),
+                (_("督办办结期限"), when(payload.due_at)),
+            ],
+            text_label=str(_("督办事由")),
+            text=event.reason,
+        )
+    if kind == "coordination":
+        meeting = (
+            case.coordination_meetings.select_related("lead_department")
+            .prefetch_related("departments")
+            .order_by("-held_at", "-pk")
+            .first()
+        )
+        if meeting is None:
+            raise NotFound(_("该案件没有协调会记录。"))
+        return PrintedDocument(
+            kind=kind,
+            title=str(_("协调会纪要")),
+            issuer=_county_centre_name(case),
+            number=f"{meeting.held_at:%Y}-{case.tracking_number}-X{meeting.pk}",
+            issued_at=meeting.held_at,
+            fields=[
+                *common,
+                (_("召开时间"), when(meeting.held_at)),
+                (_("参会部门"), "、".join(d.name for d in meeting.departments.all()) or "—"),
+                (_("确定的主办部门"), meeting.lead_department.name),
+            ],
+            text_label=str(_("会议决定")),
+            text=meeting.decisions,
+        )
+    raise NotFound(_("没有这种文书。"))

@@ -248,6 +248,21 @@ class ReceiptView(LoginRequiredMixin, View):
         return render(request, self.template_name, context)
 
 
+class CaseDocumentView(LoginRequiredMixin, View):
+    """交办单 / 督办通知书 / 协调会纪要 of a visible case, printable on A4 with the issuing body, number, date and
+    a seal line (``selectors.case_document``); 404 when the case is not visible or has no such document."""
+
+    template_name = "cases/document.html"
+
+    def get(self, request, pk: int, kind: str):
+        case = _visible_case(request, pk)
+        try:
+            document = selectors.case_document(user=request.user, case=case, kind=kind)
+        except NotFound as exc:
+            raise Http404(str(exc)) from None
+        return render(request, self.template_name, {"case": case, "document": document})
+
+
 # --- Department queue and case list -----------------------------------------------------------------
 
 # Lazy: the labels are translated per request (a module-level gettext would freeze them in Chinese).
@@ -430,6 +445,7 @@ class CaseDetailView(LoginRequiredMixin, View):
             "action_marks": selectors.case_action_marks(user=request.user, case_ids=[case.pk]).get(case.pk),
             "timers": selectors.case_running_timers(case=case),
             "reviews": selectors.case_reviews(case=case),
+            "documents": selectors.case_document_kinds(case=case),
             "now": timezone.now(),
         }
         return render(request, self.template_name, context)

@@ -67,3 +67,15 @@ def test_the_quarterly_bulletin_prints_on_a4_with_whole_department_names(live_se
         # Whole on one line, not broken one character per line.
         assert any(name in line for line in lines), name
     assert sum(1 for line in lines if len(line.strip()) == 1) < 5
+
+
+def test_the_assignment_order_prints_on_one_a4_page_with_its_seal_line(live_server, page, org):
+    from tests.cases.page_helpers import routed_case as assigned_case
+
+    case = assigned_case(org, lead="market")
+    log_in(page, live_server, "v1_clerk")
+    page.goto(live_server.url + f"/cases/{case.pk}/print/assignment/")
+    with pdf_pages(page) as pdf:
+        assert len(pdf.pages) == 1 and size_is(pdf.pages[0], A4)
+        text = pdf.pages[0].extract_text()
+    assert "交办单" in text.replace(" ", "") and "（盖章）" in text and "市场监管局" in text
