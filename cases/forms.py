@@ -593,6 +593,30 @@ class ReplyForm(CommandForm):
         return data
 
 
+class EvidenceMixin:
+    """An ``evidence`` field offering the case's attachments (none: no field)."""
+
+    def setup(self) -> None:
+        attachments = self.case.attachments.order_by("id")
+        self.fields["evidence"].queryset = attachments
+        if not attachments.exists():
+            del self.fields["evidence"]
+
+    def service_kwargs(self) -> dict[str, Any]:
+        kwargs = super().service_kwargs()
+        kwargs["evidence"] = list(kwargs.get("evidence") or [])
+        return kwargs
+
+
+def _evidence_field() -> forms.ModelMultipleChoiceField:
+    return forms.ModelMultipleChoiceField(
+        label=_("证明材料"),
+        queryset=CaseAttachment.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
 class ResolveForm(CommandForm):
     command = E.RESOLVE
     summary = _text_field(_("办结情况"), rows=4)
@@ -637,10 +661,11 @@ class ReopenForm(CommandForm):
         self.fields["lead_department"].queryset = routing_departments(self.case)
 
 
-class CloseForm(CommandForm):
+class CloseForm(EvidenceMixin, CommandForm):
     command = E.CLOSE
     reason = _text_field(_("销号说明"), rows=2)
     override = forms.BooleanField(label=_("督办销号（未经满意回访）"), required=False)
+    evidence = _evidence_field()
 
 
 class ExtensionRequestForm(CommandForm):

@@ -66,3 +66,31 @@ def test_uploaded_evidence_is_offered_to_resolve(client, org, media):
     assert "已上传附件" in response.content.decode()
     html = client.get(f"/cases/{case.pk}/actions/resolve/").content.decode()
     assert "证明.pdf" in html and 'name="resolve-evidence"' in html
+
+
+def test_evidence_can_be_attached_to_close(client, org, media):
+    from cases import services
+    from cases.choices import CaseStatus, EventKind, Satisfaction
+    from tests.cases.states import drive
+
+    case = drive(org, CaseStatus.RESOLVED)
+    services.case_callback(actor=org["v1_clerk"], case_id=case.pk, satisfaction=Satisfaction.SATISFIED)
+    client.force_login(org["v1_clerk"])
+    upload(client, case, name="回访记录.pdf")
+    attachment = case.attachments.get()
+    html = client.get(f"/cases/{case.pk}/actions/close/").content.decode()
+    assert "回访记录.pdf" in html and 'name="close-evidence"' in html
+    other = routed_case(org, lead="market")
+    with pytest.raises(Exception, match="证明材料应为本案的附件"):
+        services.case_close(actor=org["v1_clerk"], case_id=case.pk, evidence=[attachment.pk + 1000])
+    response = client.post(
+        f"/cases/{case.pk}/actions/close/",
+        {"close-evidence": [attachment.pk], "close-expected_version": case.events.count()},
+        follow=True,
+    )
+    assert response.status_code == 200
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED
+    event = case.events.get(kind=EventKind.CLOSE)
+    assert event.payload["evidence"] == [attachment.pk]
+    assert other.status != CaseStatus.CLOSED
