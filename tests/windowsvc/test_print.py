@@ -79,3 +79,11 @@ def test_the_assignment_order_prints_on_one_a4_page_with_its_seal_line(live_serv
         assert len(pdf.pages) == 1 and size_is(pdf.pages[0], A4)
         text = pdf.pages[0].extract_text()
     assert "交办单" in text.replace(" ", "") and "（盖章）" in text and "市场监管局" in text
+
+
+def test_the_monthly_ranking_prints_on_a4_landscape(live_server, page, org):
+    routed_case(org, when="2026-01-05 09:00")
+    log_in(page, live_server, "county_supervisor")
+    page.goto(live_server.url + "/supervision/rankings/")
+    with pdf_pages(page) as pdf:
+        assert all(size_is(p, A4) and p.width > p.height for p in pdf.pages)
