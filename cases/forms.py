@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from routing.choices import DepartmentRole, StaffRole
 from routing.models import Department, Membership, ServiceWindow
 from windowsvc.errors import ValidationFailed
-from windowsvc.personal import mask_credit_code, mask_id_number, mask_name, mask_phone
 
 from . import selectors, services, workflow
 from .choices import (
@@ -259,19 +258,28 @@ class RequesterSearchForm(forms.Form):
             raise forms.ValidationError(_("请至少填写一项反映人信息。"))
         return data
 
-    def terms(self) -> dict[str, str]:
-        return {k: (self.cleaned_data.get(k) or "").strip() for k in self.fields}
+    def terms(self) -> dict:
+        """The search as the session keeps it: normalised, numbers as blind-index digests and masks only."""
+        data = self.cleaned_data
+        return selectors.requester_search_terms(
+            name=data.get("requester_name") or "",
+            phone=data.get("phone") or "",
+            id_number=data.get("id_number") or "",
+            credit_code=data.get("credit_code") or "",
+        )
 
 
-def requester_terms_masked(terms: dict[str, str]) -> list[tuple[str, str]]:
+REQUESTER_TERM_LABELS = {
+    "name": _("姓名/名称"),
+    "phone": _("电话"),
+    "id_number": _("身份证号"),
+    "credit_code": _("信用代码"),
+}
+
+
+def requester_terms_masked(terms: dict) -> list[tuple[str, str]]:
     """What the list shows of a stored requester search: each term's label and its mask."""
-    masks = {
-        "requester_name": (_("姓名/名称"), mask_name),
-        "phone": (_("电话"), mask_phone),
-        "id_number": (_("身份证号"), mask_id_number),
-        "credit_code": (_("信用代码"), mask_credit_code),
-    }
-    return [(str(masks[k][0]), masks[k][1](v)) for k, v in terms.items() if v and k in masks]
+    return [(str(REQUESTER_TERM_LABELS.get(key, key)), masked) for key, masked in terms.get("shown", [])]
 
 
 # --- Command forms ----------------------------------------------------------------------------------

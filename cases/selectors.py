@@ -9,6 +9,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Case as Case_
 from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Value, When
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from routing.models import Department
 from routing.scoping import paths_q
 from windowsvc.errors import NotFound
-from windowsvc.personal import mask_name, normalize_phone
+from windowsvc.personal import mask_credit_code, mask_id_number, mask_name, mask_phone, normalize_phone
 
 from . import workflow
 from .choices import AssignmentStatus, Light, SweepEventKind
@@ -152,22 +153,39 @@ def requester_open_cases(
     return queryset.select_related("category").order_by("-taken_in_at")
 
 
-def case_requester_match(
-    queryset: QuerySet[Case], *, name: str = "", phone: str = "", id_number: str = "", credit_code: str = ""
-) -> QuerySet[Case]:
-    """Narrow (already scoped) cases to a requester, every given term matched exactly on its normalised
-    value: the name as typed (trimmed), the phone as ``windowsvc.personal.normalize_phone`` stores it, the
-    id number and credit code through their blind indexes (they are encrypted; never a prefix or LIKE)."""
+def requester_search_terms(
+    *, name: str = "", phone: str = "", id_number: str = "", credit_code: str = ""
+) -> dict[str, Any]:
+    """A requester search as it may be kept (in the session): the name trimmed, the phone normalised like
+    ``windowsvc.personal.normalize_phone`` stores it, and for the id number and credit code only their
+    blind-index digests (they are encrypted at rest; the plain number is kept nowhere) and masks."""
+    terms: dict[str, Any] = {"shown": []}
     if name.strip():
-        queryset = queryset.filter(requester__name=name.strip())
+        terms["name"] = name.strip()
+        terms["shown"].append(("name", mask_name(name)))
     if phone.strip():
-        queryset = queryset.filter(requester__phone=normalize_phone(phone))
+        terms["phone"] = normalize_phone(phone)
+        terms["shown"].append(("phone", mask_phone(phone)))
     if id_number.strip():
-        queryset = queryset.filter(requester__id_number_index__in=Requester.digests("id_number", id_number))
+        terms["id_number_index"] = Requester.digests("id_number", id_number)
+        terms["shown"].append(("id_number", mask_id_number(id_number)))
     if credit_code.strip():
-        queryset = queryset.filter(
-            requester__credit_code_index__in=Requester.digests("credit_code", credit_code)
-        )
+        terms["credit_code_index"] = Requester.digests("credit_code", credit_code)
+        terms["shown"].append(("credit_code", mask_credit_code(credit_code)))
+    return terms
+
+
+def case_requester_match(queryset: QuerySet[Case], *, terms: dict[str, Any]) -> QuerySet[Case]:
+    """Narrow (already scoped) cases to a requester (``requester_search_terms``): every term matched exactly
+    on its normalised value, numbers through their blind indexes (never a prefix or LIKE)."""
+    if terms.get("name"):
+        queryset = queryset.filter(requester__name=terms["name"])
+    if terms.get("phone"):
+        queryset = queryset.filter(requester__phone=terms["phone"])
+    if terms.get("id_number_index"):
+        queryset = queryset.filter(requester__id_number_index__in=list(terms["id_number_index"]))
+    if terms.get("credit_code_index"):
+        queryset = queryset.filter(requester__credit_code_index__in=list(terms["credit_code_index"]))
     return queryset
 
 

@@ -320,7 +320,7 @@ class CaseListView(LoginRequiredMixin, ListView):
     context_object_name = "cases"
     paginate_by = PAGE_SIZE
 
-    def requester_terms(self) -> dict[str, str]:
+    def requester_terms(self) -> dict:
         return dict(self.request.session.get(RequesterSearchForm.SESSION_KEY) or {})
 
     def get_queryset(self):
@@ -332,13 +332,7 @@ class CaseListView(LoginRequiredMixin, ListView):
         queryset = self.filterset.qs if self.filterset.is_bound else self.filterset.queryset
         terms = self.requester_terms()
         if terms:
-            queryset = selectors.case_requester_match(
-                queryset,
-                name=terms.get("requester_name", ""),
-                phone=terms.get("phone", ""),
-                id_number=terms.get("id_number", ""),
-                credit_code=terms.get("credit_code", ""),
-            )
+            queryset = selectors.case_requester_match(queryset, terms=terms)
         sort = self.request.GET.get("sort", "newest")
         self.sort = sort if sort in selectors.SORTS else "newest"
         return selectors.case_urgency_ordered(queryset, sort=self.sort)

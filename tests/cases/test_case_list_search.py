@@ -72,3 +72,14 @@ def test_the_api_filters_work_on_the_page_and_sort_by_urgency(client, org):
     response = client.get(URL, {"sort": "urgency", "open": "true"})
     assert next(c.pk for c in response.context["cases"]) == green.pk
     assert reverse("cases:list") == URL
+
+
+def test_the_session_keeps_no_plain_id_number(client, org):
+    id_number = make_id_number()
+    take_in(org, "v1", requester=person(id_number=id_number))
+    client.force_login(org["v1_clerk"])
+    client.post(URL, {"id_number": id_number})
+    from django.contrib.sessions.models import Session
+
+    stored = str(Session.objects.get(session_key=client.session.session_key).get_decoded())
+    assert id_number not in stored and id_number[-4:] in stored  # only digests and the mask
