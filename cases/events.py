@@ -192,8 +192,11 @@ def reopen(*, satisfaction: str | None, lead_department: int | None = None, assi
     return payload
 
 
-def close(*, override: bool, satisfaction: str | None) -> dict[str, Any]:
-    return {"override": override, "satisfaction": satisfaction or None}
+def close(*, override: bool, satisfaction: str | None, evidence: Iterable[int] = ()) -> dict[str, Any]:
+    payload: dict[str, Any] = {"override": override, "satisfaction": satisfaction or None}
+    if evidence:
+        payload["evidence"] = list(evidence)
+    return payload
 
 
 def extension_request(*, extension: int, assignment: int, days: int, applies_to_case: bool,

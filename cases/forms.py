@@ -22,7 +22,6 @@ from windowsvc.errors import ValidationFailed
 from . import selectors, services, workflow
 from .choices import (
     COORDINATION_MODES,
-    CaseStatus,
     Channel,
     Complexity,
     EventKind,
@@ -242,26 +241,45 @@ class IntakeForm(forms.Form):
 # --- Case list --------------------------------------------------------------------------------------
 
 
-class CaseFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("状态"), choices=[("", _("全部状态")), *CaseStatus.choices], required=False
-    )
-    q = forms.CharField(label=_("关键词"), required=False, max_length=100)
+class RequesterSearchForm(forms.Form):
+    """按反映人查找 on the case list: posted, kept in the session, never in a URL (phones and id numbers
+    would stay in access logs and browser history). At least one term; each is matched exactly."""
 
-    def filter(self, queryset):
-        if not self.is_valid():
-            return queryset
-        status = self.cleaned_data.get("status")
-        if status:
-            queryset = queryset.filter(status=status)
-        text = (self.cleaned_data.get("q") or "").strip()
-        if text:
-            queryset = queryset.filter(
-                Q(tracking_number__istartswith=text)
-                | Q(title__icontains=text)
-                | Q(description__icontains=text)
-            )
-        return queryset
+    requester_name = forms.CharField(label=_("反映人姓名/名称"), required=False, max_length=100)
+    phone = forms.CharField(label=_("联系电话"), required=False, max_length=24)
+    id_number = forms.CharField(label=_("居民身份证号码"), required=False, max_length=32)
+    credit_code = forms.CharField(label=_("统一社会信用代码"), required=False, max_length=32)
+
+    SESSION_KEY = "cases.requester_search"
+
+    def clean(self):
+        data = super().clean()
+        if not any((data.get(k) or "").strip() for k in self.fields):
+            raise forms.ValidationError(_("请至少填写一项反映人信息。"))
+        return data
+
+    def terms(self) -> dict:
+        """The search as the session keeps it: normalised, numbers as blind-index digests and masks only."""
+        data = self.cleaned_data
+        return selectors.requester_search_terms(
+            name=data.get("requester_name") or "",
+            phone=data.get("phone") or "",
+            id_number=data.get("id_number") or "",
+            credit_code=data.get("credit_code") or "",
+        )
+
+
+REQUESTER_TERM_LABELS = {
+    "name": _("姓名/名称"),
+    "phone": _("电话"),
+    "id_number": _("身份证号"),
+    "credit_code": _("信用代码"),
+}
+
+
+def requester_terms_masked(terms: dict) -> list[tuple[str, str]]:
+    """What the list shows of a stored requester search: each term's label and its mask."""
+    return [(str(REQUESTER_TERM_LABELS.get(key, key)), masked) for key, masked in terms.get("shown", [])]
 
 
 # --- Command forms ----------------------------------------------------------------------------------
@@ -295,6 +313,15 @@ def _text_field(label, *, rows: int = 3) -> forms.CharField:
     return forms.CharField(label=label, required=False, widget=forms.Textarea(attrs={"rows": rows}))
 
 
+# Commands that cannot be taken back by the one who sends them: the page asks first.
+CONFIRMATIONS = {
+    E.RETURN: _("确定退回该案件？退回后由窗口（或协调中心）重新派单。"),
+    E.RESOLVE: _("确定办结该案件？办结后将回访反映人。"),
+    E.CLOSE: _("确定销号？销号后案件结束，不能再办理。"),
+    E.WITHDRAW: _("确定撤回该案件？撤回后案件结束。"),
+}
+
+
 class CommandForm(forms.Form):
     """One workflow command's page input. Subclasses declare fields named like the command's declared
     inputs (``workflow.RULES``) and choose how they are shown (lists scoped to the case, text areas).
@@ -308,6 +335,11 @@ class CommandForm(forms.Form):
     command: str = ""
     # The label of the submit button (defaults to the command's name).
     submit_label: str = ""
+
+    @property
+    def confirm_text(self) -> str:
+        """The question asked before an irreversible command is sent (static/js/site.js, ``data-confirm``)."""
+        return str(CONFIRMATIONS.get(self.command, ""))
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -569,6 +601,30 @@ class ReplyForm(CommandForm):
         return data
 
 
+class EvidenceMixin:
+    """An ``evidence`` field offering the case's attachments (none: no field)."""
+
+    def setup(self) -> None:
+        attachments = self.case.attachments.order_by("id")
+        self.fields["evidence"].queryset = attachments
+        if not attachments.exists():
+            del self.fields["evidence"]
+
+    def service_kwargs(self) -> dict[str, Any]:
+        kwargs = super().service_kwargs()
+        kwargs["evidence"] = list(kwargs.get("evidence") or [])
+        return kwargs
+
+
+def _evidence_field() -> forms.ModelMultipleChoiceField:
+    return forms.ModelMultipleChoiceField(
+        label=_("证明材料"),
+        queryset=CaseAttachment.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
 class ResolveForm(CommandForm):
     command = E.RESOLVE
     summary = _text_field(_("办结情况"), rows=4)
@@ -613,10 +669,11 @@ class ReopenForm(CommandForm):
         self.fields["lead_department"].queryset = routing_departments(self.case)
 
 
-class CloseForm(CommandForm):
+class CloseForm(EvidenceMixin, CommandForm):
     command = E.CLOSE
     reason = _text_field(_("销号说明"), rows=2)
     override = forms.BooleanField(label=_("督办销号（未经满意回访）"), required=False)
+    evidence = _evidence_field()
 
 
 class ExtensionRequestForm(CommandForm):

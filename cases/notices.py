@@ -77,7 +77,9 @@ SMS_QUOTE_LIMIT = 200
 # A department handing a case back needs a "returned: route it again" message to the window or the centre.
 # The outbox has no code of its own for it yet; the reopen text ("已退回…请重新办理", with the reason)
 # says exactly that, so it is used until a dedicated code exists.
-REROUTE_TEMPLATE = TemplateCode.REOPEN
+# A return (or the ping-pong guard) hands the case back to whoever routes it: worded as a return to route
+# again, not as a redo (重办 is the requester's or a supervisor's reopen).
+REROUTE_TEMPLATE = TemplateCode.REROUTE
 REQUESTER_LANGUAGE = "zh-hans"
 
 

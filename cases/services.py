@@ -455,9 +455,16 @@ def case_reopen(
 
 @command(E.CLOSE)
 def case_close(
-    *, actor, case_id: int, reason: str = "", override: bool = False, expected_version: int | None = None
+    *,
+    actor,
+    case_id: int,
+    reason: str = "",
+    override: bool = False,
+    evidence: Iterable[Any] = (),
+    expected_version: int | None = None,
 ) -> CaseEvent:
-    """销号: after a satisfied or basically satisfied callback, or a supervisor's override with a reason."""
+    """销号: after a satisfied or basically satisfied callback, or a supervisor's override with a reason;
+    optionally with evidence (ids of this case's attachments)."""
 
 
 @command(E.EXTENSION_REQUEST)

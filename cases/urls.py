@@ -15,5 +15,8 @@ urlpatterns = [
     path("queue/", views.QueueView.as_view(), name="queue"),
     path("<int:pk>/", views.CaseDetailView.as_view(), name="detail"),
     path("<int:pk>/receipt/", views.ReceiptView.as_view(), name="receipt"),
+    path("<int:pk>/print/<slug:kind>/", views.CaseDocumentView.as_view(), name="document"),
+    path("<int:pk>/attachments/", views.AttachmentUploadView.as_view(), name="attachments"),
+    path("<int:pk>/attachments/<int:attachment_id>/", views.AttachmentView.as_view(), name="attachment"),
     path("<int:pk>/actions/<slug:command>/", views.CaseActionView.as_view(), name="action"),
 ]

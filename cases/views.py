@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +24,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import ListView
 
@@ -41,14 +42,16 @@ from windowsvc.links import public_reverse
 
 from . import events, selectors, services
 from .choices import AssignmentStatus, EventKind, ReviewDecision, Satisfaction
+from .filtersets import CaseFilterSet
 from .forms import (
     COMMAND_FORMS,
-    CaseFilterForm,
     IntakeForm,
+    RequesterSearchForm,
     apply_service_errors,
     command_form,
     intake_windows,
     new_idempotency_key,
+    requester_terms_masked,
 )
 from .models import Case, CaseEvent
 
@@ -245,12 +248,28 @@ class ReceiptView(LoginRequiredMixin, View):
         return render(request, self.template_name, context)
 
 
+class CaseDocumentView(LoginRequiredMixin, View):
+    """交办单 / 督办通知书 / 协调会纪要 of a visible case, printable on A4 with the issuing body, number, date and
+    a seal line (``selectors.case_document``); 404 when the case is not visible or has no such document."""
+
+    template_name = "cases/document.html"
+
+    def get(self, request, pk: int, kind: str):
+        case = _visible_case(request, pk)
+        try:
+            document = selectors.case_document(user=request.user, case=case, kind=kind)
+        except NotFound as exc:
+            raise Http404(str(exc)) from None
+        return render(request, self.template_name, {"case": case, "document": document})
+
+
 # --- Department queue and case list -----------------------------------------------------------------
 
+# Lazy: the labels are translated per request (a module-level gettext would freeze them in Chinese).
 QUEUE_TABS = (
-    ("to-sign", _("待签收"), AssignmentStatus.PENDING),
-    ("in-progress", _("办理中"), AssignmentStatus.ACCEPTED),
-    ("returned", _("已退回"), AssignmentStatus.RETURNED),
+    ("to-sign", gettext_lazy("待签收"), AssignmentStatus.PENDING),
+    ("in-progress", gettext_lazy("办理中"), AssignmentStatus.ACCEPTED),
+    ("returned", gettext_lazy("已退回"), AssignmentStatus.RETURNED),
 )
 
 
@@ -265,12 +284,16 @@ class QueueView(LoginRequiredMixin, View):
         current = request.GET.get("tab", "to-sign")
         if current not in tabs:
             current = "to-sign"
+        sort = request.GET.get("sort", "urgency")
+        sort = sort if sort in selectors.SORTS else "urgency"
         queues = {
-            key: selectors.department_queue(user=request.user, status=status)
+            key: selectors.department_queue(user=request.user, status=status, sort=sort)
             for key, (_l, status) in tabs.items()
         }
         page = Paginator(queues[current], PAGE_SIZE).get_page(request.GET.get("page"))
         assignments = list(page.object_list)
+        if current != "returned":
+            selectors.work_rows_decorate(assignments, kind="assignment")
         # 催办 / 督办 marks of the page's cases: one query for the page.
         selectors.case_action_marks_attach(user=request.user, cases=[a.case for a in assignments])
         departments = scope_for(request.user).department_ids
@@ -280,6 +303,7 @@ class QueueView(LoginRequiredMixin, View):
                 for key, label, _s in QUEUE_TABS
             ],
             "tab": current,
+            "sort": sort,
             "page_obj": page,
             "assignments": assignments,
             "departments": Department.objects.filter(pk__in=sorted(departments)).order_by("code"),
@@ -288,21 +312,60 @@ class QueueView(LoginRequiredMixin, View):
 
 
 class CaseListView(LoginRequiredMixin, ListView):
-    """Cases the user may see, filtered by status and text; phones masked."""
+    """Cases the user may see, narrowed by the API's filters (``CaseFilterSet``, kept in the URL so a
+    filtered list can be bookmarked) and by a requester search (posted and kept in the session: phones and
+    id numbers never go into a URL); phones and searched numbers shown masked."""
 
     template_name = "cases/list.html"
     context_object_name = "cases"
     paginate_by = PAGE_SIZE
 
+    def requester_terms(self) -> dict:
+        return dict(self.request.session.get(RequesterSearchForm.SESSION_KEY) or {})
+
     def get_queryset(self):
-        self.filter_form = CaseFilterForm(self.request.GET or None)
-        return self.filter_form.filter(selectors.case_list_visible(user=self.request.user))
+        self.filterset = CaseFilterSet(
+            self.request.GET or None,
+            queryset=selectors.case_list_visible(user=self.request.user),
+            request=self.request,
+        )
+        queryset = self.filterset.qs if self.filterset.is_bound else self.filterset.queryset
+        terms = self.requester_terms()
+        if terms:
+            queryset = selectors.case_requester_match(queryset, terms=terms)
+        sort = self.request.GET.get("sort", "newest")
+        self.sort = sort if sort in selectors.SORTS else "newest"
+        return selectors.case_urgency_ordered(queryset, sort=self.sort)
+
+    def post(self, request):
+        """Store (or, with ``clear``, forget) the requester search, then show the list again (same filters)."""
+        target = reverse("cases:list") + (f"?{request.GET.urlencode()}" if request.GET else "")
+        if "clear" in request.POST:
+            request.session.pop(RequesterSearchForm.SESSION_KEY, None)
+            return redirect(target)
+        form = RequesterSearchForm(request.POST)
+        if not form.is_valid():
+            self.requester_form = form
+            return self.get(request)
+        request.session[RequesterSearchForm.SESSION_KEY] = form.terms()
+        return redirect(target)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()
         query.pop("page", None)
-        context.update(filter_form=self.filter_form, query=query.urlencode())
+        unsorted = query.copy()
+        unsorted.pop("sort", None)
+        terms = self.requester_terms()
+        context.update(
+            filterset=self.filterset,
+            filter_form=self.filterset.form,
+            query=query.urlencode(),
+            query_unsorted=unsorted.urlencode(),
+            sort=self.sort,
+            requester_form=getattr(self, "requester_form", None) or RequesterSearchForm(),
+            requester_search=requester_terms_masked(terms),
+        )
         return context
 
 
@@ -369,11 +432,14 @@ class CaseDetailView(LoginRequiredMixin, View):
             "command_forms": forms,
             "assignments": selectors.case_assignments(user=request.user, case_id=case.pk),
             "timeline": [(event, event_details(event, names)) for event in events],
-            "attachments": case.attachments.order_by("id"),
+            "attachments": case.attachments.select_related("uploaded_by").order_by("id"),
+            # The service's own rule (``case_attachment_add``): anyone who may act on the case now.
+            "can_upload": bool(allowed) or request.user.is_superuser,
             "expected_reply_at": expected_reply_at(case),
             "action_marks": selectors.case_action_marks(user=request.user, case_ids=[case.pk]).get(case.pk),
             "timers": selectors.case_running_timers(case=case),
             "reviews": selectors.case_reviews(case=case),
+            "documents": selectors.case_document_kinds(case=case),
             "now": timezone.now(),
         }
         return render(request, self.template_name, context)
@@ -424,3 +490,53 @@ class CaseActionView(LoginRequiredMixin, View):
         except NotFound:
             return redirect("cases:work")
         return redirect("cases:detail", pk=case.pk)
+
+
+# --- Attachments ------------------------------------------------------------------------------------
+
+# Shown in the browser (inline); anything else is downloaded. Never HTML or SVG: those could run script.
+INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
+
+
+class AttachmentUploadView(LoginRequiredMixin, View):
+    """上传附件 from the case page: the API's service (``services.case_attachment_add``) checks who may, the
+    type and the size, so the page and the API refuse exactly the same files."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        case = _visible_case(request, pk)
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("请选择要上传的文件。"))
+            return redirect(reverse("cases:detail", args=[case.pk]) + "#attachments")
+        try:
+            attachment = services.case_attachment_add(actor=request.user, case_id=case.pk, file=upload)
+        except ValidationFailed as exc:
+            errors = "；".join(str(m) for messages_ in exc.errors.values() for m in messages_)
+            messages.error(request, _("附件未上传：%(reason)s") % {"reason": errors})
+        except PermissionDenied as exc:
+            messages.error(request, _("附件未上传：%(reason)s") % {"reason": exc})
+        else:
+            messages.success(request, _("已上传附件 %(name)s。") % {"name": attachment.original_name})
+        return redirect(reverse("cases:detail", args=[case.pk]) + "#attachments")
+
+
+class AttachmentView(LoginRequiredMixin, View):
+    """One file of a case the user may see (404 otherwise, exactly like a missing one), streamed from
+    storage: PDFs and images shown in the browser, anything else downloaded."""
+
+    def get(self, request, pk: int, attachment_id: int):
+        case = _visible_case(request, pk)
+        attachment = case.attachments.filter(pk=attachment_id).first()
+        if attachment is None:
+            raise Http404(_("未找到该附件。"))
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=attachment.content_type not in INLINE_TYPES,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response

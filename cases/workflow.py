@@ -269,6 +269,7 @@ RULES: dict[str, Rule] = {rule.command.value: rule for rule in [
     _rule(E.CLOSE, (S.RESOLVED,), (S.CLOSED,), (R.WINDOW_CLERK, R.COORDINATOR, R.SUPERVISOR), (
         text("reason"),
         flag("override", help=_lazy("督办销号（须写明理由）")),
+        refs("evidence", help=_lazy("证明材料（本案附件 id）")),
     )),
     # Deadlines (cases/sla.py): a department asks for more time before its deadline, a supervisor decides.
     _rule(E.EXTENSION_REQUEST, _IN_FLIGHT, (SAME,), (R.ASSIGNEE_STAFF,), (
@@ -1218,14 +1219,19 @@ def _lapse_moot_requests(ctx: Context, to_status: str) -> None:
             ctx.set(reasoned_reply_at=None)
 
 
-def _do_resolve(ctx: Context, data: Mapping) -> Outcome:
-    evidence = data["evidence"]
+def _check_evidence(ctx: Context, evidence) -> None:
+    """Evidence (办结, 销号) must be attachments of this very case."""
     if evidence:
         found = set(
             CaseAttachment.objects.filter(case=ctx.case, pk__in=evidence).values_list("pk", flat=True)
         )
         if found != set(evidence):
             raise _invalid("evidence", _("证明材料应为本案的附件。"))
+
+
+def _do_resolve(ctx: Context, data: Mapping) -> Outcome:
+    evidence = data["evidence"]
+    _check_evidence(ctx, evidence)
     department = _lead_department(ctx)
     _finish_current(ctx)
     summary = data["summary"]
@@ -1295,11 +1301,14 @@ def _do_close(ctx: Context, data: Mapping) -> Outcome:
             raise PermissionDenied(_("只有督办人员可以不经满意回访直接销号。"))
         if not reason:
             raise _invalid("reason", _("督办销号须写明理由。"))
+    _check_evidence(ctx, data["evidence"])
     ctx.set(closed_at=ctx.now)
     return Outcome(
         S.CLOSED,
         reason,
-        events.close(override=override, satisfaction=ctx.case.callback_satisfaction),
+        events.close(
+            override=override, satisfaction=ctx.case.callback_satisfaction, evidence=data["evidence"]
+        ),
     )
 
 

@@ -122,6 +122,10 @@ class PublicStatus:
     light: str | None
     light_text: str | None
     timeline: list[TimelineEntry] = field(default_factory=list)
+    # What the requester was told (the texts the reply and resolve SMS carry): the latest answer, and the
+    # result once the case is resolved (shown on the status page).
+    reply: str = ""
+    result: str = ""
 
     def as_json(self) -> dict[str, Any]:
         """The API's body (aware datetimes in the site's time zone, ISO 8601)."""
@@ -232,7 +236,7 @@ def status_lookup(credentials: Credentials, *, now: datetime | None = None) -> P
     events = (
         CaseEvent.objects.filter(case_id=row["id"], is_public=True)
         .order_by("sequence")
-        .values_list("kind", "department__name", "created_at")
+        .values_list("kind", "department__name", "created_at", "reason")
     )
     timeline = [
         TimelineEntry(
@@ -242,8 +246,9 @@ def status_lookup(credentials: Credentials, *, now: datetime | None = None) -> P
             department=department,
             at=created_at,
         )
-        for kind, department, created_at in events
+        for kind, department, created_at, _reason in events
     ]
+    said = {kind: reason for kind, _d, _at, reason in events if kind in (EventKind.REPLY, EventKind.RESOLVE)}
     return PublicStatus(
         tracking_number=row["tracking_number"],
         status=status.value,
@@ -259,4 +264,6 @@ def status_lookup(credentials: Credentials, *, now: datetime | None = None) -> P
         light=light,
         light_text=str(LIGHT_TEXT[Light(light)]) if light else None,
         timeline=timeline,
+        reply=said.get(EventKind.REPLY, ""),
+        result=said.get(EventKind.RESOLVE, "") if status in (CaseStatus.RESOLVED, CaseStatus.CLOSED) else "",
     )

@@ -51,6 +51,7 @@ class TemplateCode(models.TextChoices):
     RESOLVE = "resolve", _("办结")
     SURVEY = "survey", _("满意度回访")
     REOPEN = "reopen", _("重办")
+    REROUTE = "reroute", _("退回待派单")
     REVIEW = "review", _("否定答复待审核")
     REVIEW_DECISION = "review_decision", _("否定答复审核结果")
     CALENDAR_HORIZON = "calendar_horizon", _("工作日历待导入")

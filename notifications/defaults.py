@@ -57,6 +57,7 @@ REQUIRED_VARIABLES: dict[str, tuple[str, ...]] = {
     TemplateCode.RESOLVE: ("tracking_number",),
     TemplateCode.SURVEY: ("tracking_number", "survey_url"),
     TemplateCode.REOPEN: ("tracking_number",),
+    TemplateCode.REROUTE: ("tracking_number",),
     TemplateCode.REVIEW: ("tracking_number", "kind", "deadline"),
     TemplateCode.REVIEW_DECISION: ("tracking_number", "kind", "decision"),
     # Not about a case: the working-day calendar runs out (routing.calendar.horizon).
@@ -457,6 +458,24 @@ DEFAULT_TEMPLATES: dict[str, dict[str, MessageText]] = {
                 "{% if reason %}\nReason: {{ reason }}{% endif %}{% if deadline %}\nDue: {{ deadline }}{% endif %}"
             ),
             sms="Case {{ tracking_number }} reopened{% if deadline %}, due {{ deadline }}{% endif %}. Please handle it again.",
+        ),
+    },
+    TemplateCode.REROUTE: {
+        _ZH: MessageText(
+            subject="退回待派单：{{ tracking_number }}",
+            body=(
+                "事项{{ tracking_number }}已由承办部门退回，请重新派单或协调。{% if reason %}\n退回理由：{{ reason }}{% endif %}"
+                "{% if deadline %}\n办理时限：{{ deadline }}{% endif %}"
+            ),
+            sms="事项{{ tracking_number }}已由承办部门退回，请重新派单或协调。",
+        ),
+        _EN: MessageText(
+            subject="Returned for routing: {{ tracking_number }}",
+            body=(
+                "Case {{ tracking_number }} came back from the handling department; please route or coordinate it again."
+                "{% if reason %}\nReason given: {{ reason }}{% endif %}{% if deadline %}\nDue: {{ deadline }}{% endif %}"
+            ),
+            sms="Case {{ tracking_number }} came back from the department. Please route it again.",
         ),
     },
     TemplateCode.CALENDAR_HORIZON: {

@@ -45,6 +45,23 @@ class MarkReadView(LoginRequiredMixin, View):
         return _back(request)
 
 
+class OpenView(LoginRequiredMixin, View):
+    """Opening a notification's link from the inbox marks it read, then goes to the matter (a link on this
+    site only; otherwise back to the inbox). Another user's notification is 404."""
+
+    def get(self, request, pk: int):
+        try:
+            notification = notification_mark_read(user=request.user, notification_id=pk)
+        except errors.NotFound:
+            raise Http404 from None
+        link = notification.link
+        if link and url_has_allowed_host_and_scheme(
+            link, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return redirect(link)
+        return redirect("notifications:inbox")
+
+
 class MarkAllReadView(LoginRequiredMixin, View):
     def post(self, request):
         count = notification_mark_all_read(user=request.user)

@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from .apidocs import redoc_view, swagger_view
 from .health import healthz
-from .views import HomeView
+from .views import HomeView, favicon
 
 api_v1 = [
     path("", include("routing.api.urls")),
@@ -23,6 +23,8 @@ api_v1 = [
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page links: send them to the static icon.
+    path("favicon.ico", favicon, name="favicon"),
     path("notifications/", include("notifications.urls")),
     path("cases/", include("cases.urls")),
     path("supervision/", include("supervision.urls")),

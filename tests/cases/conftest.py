@@ -8,3 +8,10 @@ from tests.factories import build_org
 @pytest.fixture
 def org(db):
     return build_org()
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Uploaded files go to a temporary directory."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path

@@ -512,12 +512,6 @@ def test_assignments_of_a_case(org):
 # --- Attachments ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
 def _upload(name, content, content_type):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

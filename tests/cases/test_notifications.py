@@ -300,7 +300,7 @@ WIRED = [
     (sc_classify, set()),
     (sc_assign, staff(T.ASSIGNMENT, *dept("t1_office"), *dept("land"))),
     (sc_accept, set()),
-    (sc_return_by_lead, staff(T.REOPEN, "v1_clerk")),
+    (sc_return_by_lead, staff(T.REROUTE, "v1_clerk")),
     (sc_return_by_assisting, set()),
     (sc_transfer, staff(T.ASSIGNMENT, *dept("t2_office"))),
     (sc_escalate, staff(T.ASSIGNMENT, *dept("market"))),
@@ -352,7 +352,7 @@ def test_the_ping_pong_guard_tells_the_coordination_centre_instead_of_the_next_d
         actor=org["t1_office_head"], case_id=case.pk, department=org.dept("t2_office"), reason="不归我们"
     )
     assert event.to_status == S.COORDINATING and event.payload["pingpong_guard"] is True
-    assert sent(event) == staff(T.REOPEN, "coordinator")
+    assert sent(event) == staff(T.REROUTE, "coordinator")
 
 
 def test_a_lead_return_of_a_coordinated_case_tells_the_centre(org):
@@ -362,7 +362,7 @@ def test_a_lead_return_of_a_coordinated_case_tells_the_centre(org):
     )
     event = services.assignment_return(actor=org["t1_office_head"], case_id=case.pk, reason="需协调")
     assert event.to_status == S.COORDINATING
-    assert sent(event) == staff(T.REOPEN, "coordinator")
+    assert sent(event) == staff(T.REROUTE, "coordinator")
 
 
 def test_messages_carry_the_case_the_link_and_the_reason(org):

@@ -54,6 +54,19 @@ def test_the_page_shows_the_status_for_the_right_code(client, org):
     assert response["Cache-Control"] == "no-store"
 
 
+def test_the_page_shows_the_reply_and_then_the_result(client, org):
+    case = drive(org, CaseStatus.REPLIED)
+    form = {"tracking_number": case.tracking_number, "secret": case.query_code}
+    text = client.post("/status/", form).content.decode()
+    assert "答复内容" in text and "已联系市场监管局，三个工作日内办结" in text
+    assert "办理结果" not in text
+    resolved = drive(org, CaseStatus.RESOLVED)
+    text = client.post(
+        "/status/", {"tracking_number": resolved.tracking_number, "secret": resolved.query_code}
+    ).content.decode()
+    assert "办理结果" in text and "已办理变更登记" in text and "承办部门办结" in text
+
+
 def test_the_phone_last_four_digits_work_on_the_page(client, org):
     case = take_in(org, "v1")
     response = client.post("/status/", {"tracking_number": case.tracking_number, "secret": "8000"})

@@ -121,14 +121,14 @@ def test_the_page_requires_login(client):
 
 
 def test_the_page_lists_messages_and_the_header_shows_the_unread_count(client, alice, bob):
-    _inbox_item(alice, 1, url="/cases/1/")
+    first = _inbox_item(alice, 1, url="/cases/1/")
     second = _inbox_item(alice, 2)
     _inbox_item(bob, 3)
     client.force_login(alice)
 
     page = client.get("/notifications/").content.decode()
     assert "新派单：T-1" in page and "新派单：T-2" in page and "T-3" not in page
-    assert 'href="/cases/1/"' in page
+    assert f'href="/notifications/{first.pk}/open/"' in page
     assert 'class="badge unread-count"' in page and ">2</span>" in page
 
     response = client.post(f"/notifications/{second.pk}/read/", {"next": "/notifications/"})
@@ -151,3 +151,18 @@ def test_the_page_never_redirects_off_site(client, alice):
     client.force_login(alice)
     response = client.post(f"/notifications/{item.pk}/read/", {"next": "https://evil.example.com/"})
     assert response["Location"] == "/notifications/"
+
+
+def test_opening_a_message_marks_it_read_and_goes_to_its_link(client, alice, bob):
+    item = _inbox_item(alice, 1, url="/cases/1/")
+    client.force_login(alice)
+    response = client.get(f"/notifications/{item.pk}/open/")
+    assert response.status_code == 302 and response["Location"] == "/cases/1/"
+    item.refresh_from_db()
+    assert item.read_at is not None
+    offsite = _inbox_item(alice, 2, url="https://evil.example.com/")
+    assert client.get(f"/notifications/{offsite.pk}/open/")["Location"] == "/notifications/"
+    bobs = _inbox_item(bob, 3, url="/cases/1/")
+    assert client.get(f"/notifications/{bobs.pk}/open/").status_code == 404
+    bobs.refresh_from_db()
+    assert bobs.read_at is None
