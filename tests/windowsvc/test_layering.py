@@ -4,7 +4,17 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["windowsvc", "routing", "cases", "notifications", "citizens", "supervision", "library", "practice"]
+APPS = [
+    "windowsvc",
+    "routing",
+    "cases",
+    "notifications",
+    "citizens",
+    "supervision",
+    "library",
+    "practice",
+    "hotline",
+]
 MAX_COUNTDOWN_SECONDS = 300
 
 
