@@ -246,6 +246,9 @@ class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("状态"), choices=[("", _("全部状态")), *CaseStatus.choices], required=False
     )
+    channel = forms.ChoiceField(
+        label=_("来源渠道"), choices=[("", _("全部渠道")), *Channel.choices], required=False
+    )
     q = forms.CharField(label=_("关键词"), required=False, max_length=100)
 
     def filter(self, queryset):
@@ -254,6 +257,9 @@ class CaseFilterForm(forms.Form):
         status = self.cleaned_data.get("status")
         if status:
             queryset = queryset.filter(status=status)
+        channel = self.cleaned_data.get("channel")
+        if channel:
+            queryset = queryset.filter(channel=channel)
         text = (self.cleaned_data.get("q") or "").strip()
         if text:
             queryset = queryset.filter(

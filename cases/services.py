@@ -26,10 +26,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from windowsvc.errors import IdempotencyConflict, PermissionDenied, ValidationFailed
+from windowsvc.errors import IdempotencyConflict, NotFound, PermissionDenied, ValidationFailed
 
 from . import workflow
-from .choices import EventKind, SweepEventKind
+from .choices import CaseStatus, EventKind, SweepEventKind
 from .commands import EXPECTED_VERSION, Kind
 from .models import Case, CaseAttachment, CaseEvent, IdempotencyRecord
 from .selectors import case_get_visible
@@ -514,6 +514,20 @@ def case_attachment_add(*, actor, case_id: int, file, content_type: str | None =
     case = case_get_visible(user=actor, case_id=case_id)
     if not workflow.allowed_commands(case, actor) and not (actor and actor.is_superuser):
         raise PermissionDenied(_("您不能为该案件上传附件。"))
+    return _attachment_store(case, file, content_type=content_type, uploaded_by=actor)
+
+
+def case_submission_attachment_add(*, case_id: int, file, content_type: str | None = None) -> CaseAttachment:
+    """Store a file the requester sent with a submission taken in without a person (the online form),
+    in the intake's transaction. Only while the case is as the system took it in (registered, no clerk);
+    the same checks of type and size as ``case_attachment_add``."""
+    case = Case.objects.filter(pk=case_id, clerk__isnull=True, status=CaseStatus.REGISTERED).first()
+    if case is None:
+        raise NotFound(_("未找到该案件。"))
+    return _attachment_store(case, file, content_type=content_type, uploaded_by=None)
+
+
+def _attachment_store(case: Case, file, *, content_type: str | None, uploaded_by) -> CaseAttachment:
     declared = (content_type or getattr(file, "content_type", "") or "").split(";")[0].strip().lower()
     allowed = [t.lower() for t in settings.CASE_ATTACHMENT_CONTENT_TYPES]
     if declared not in allowed:
@@ -547,7 +561,7 @@ def case_attachment_add(*, actor, case_id: int, file, content_type: str | None =
         content_type=declared,
         size=size,
         sha256=digest.hexdigest(),
-        uploaded_by=actor,
+        uploaded_by=uploaded_by,
     )
     attachment.file.save(name, file, save=False)
     try:
