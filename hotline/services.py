@@ -170,7 +170,7 @@ def _description(clean: Mapping[str, Any]) -> str:
     if clean["location"]:
         lines.append(_("事发地点：%(v)s") % {"v": clean["location"]})
     if clean["attachments"]:
-        lines.append(_("附件：") + " ".join(clean["attachments"]))
+        lines.append(_("附件：%(urls)s") % {"urls": " ".join(clean["attachments"])})
     return "\n".join(lines)
 
 

@@ -15,7 +15,7 @@
       var label = button.textContent;
       var timer = window.setInterval(function () {
         left -= 1;
-        button.textContent = left + status.dataset.wait;
+        button.textContent = left + " " + status.dataset.wait;
         if (left <= 0) {
           window.clearInterval(timer);
           button.disabled = false;
