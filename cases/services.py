@@ -140,13 +140,15 @@ def case_intake(
     handling_mode: str = "",
     green_channel: bool = False,
     resolution_summary: str = "",
+    external_due_at: datetime | None = None,
     idempotency_key: str | None = None,
 ) -> IntakeResult:
     """Take a matter in (受理登记) at a window: creates the requester, the case and its intake event.
 
     ``requester`` = {kind, name, phone, id_number | credit_code, contact_name, address}. Classification fields
     are optional (all four given → the case waits for routing, else for classification); an immediate
-    (即办) case with a ``resolution_summary`` is resolved at the window in the same step.
+    (即办) case with a ``resolution_summary`` is resolved at the window in the same step. ``external_due_at``
+    is a deadline set by the source channel (the 12345 hotline's): the completion deadline never falls later.
 
     With an ``idempotency_key`` the same actor sending the same input again gets the first case back
     (``replayed``), also when both requests run at once; the same key with other input raises
@@ -165,6 +167,7 @@ def case_intake(
         "handling_mode": handling_mode,
         "green_channel": green_channel,
         "resolution_summary": resolution_summary,
+        "external_due_at": external_due_at,
     }
     if not idempotency_key or actor is None:
         event = workflow.run(None, E.INTAKE, actor, data)

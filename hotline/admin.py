@@ -6,12 +6,18 @@
 - Status callbacks: read-only; the dead-letter list is the ``status = dead`` filter, with a resend action.
 """
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from windowsvc.errors import ValidationFailed
 from windowsvc.personal import mask_phone
 
-from . import outbox
+from . import imports, outbox
 from .models import HotlineCallback, HotlinePlatform, WorkOrder
 
 
@@ -39,6 +45,7 @@ class HotlinePlatformAdmin(SuperuserOnlyAdmin):
     search_fields = ("name", "code", "key_prefix")
     readonly_fields = ("key_prefix", "last_used_at", "created_at", "updated_at")
     actions = ["regenerate_credentials"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request, obj, form, change):
         credentials = None if obj.key_hash else obj.set_new_credentials()
@@ -61,8 +68,52 @@ class HotlinePlatformAdmin(SuperuserOnlyAdmin):
             self._show(request, platform, key, secret)
 
 
+class ImportForm(forms.Form):
+    platform = forms.ModelChoiceField(
+        label=_("平台"), queryset=HotlinePlatform.objects.filter(is_active=True)
+    )
+    file = forms.FileField(label=_("导出文件（.xlsx 或 .csv）"))
+    commit = forms.BooleanField(label=_("预览无误时直接导入"), required=False)
+
+
 @admin.register(WorkOrder)
 class WorkOrderAdmin(SuperuserOnlyAdmin):
+    """Work orders, read-only, and the import page of a platform's export (预览 → 导入, all or nothing)."""
+
+    change_list_template = "admin/hotline/workorder/change_list.html"
+
+    def get_urls(self):
+        own = [path("import/", self.admin_site.admin_view(self.import_view), name="hotline_workorder_import")]
+        return own + super().get_urls()
+
+    def import_view(self, request):
+        if not (request.user.is_active and request.user.is_superuser):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        preview = done = None
+        file_error = ""
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            platform = form.cleaned_data["platform"]
+            content = upload.read()
+            try:
+                preview = imports.import_preview(platform=platform, name=upload.name, content=content)
+                if form.cleaned_data["commit"] and preview.ok:
+                    done = imports.import_commit(platform=platform, name=upload.name, content=content)
+            except ValidationFailed as exc:
+                file_error = " ".join(m for ms in exc.errors.values() for m in ms)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("导入12345工单"),
+            "opts": self.model._meta,
+            "form": form,
+            "preview": preview,
+            "errors": preview.errors[:500] if preview else [],
+            "done": done,
+            "file_error": file_error,
+        }
+        return TemplateResponse(request, "admin/hotline/workorder/import.html", context)
+
     list_display = (
         "number",
         "platform",

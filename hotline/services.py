@@ -199,6 +199,7 @@ def work_order_take_in(*, platform: HotlinePlatform, data: Mapping[str, Any], vi
                 },
                 title=_title(clean["request_type"], clean["content"]),
                 description=_description(clean),
+                external_due_at=clean["due_at"],
             )
             order = WorkOrder.objects.create(
                 platform=platform,

@@ -159,3 +159,28 @@ def test_the_platforms_unsatisfied_callback_reopens_the_case_and_is_not_told_bac
         client, SATISFACTION, key, secret, {"work_order_number": "NOPE", "satisfaction": "满意"}
     )
     assert other.status_code == 404
+
+
+def test_the_case_keeps_the_earlier_of_the_hotlines_deadline_and_its_own(client, org, platform):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    _, key, secret = platform
+    soon = timezone.now() + dt.timedelta(hours=20)
+    early = signed_post(client, PUSH, key, secret, order(region_code="330681001001", due_at=soon.isoformat()))
+    late = signed_post(
+        client, PUSH, key, secret, order(region_code="330681001001", due_at="2030-01-01T17:00:00+08:00")
+    )
+    early_case = Case.objects.get(tracking_number=early.json()["tracking_number"])
+    late_case = Case.objects.get(tracking_number=late.json()["tracking_number"])
+    assert early_case.external_due_at == soon
+    assert early_case.due_at == soon
+    assert late_case.due_at < late_case.external_due_at
+    # Classified (deadlines computed again), suspended and resumed: still the hotline's.
+    for step in ("classify", "assign", "accept", "suspend"):
+        STEPS[step](org, early_case)
+    services.case_resume(actor=org["t1_office_handler"], case_id=early_case.pk, reason="材料已补齐")
+    early_case.refresh_from_db()
+    assert early_case.due_at == soon
+    assert early_case.yellow_at <= soon
