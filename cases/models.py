@@ -489,6 +489,9 @@ class Case(TimeStampedModel):
     first_contact_due_at = models.DateTimeField(_("首次联系时限"), null=True, blank=True, editable=False)
     reply_due_at = models.DateTimeField(_("答复时限"), null=True, blank=True, editable=False)
     due_at = models.DateTimeField(_("办结时限"), null=True, blank=True, editable=False)
+    # The deadline the source channel set (the 12345 hotline's 办理时限), given at intake and never moved:
+    # the completion deadline is never later than it (``cases.sla.case_clock_compute``, ``_case_resume``).
+    external_due_at = models.DateTimeField(_("来源渠道时限"), null=True, blank=True, editable=False)
     reasoned_reply_due_at = models.DateTimeField(_("说明答复时限"), null=True, blank=True, editable=False)
     yellow_at = models.DateTimeField(_("黄灯时间"), null=True, blank=True, editable=False)
     # Some deadline needed dates past the loaded calendar: counted on weekends only (an alert was raised).

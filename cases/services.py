@@ -26,10 +26,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from windowsvc.errors import IdempotencyConflict, PermissionDenied, ValidationFailed
+from windowsvc.errors import IdempotencyConflict, NotFound, PermissionDenied, ValidationFailed
 
 from . import workflow
-from .choices import EventKind, SweepEventKind
+from .choices import CaseStatus, EventKind, SweepEventKind
 from .commands import EXPECTED_VERSION, Kind
 from .models import Case, CaseAttachment, CaseEvent, IdempotencyRecord
 from .selectors import case_get_visible
@@ -140,13 +140,15 @@ def case_intake(
     handling_mode: str = "",
     green_channel: bool = False,
     resolution_summary: str = "",
+    external_due_at: datetime | None = None,
     idempotency_key: str | None = None,
 ) -> IntakeResult:
     """Take a matter in (受理登记) at a window: creates the requester, the case and its intake event.
 
     ``requester`` = {kind, name, phone, id_number | credit_code, contact_name, address}. Classification fields
     are optional (all four given → the case waits for routing, else for classification); an immediate
-    (即办) case with a ``resolution_summary`` is resolved at the window in the same step.
+    (即办) case with a ``resolution_summary`` is resolved at the window in the same step. ``external_due_at``
+    is a deadline set by the source channel (the 12345 hotline's): the completion deadline never falls later.
 
     With an ``idempotency_key`` the same actor sending the same input again gets the first case back
     (``replayed``), also when both requests run at once; the same key with other input raises
@@ -165,6 +167,7 @@ def case_intake(
         "handling_mode": handling_mode,
         "green_channel": green_channel,
         "resolution_summary": resolution_summary,
+        "external_due_at": external_due_at,
     }
     if not idempotency_key or actor is None:
         event = workflow.run(None, E.INTAKE, actor, data)
@@ -521,6 +524,20 @@ def case_attachment_add(*, actor, case_id: int, file, content_type: str | None =
     case = case_get_visible(user=actor, case_id=case_id)
     if not workflow.allowed_commands(case, actor) and not (actor and actor.is_superuser):
         raise PermissionDenied(_("您不能为该案件上传附件。"))
+    return _attachment_store(case, file, content_type=content_type, uploaded_by=actor)
+
+
+def case_submission_attachment_add(*, case_id: int, file, content_type: str | None = None) -> CaseAttachment:
+    """Store a file the requester sent with a submission taken in without a person (the online form),
+    in the intake's transaction. Only while the case is as the system took it in (registered, no clerk);
+    the same checks of type and size as ``case_attachment_add``."""
+    case = Case.objects.filter(pk=case_id, clerk__isnull=True, status=CaseStatus.REGISTERED).first()
+    if case is None:
+        raise NotFound(_("未找到该案件。"))
+    return _attachment_store(case, file, content_type=content_type, uploaded_by=None)
+
+
+def _attachment_store(case: Case, file, *, content_type: str | None, uploaded_by) -> CaseAttachment:
     declared = (content_type or getattr(file, "content_type", "") or "").split(";")[0].strip().lower()
     allowed = [t.lower() for t in settings.CASE_ATTACHMENT_CONTENT_TYPES]
     if declared not in allowed:
@@ -554,7 +571,7 @@ def case_attachment_add(*, actor, case_id: int, file, content_type: str | None =
         content_type=declared,
         size=size,
         sha256=digest.hexdigest(),
-        uploaded_by=actor,
+        uploaded_by=uploaded_by,
     )
     attachment.file.save(name, file, save=False)
     try:

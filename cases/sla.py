@@ -252,6 +252,18 @@ def case_clock_compute(
     case.reasoned_reply_due_at = clock.reasoned_reply_due_at
     case.yellow_at = clock.yellow_at
     case.deadline_provisional = clock.provisional
+    _cap_external(case)
+
+
+def _cap_external(case: Case) -> None:
+    """The source channel's deadline (the hotline's 办理时限) caps the completion deadline: the case keeps
+    the earlier of the two; yellow comes no later than the deadline."""
+    external = case.external_due_at
+    if external is None or case.due_at is None or case.due_at <= external:
+        return
+    case.due_at = external
+    if case.yellow_at is not None and case.yellow_at > external:
+        case.yellow_at = external
 
 
 def case_clock_start(case: Case, *, now: datetime) -> None:
@@ -284,6 +296,7 @@ def _case_resume(case: Case, *, now: datetime, calendar: CalendarSnapshot) -> No
     for name in ("first_contact_due_at", "reply_due_at", "due_at", "reasoned_reply_due_at", "yellow_at"):
         setattr(case, name, d.shift(getattr(case, name), suspended, calendar=calendar))
     case.clock_paused_at = None
+    _cap_external(case)  # the source channel's deadline does not move with our suspension
 
 
 # --- Assignment clocks ---------------------------------------------------------------------------------
@@ -726,6 +739,7 @@ def extension_apply(extension: Extension, *, now: datetime, current: list[Assign
         case.extension_days += extension.days
         case.due_at = d.shift(case.due_at, length, calendar=calendar)
         case.yellow_at = _yellow(case.clock_started_at, case.due_at, case.clock_paused_total, share, calendar)
+        _cap_external(case)  # an extension of ours does not move the source channel's deadline
         case_rearm(case, now=now, calendar=calendar)
         new_due = case.due_at
     if assignment is not None and assignment.due_at is not None:

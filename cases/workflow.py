@@ -195,6 +195,7 @@ RULES: dict[str, Rule] = {rule.command.value: rule for rule in [
         text("expectation"),
         *_CLASSIFICATION,
         text("resolution_summary", help=_lazy("即办事项：受理时直接办结的结果")),
+        moment("external_due_at", help=_lazy("来源渠道（如12345热线）规定的办理时限：办结时限取两者中较早者")),
     ), system=True),
     _rule(E.NOT_ACCEPT, (S.REGISTERED, S.ROUTING), (S.NOT_ACCEPTED,), (R.WINDOW_CLERK, R.INTAKE_SUPERVISOR), (
         text("reason", required=True, help=_lazy("不予受理的理由")),
@@ -1739,6 +1740,7 @@ def _intake(rule: Rule, actor, data: Mapping) -> CaseEvent:
             title=title,
             description=description,
             expectation=data["expectation"],
+            external_due_at=data.get("external_due_at"),
             status=status,
             taken_in_at=now,
             version=1,  # the intake event is event 1

@@ -35,3 +35,19 @@ DEFAULTS: dict[str, Any] = {
 
 def get(name: str) -> Any:
     return getattr(settings, name, DEFAULTS[name])
+
+
+# The online form (citizens/online.py): one-time SMS codes and their limits.
+DEFAULTS.update(
+    {
+        "ONLINE_SMS_CODE_SECONDS": 600,
+        "ONLINE_SMS_CODE_ATTEMPTS": 5,
+        "ONLINE_SMS_LIMIT_PER_PHONE": 5,
+        "ONLINE_SMS_WINDOW_PER_PHONE": 3600,
+        "ONLINE_SMS_INTERVAL_PER_PHONE": 60,
+        "ONLINE_SMS_LIMIT_PER_ADDRESS": 10,
+        "ONLINE_SMS_WINDOW_PER_ADDRESS": 3600,
+        "ONLINE_SUBMIT_LIMIT_PER_ADDRESS": 20,
+        "ONLINE_SUBMIT_WINDOW_PER_ADDRESS": 3600,
+    }
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases.choices import Satisfaction
+from cases.choices import RequesterKind, Satisfaction
 
 from .lookup import PHONE_LAST4_RE, Credentials, clean_credentials
 
@@ -59,3 +59,73 @@ class SurveyForm(forms.Form):
         if data.get("satisfaction") == Satisfaction.UNSATISFIED and not (data.get("comment") or "").strip():
             self.add_error("comment", _("请说明不满意的原因。"))
         return data
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe); ``online_submit`` checks each."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class OnlineForm(forms.Form):
+    """网上反映: shapes the page's input; ``citizens.online.online_submit`` checks and decides."""
+
+    kind = forms.ChoiceField(
+        label=_("反映人类型"),
+        choices=RequesterKind.choices,
+        initial=RequesterKind.PERSON,
+        widget=forms.RadioSelect,
+    )
+    name = forms.CharField(label=_("姓名/企业名称"), max_length=100)
+    id_number = forms.CharField(
+        label=_("身份证号码"),
+        max_length=18,
+        required=False,
+        help_text=_("个人填写，可不填"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
+    credit_code = forms.CharField(
+        label=_("统一社会信用代码"),
+        max_length=18,
+        required=False,
+        help_text=_("企业必填"),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    contact_name = forms.CharField(label=_("联系人"), max_length=50, required=False)
+    phone = forms.CharField(
+        label=_("手机号码"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    sms_code = forms.CharField(
+        label=_("短信验证码"),
+        max_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+    address = forms.CharField(label=_("联系地址"), max_length=200, required=False)
+    region = forms.ChoiceField(label=_("事项所在区划"), choices=())
+    title = forms.CharField(label=_("事项标题"), max_length=200)
+    description = forms.CharField(
+        label=_("反映内容"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("办理什么事、在哪里办、为什么没办成"),
+    )
+    expectation = forms.CharField(label=_("诉求"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    attachments = MultipleFileField(label=_("附件"), required=False, help_text=_("图片或 PDF，最多 5 个"))
+    consent = forms.BooleanField(label=_("我已阅读并同意个人信息保护说明"), required=False)
+
+    def __init__(self, *args, region_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", _("请选择")), *region_choices]

@@ -174,3 +174,29 @@ class PublishedCase(TimeStampedModel):
 
     def __str__(self) -> str:
         return str(self.case.tracking_number)
+
+
+class SmsCode(models.Model):
+    """A one-time code sent by SMS to prove a phone for the online form (网上反映).
+
+    Invariants: neither the number nor the code is stored: ``phone_index`` is the phone's keyed blind
+    index, ``code_hash`` an HMAC of a per-row salt and the code. A code is good for ``ONLINE_SMS_CODE_SECONDS``
+    and ``ONLINE_SMS_CODE_ATTEMPTS`` tries, used once (``used_at``); a new code for the same phone
+    supersedes the older ones (they expire at once). Written only by ``citizens.online``.
+    """
+
+    phone_index = models.CharField(max_length=64, db_index=True)
+    salt = models.CharField(max_length=32)
+    code_hash = models.CharField(max_length=64)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("短信验证码")
+        verbose_name_plural = _("短信验证码")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.pk} ({self.created_at:%Y-%m-%d %H:%M})"

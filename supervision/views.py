@@ -122,6 +122,7 @@ class DashboardView(SupervisionView):
             pending_extensions=selectors.pending_extensions(user=request.user, node=node),
             pending_reviews=selectors.pending_review_count(user=request.user, node=node),
             refusal_reasons=selectors.refusals_by_reason(user=request.user, node=node, period=period),
+            intake_channels=selectors.intake_by_channel(user=request.user, node=node, period=period),
             follow_ups=selectors.follow_up_count(user=request.user, node=node),
             week_chart=trend_svg(weeks, title=_("近12周趋势")),
             month_chart=trend_svg(

@@ -43,6 +43,8 @@ urlpatterns = [
     # The public side (citizens/): anonymous status API, Open311, status and survey pages.
     path("api/public/", include("citizens.api.urls")),
     path("open311/v2/", include("citizens.open311.urls")),
+    # 12345 platforms push work orders and satisfaction results, signed (hotline/, docs/HOTLINE.md).
+    path("api/hotline/v1/", include("hotline.api.urls")),
     path("", include("citizens.urls")),
 ]
 

@@ -6,7 +6,7 @@ the hot path. These classes describe exactly what it sends.
 
 from rest_framework import serializers
 
-from cases.choices import CaseStatus, EventKind, Light
+from cases.choices import CaseStatus, EventKind, Light, RequesterKind
 
 
 class PublicStatusLookupInputSerializer(serializers.Serializer):
@@ -59,3 +59,41 @@ class PublicLookupFieldErrorsSerializer(serializers.Serializer):
     query_code = serializers.ListField(child=serializers.CharField(), required=False)
     phone_last4 = serializers.ListField(child=serializers.CharField(), required=False)
     detail = serializers.CharField(required=False, help_text="请求体无法解析时的说明。")
+
+
+# --- The online form (网上反映) ------------------------------------------------------------------------
+
+
+class OnlineSmsCodeInputSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=20, help_text="接收验证码的手机号码。")
+
+
+class OnlineSmsCodeSentSerializer(serializers.Serializer):
+    sent = serializers.BooleanField()
+
+
+class OnlineSubmissionInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=RequesterKind.choices, help_text="群众或企业。")
+    name = serializers.CharField(max_length=100, help_text="姓名或企业名称。")
+    phone = serializers.CharField(max_length=20, help_text="手机号码（与获取验证码时相同）。")
+    sms_code = serializers.CharField(max_length=6, help_text="短信验证码。")
+    id_number = serializers.CharField(required=False, max_length=18, help_text="身份证号码（个人，可不填）。")
+    credit_code = serializers.CharField(
+        required=False, max_length=18, help_text="统一社会信用代码（企业必填）。"
+    )
+    contact_name = serializers.CharField(required=False, max_length=50)
+    address = serializers.CharField(required=False, max_length=200)
+    region = serializers.CharField(max_length=32, help_text="事项所在区划代码（须有受理窗口）。")
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+    expectation = serializers.CharField(required=False)
+    consent = serializers.BooleanField(help_text="已阅读并同意个人信息保护说明。")
+    attachments = serializers.ListField(
+        child=serializers.FileField(), required=False, help_text="附件（multipart）。"
+    )
+
+
+class OnlineReceiptSerializer(serializers.Serializer):
+    tracking_number = serializers.CharField()
+    query_code = serializers.CharField()
+    status_url = serializers.CharField()

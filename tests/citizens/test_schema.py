@@ -80,6 +80,8 @@ def test_the_public_endpoints_keep_their_schema(public_api_schema):
         "GET /open311/v2/services.{fmt}",
         "GET /open311/v2/services/{service_code}.{fmt}",
         "GET /open311/v2/tokens/{token}.{fmt}",
+        "POST /api/public/online/sms-code/",
+        "POST /api/public/online/submissions/",
         "POST /api/public/status/",
         "POST /open311/v2/requests.{fmt}",
     ]

@@ -93,6 +93,19 @@ def test_the_town_supervisor_sees_only_its_subtree(client, org, history):
     assert departments == ["D-t1_office", "D-v1_committee", "D-v1b_committee"]
 
 
+def test_the_dashboard_splits_the_periods_intake_by_channel(client, org, history):
+    from cases.choices import Channel
+    from tests.factories import take_in
+
+    with travel("2026-03-10 09:00"):
+        take_in(org, "v1", channel=Channel.HOTLINE_12345)
+    response = get(login(client, org["t1_supervisor"]), "dashboard")
+    channels = {value: count for value, _label, count in response.context["intake_channels"]}
+    # t1's cases of March: four at the window (the fixture's) and one from the hotline; t2's not counted.
+    assert channels == {**dict.fromkeys(Channel.values, 0), Channel.WALK_IN: 4, Channel.HOTLINE_12345: 1}
+    assert 'data-channel="hotline_12345"' in response.content.decode()
+
+
 def test_the_county_supervisor_sees_everything_and_drills_down(client, org, history):
     login(client, org["county_supervisor"])
     county = get(client, "dashboard")
@@ -315,10 +328,11 @@ def count_queries(client, name, **params) -> int:
 
 # (page, parameters, queries): session, user, scope, region (3), the page's own, unread notifications.
 # The dashboard's own include the pending extension requests, the rows' 催办 / 督办 marks, the pending
-# reviews' count, the period's refusals by reason and the follow-ups' count (one each), the overdue list's
+# reviews' count, the period's refusals by reason, its intake by channel and the follow-ups' count (one
+# each), the overdue list's
 # the marks of its page (one); the review queue's its count and its page (one each).
 PAGES = [
-    ("dashboard", {}, 29),
+    ("dashboard", {}, 30),
     ("overdue", {}, 13),
     ("reviews", {}, 8),
     ("overdue", {"department": "__t1_office__", "sort": "department", "min_days": 1}, 13),

@@ -14,6 +14,7 @@ APPS = [
     "library",
     "practice",
     "audit",
+    "hotline",
 ]
 MAX_COUNTDOWN_SECONDS = 300
 

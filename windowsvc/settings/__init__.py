@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "practice",
     "citizens",
     "audit",
+    "hotline",
 ]
 
 MIDDLEWARE = [
@@ -237,6 +238,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "citizens.tasks.open311_process_queued",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # Status callbacks to 12345 platforms: rows not enqueued on commit, retries after backoff (hotline/).
+    "hotline-callbacks": {
+        "task": "hotline.tasks.relay_callbacks",
+        "schedule": 30.0,
+        "options": {"expires": 25},
     },
 }
 # The daily digest of the case events' chain heads (audit/chain.py): written after midnight, it covers
@@ -487,3 +494,10 @@ LOGGING = {
     # axes narrates every attempt at INFO; its warnings (failures, lockouts) and windowsvc.logins are enough.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# --- 12345 hotline (hotline/, docs/HOTLINE.md) ------------------------------------------------------
+HOTLINE_SIGNATURE_MAX_AGE = int(os.environ.get("HOTLINE_SIGNATURE_MAX_AGE", "300"))
+HOTLINE_WEBHOOK_TIMEOUT = int(os.environ.get("HOTLINE_WEBHOOK_TIMEOUT", "5"))
+HOTLINE_BACKOFF_SECONDS = int(os.environ.get("HOTLINE_BACKOFF_SECONDS", "30"))
+HOTLINE_BACKOFF_MAX_SECONDS = int(os.environ.get("HOTLINE_BACKOFF_MAX_SECONDS", "3600"))
+HOTLINE_MAX_ATTEMPTS = int(os.environ.get("HOTLINE_MAX_ATTEMPTS", "10"))
