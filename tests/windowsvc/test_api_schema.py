@@ -198,3 +198,28 @@ def test_the_staff_api_keeps_its_schema(staff_api):
         "GET /api/v1/writeups/{id}/",
     ):
         assert 200 in seen[read], read
+
+
+# --- What the run found, pinned ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_api_address_that_matches_no_url_answers_the_apis_own_404(client):
+    """``/api/v1/cases/abc/`` matches no route (ids are digits): JSON like a missing case, not a page."""
+    for path in ("/api/v1/cases/abc/", "/api/v1/practice-items/x/", "/api/v1/no-such-thing/"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert set(response.json()) == {"detail"}
+    assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+def test_the_overdue_filters_are_checked_not_overflowed(api_client):
+    """``min_days`` beyond the page's bound (365) was an OverflowError (500); now every filter is typed."""
+    org = build_org()
+    api_client.force_authenticate(org["county_supervisor"])
+    url = "/api/v1/supervision/overdue/"
+    assert api_client.get(url, {"min_days": 113990215}).status_code == 400
+    assert set(api_client.get(url, {"light": "green", "sort": "x"}).json()) == {"light", "sort"}
+    assert api_client.get(url, {"min_days": 3, "light": "red", "sort": "-due"}).status_code == 200
