@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from importlib import import_module
 
 import pytest
 import schemathesis
@@ -23,8 +24,8 @@ from knox.models import AuthToken
 from schemathesis import GenerationMode, checks
 
 from cases import services as case_services
-from cases.choices import CaseStatus
-from cases.models import Case, CaseAttachment, Category, Extension, RefusalReview
+from cases.choices import CaseStatus, ReasonPurpose
+from cases.models import Case, CaseAttachment, Category, Extension, Reason, RefusalReview
 from library.models import WriteUp
 from notifications.choices import Channel, TemplateCode
 from notifications.models import Notification
@@ -82,6 +83,7 @@ def staff_api(live_server, transactional_db, settings, tmp_path):
     settings.CASE_URGE_LIMIT_PER_DAY = 1_000_000
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
+    _ensure_reasons()
     org = build_org()
     for status in (
         CaseStatus.REGISTERED,
@@ -131,6 +133,17 @@ def staff_api(live_server, transactional_db, settings, tmp_path):
         # Logging out revokes the token it is sent with (or all of the user's): a user of its own.
         "logout_user": UserFactory(username="schema_logout"),
     }
+
+
+def _ensure_reasons() -> None:
+    """The reason lists the data migration seeds (an earlier transactional test's flush removes them); the
+    suspended case needs one."""
+    seed = import_module("cases.migrations.0007_reasons_and_review_backfill")
+    for purpose, rows in ((ReasonPurpose.REFUSAL, seed.REFUSAL), (ReasonPurpose.SUSPENSION, seed.SUSPENSION)):
+        for order, (code, label) in enumerate(rows, start=1):
+            Reason.objects.get_or_create(
+                purpose=purpose, code=code, defaults={"label": label, "sort_order": order * 10}
+            )
 
 
 def _known_ids(path: str, api) -> st.SearchStrategy:
@@ -223,3 +236,22 @@ def test_the_overdue_filters_are_checked_not_overflowed(api_client):
     assert api_client.get(url, {"min_days": 113990215}).status_code == 400
     assert set(api_client.get(url, {"light": "green", "sort": "x"}).json()) == {"light", "sort"}
     assert api_client.get(url, {"min_days": 3, "light": "red", "sort": "-due"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_username_longer_than_any_account_is_a_400_at_the_token_endpoint(api_client):
+    """Found by the run: a 300-character username reached axes, whose column holds 255 (a 500)."""
+    response = api_client.post("/api/v1/auth/token/", {"username": "u" * 300, "password": "x"}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"username"}
+
+
+@pytest.mark.django_db
+def test_a_datetime_filter_with_an_offset_postgresql_refuses_is_taken_as_the_same_instant(api_client):
+    """Found by the run: ``taken_in_at_before=…-17:50`` went to PostgreSQL as is (offsets up to ±15:59 only:
+    a 500). Filters and command inputs now carry the instant in UTC; one out of range is a 400."""
+    org = build_org()
+    api_client.force_authenticate(org["county_supervisor"])
+    url = "/api/v1/cases/"
+    assert api_client.get(url, {"taken_in_at_before": "2850-08-20T02:55:00-17:50"}).status_code == 200
+    assert api_client.get(url, {"taken_in_at_after": "9999-12-31T23:00:00-17:50"}).status_code == 400

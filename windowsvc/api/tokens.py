@@ -6,7 +6,7 @@ The token endpoint is a login path like the login page: axes counts its failures
 gets 429 with a ``detail`` (``windowsvc/logins.py``), never a token.
 """
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -20,7 +20,9 @@ from windowsvc.logins import lockout_message
 
 
 class TokenLoginSerializer(serializers.Serializer):
-    username = serializers.CharField()
+    # The user model's bound: a longer name is no account, and axes would fail to record it (its column
+    # holds 255 characters): 400, never a 500, as on the login page.
+    username = serializers.CharField(max_length=get_user_model()._meta.get_field("username").max_length)
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
 
