@@ -130,6 +130,12 @@ def staff_api(live_server, transactional_db, settings, tmp_path):
         "tokens": tokens,
         "ids": ids,
         "attachments": attachments,
+        # A notification is its recipient's alone: offered with the role that may read it.
+        "inbox": [
+            {"id": pk, "role": role}
+            for role in ROLES
+            for pk in Notification.objects.visible_to(org[role]).values_list("pk", flat=True)
+        ],
         # Logging out revokes the token it is sent with (or all of the user's): a user of its own.
         "logout_user": UserFactory(username="schema_logout"),
     }
@@ -148,6 +154,8 @@ def _ensure_reasons() -> None:
 
 def _known_ids(path: str, api) -> st.SearchStrategy:
     """Path parameters of existing objects for ``path``, or nothing for the generated ones alone."""
+    if path.startswith("/api/v1/notifications/{id}"):
+        return st.sampled_from(api["inbox"])
     if "{attachment_id}" in path:
         return st.sampled_from([{"id": c, "attachment_id": a} for c, a in api["attachments"]])
     match = re.match(r"^/api/v1/([^/]+)/.*\{id\}", path)
@@ -176,6 +184,8 @@ def _exercise(operation, mode: GenerationMode, api, seen: dict[str, set[int]]) -
     )
     def exercise(case, role, path_parameters):
         if path_parameters is not None:
+            path_parameters = dict(path_parameters)
+            role = path_parameters.pop("role", role)
             case.path_parameters = {**(case.path_parameters or {}), **path_parameters}
         token = api["tokens"][role]
         if logout:
@@ -255,3 +265,16 @@ def test_a_datetime_filter_with_an_offset_postgresql_refuses_is_taken_as_the_sam
     url = "/api/v1/cases/"
     assert api_client.get(url, {"taken_in_at_before": "2850-08-20T02:55:00-17:50"}).status_code == 200
     assert api_client.get(url, {"taken_in_at_after": "9999-12-31T23:00:00-17:50"}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_command_body_that_is_not_an_object_is_a_400(api_client):
+    """Found by the run: ``null`` (or a list) as the body of a case command was a 500."""
+    org = build_org()
+    case = drive(org, CaseStatus.IN_PROGRESS)
+    api_client.force_authenticate(org["county_supervisor"])
+    for url in (f"/api/v1/cases/{case.pk}/urge/", f"/api/v1/supervision/cases/{case.pk}/urge/"):
+        for body in ("null", '["reason"]', '"reason"'):
+            response = api_client.post(url, body, content_type="application/json")
+            assert response.status_code == 400, (url, body)
+            assert set(response.json()) == {"non_field_errors"}
