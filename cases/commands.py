@@ -20,7 +20,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db import models
@@ -230,14 +230,24 @@ def _clean_when(spec: Input, value: Any) -> date | datetime:
         result = None
     if result is None or (isinstance(result, datetime) and timezone.is_naive(result)):
         raise ValueError(_("请输入日期（如 2026-03-20）或带时区的日期时间。"))
-    return result
+    return as_utc(result) if isinstance(result, datetime) else result
 
 
 def _clean_datetime(spec: Input, value: Any) -> datetime:
     result = parse_datetime(value.strip()) if isinstance(value, str) else value
     if not isinstance(result, datetime) or timezone.is_naive(result):
         raise ValueError(_("请输入带时区的日期时间。"))
-    return result
+    return as_utc(result)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware datetime as the same instant in UTC. Python accepts offsets up to ±23:59, PostgreSQL only
+    up to ±15:59 (``-17:50`` would fail in the query: a 500); and an instant beyond year 1…9999 in UTC is no
+    date at all. ValueError for both."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError(_("日期时间超出范围。")) from exc
 
 
 def _clean_object(spec: Input, value: Any) -> Any:

@@ -8,8 +8,12 @@ nothing more.
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField, RangeField
+from django_filters.widgets import DateRangeWidget
 
 from routing.choices import Tier
 from routing.models import Region
@@ -27,11 +31,37 @@ from .choices import (
     ReviewKind,
     ReviewStatus,
 )
+from .commands import as_utc
 from .models import Assignment, Case, Category, Extension, Reason, RefusalReview
 
 
 def _region_path(code: str) -> str | None:
     return Region.objects.filter(code=code.strip()).values_list("path", flat=True).first()
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 datetime as the same instant in UTC (``cases.commands.as_utc``): an offset PostgreSQL
+    does not take, or an instant out of range, is an invalid value (400), not a failing query."""
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is None or timezone.is_naive(result):
+            return result
+        try:
+            return as_utc(result)
+        except ValueError as exc:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+
+class UtcIsoDateTimeRangeField(RangeField):
+    widget = DateRangeWidget
+
+    def __init__(self, *args, **kwargs):
+        super().__init__((UtcIsoDateTimeField(), UtcIsoDateTimeField()), *args, **kwargs)
+
+
+class UtcIsoDateTimeFromToRangeFilter(django_filters.RangeFilter):
+    field_class = UtcIsoDateTimeRangeField
 
 
 class CaseFilterSet(django_filters.FilterSet):
@@ -56,7 +86,7 @@ class CaseFilterSet(django_filters.FilterSet):
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("来源渠道"))
     green_channel = django_filters.BooleanFilter(label=_("绿色通道"))
     needs_review = django_filters.BooleanFilter(label=_("待督办审核"))
-    taken_in_at = django_filters.IsoDateTimeFromToRangeFilter(label=_("受理时间"))
+    taken_in_at = UtcIsoDateTimeFromToRangeFilter(label=_("受理时间"))
     q = django_filters.CharFilter(method="filter_search", label=_("搜索（标题、内容、受理编号）"))
     light = django_filters.MultipleChoiceFilter(
         choices=Light.choices, method="filter_light", label=_("时限灯（可多选）")

@@ -65,7 +65,10 @@ F = TypeVar("F", bound=Callable[..., CaseEvent])
 def command_arguments(kind: str, body: Mapping[str, Any]) -> dict[str, Any]:
     """A command's service arguments from a request body (API, forms posting raw values): the declared
     inputs the body holds, and ``expected_version``. A required input the body lacks is passed as None,
-    so the workflow answers it like any other field error; anything undeclared is ignored."""
+    so the workflow answers it like any other field error; anything undeclared is ignored. A body that is
+    not an object (JSON ``null``, a list, a string) is refused whole, as DRF's serializers do."""
+    if not isinstance(body, Mapping):
+        raise ValidationFailed({"non_field_errors": [_("请求内容应为一个对象（JSON object）。")]})
     arguments: dict[str, Any] = {}
     versioned = () if kind == E.INTAKE else (EXPECTED_VERSION,)  # intake creates the case
     for spec in (*workflow.RULES[kind].inputs, *versioned):

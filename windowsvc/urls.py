@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from .apidocs import redoc_view, swagger_view
 from .health import healthz
-from .views import HomeView, favicon
+from .views import HomeView, favicon, page_not_found
 
 api_v1 = [
     path("", include("routing.api.urls")),
@@ -47,6 +47,8 @@ urlpatterns = [
     path("api/hotline/v1/", include("hotline.api.urls")),
     path("", include("citizens.urls")),
 ]
+
+handler404 = page_not_found
 
 admin.site.site_header = _("“办不成事”反映窗口 管理后台")
 admin.site.site_title = "windowsvc"

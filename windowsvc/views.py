@@ -1,8 +1,10 @@
-"""Project-level pages."""
+"""Project-level pages, and the answer to an address that matches no URL."""
 
-from django.http import HttpResponsePermanentRedirect
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.templatetags.static import static
+from django.views import defaults
 from django.views.generic import TemplateView
+from rest_framework.exceptions import NotFound
 
 
 def favicon(request):
@@ -26,3 +28,11 @@ class HomeView(TemplateView):
             sort = sort if sort in SORTS else "urgency"
             context.update(sections=worklist(user=self.request.user, sort=sort), sort=sort)
         return context
+
+
+def page_not_found(request, exception=None):
+    """``handler404``: under ``/api/`` the API's own 404 (``{"detail"}``, the body of a missing object, so
+    ``/api/v1/cases/abc/`` answers like ``/api/v1/cases/999999/``); elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from routing.models import Department, Region, ServiceWindow
+from windowsvc.api import schema
 
 from .. import workflow
 from ..choices import CaseStatus, Channel, Light, RequesterKind
@@ -137,10 +138,10 @@ class CaseListSerializer(serializers.ModelSerializer):
     """A row of the case list: what a queue shows, personal data masked; no query code."""
 
     status_display = serializers.CharField(source="get_status_display", read_only=True)
-    category = CategoryRefSerializer(read_only=True)
+    category = CategoryRefSerializer(read_only=True, allow_null=True)
     region = RegionRefSerializer(read_only=True)
     window = WindowRefSerializer(read_only=True)
-    lead_department = DepartmentRefSerializer(read_only=True)
+    lead_department = DepartmentRefSerializer(read_only=True, allow_null=True)
     requester = RequesterMaskedSerializer(read_only=True)
     # Deadlines (docs/DEADLINES.md): the light is derived from the stored times when read.
     light = serializers.ChoiceField(
@@ -188,7 +189,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
     """One department's part in a case (主办 / 协办), current or past."""
 
     department = DepartmentRefSerializer(read_only=True)
-    accepted_by = UserRefSerializer(read_only=True)
+    accepted_by = UserRefSerializer(read_only=True, allow_null=True)
     light = serializers.ChoiceField(
         choices=Light.choices, source="deadline_light", read_only=True, allow_null=True
     )
@@ -274,7 +275,7 @@ class CaseDetailSerializer(CaseListSerializer):
     ``running_timers`` / ``review_rows`` when the view set them (one query each), else the relations."""
 
     requester = RequesterSerializer(read_only=True)
-    clerk = UserRefSerializer(read_only=True)
+    clerk = UserRefSerializer(read_only=True, allow_null=True)
     taken_in_by = serializers.CharField(read_only=True)
     assignments = AssignmentSerializer(many=True, read_only=True)
     is_follow_up = serializers.BooleanField(read_only=True)
@@ -392,8 +393,8 @@ class CaseEventSerializer(serializers.ModelSerializer):
     """One entry of a case's timeline: who did what, from which status to which."""
 
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    actor = UserRefSerializer(read_only=True)
-    department = DepartmentRefSerializer(read_only=True)
+    actor = UserRefSerializer(read_only=True, allow_null=True)
+    department = DepartmentRefSerializer(read_only=True, allow_null=True)
     payload = serializers.DictField(read_only=True)
 
     class Meta:
@@ -416,7 +417,7 @@ class CaseEventSerializer(serializers.ModelSerializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
-    uploaded_by = UserRefSerializer(read_only=True)
+    uploaded_by = UserRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = CaseAttachment
@@ -497,16 +498,10 @@ class CommandResultSerializer(serializers.Serializer):
 # --- Error shapes (for the schema) ------------------------------------------------------------------
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
-class TransitionErrorSerializer(serializers.Serializer):
+class TransitionErrorSerializer(schema.TransitionErrorSerializer):
     """409: the command is not allowed in the case's current state (or was overtaken by another)."""
 
-    detail = serializers.CharField()
     current_status = serializers.ChoiceField(choices=CaseStatus.choices)
-    allowed_commands = serializers.ListField(child=serializers.CharField())
 
 
 # --- Intake -----------------------------------------------------------------------------------------
@@ -578,10 +573,10 @@ class ExtensionSerializer(serializers.ModelSerializer):
     ``POST /api/v1/cases/{case id}/extension-decide/`` (``extension``: this id)."""
 
     case = ExtensionCaseSerializer(read_only=True)
-    department = DepartmentRefSerializer(read_only=True)
-    requested_by = UserRefSerializer(read_only=True)
+    department = DepartmentRefSerializer(read_only=True, allow_null=True)
+    requested_by = UserRefSerializer(read_only=True, allow_null=True)
     requested_at = serializers.DateTimeField(source="created_at", read_only=True)
-    decided_by = UserRefSerializer(read_only=True)
+    decided_by = UserRefSerializer(read_only=True, allow_null=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import keyword
 
+from django.conf import settings
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse
 from django.urls import reverse
@@ -36,6 +37,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from windowsvc.api.schema import ErrorSerializer
 from windowsvc.api.viewsets import ScopedReadOnlyViewSet
 from windowsvc.errors import NotFound, TransitionNotAllowed, ValidationFailed
 
@@ -81,10 +83,10 @@ FIELD_ERRORS = OpenApiResponse(
     ],
 )
 NOT_FOUND = OpenApiResponse(
-    s.ErrorSerializer, description="The case does not exist or is outside the user's scope (same body)."
+    ErrorSerializer, description="The case does not exist or is outside the user's scope (same body)."
 )
 FORBIDDEN = OpenApiResponse(
-    s.ErrorSerializer,
+    ErrorSerializer,
     description="The user sees the case, but their role for this case may not run the command.",
 )
 CONFLICT = OpenApiResponse(
@@ -290,9 +292,9 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         responses={
             201: s.ReceiptSerializer,
             400: FIELD_ERRORS,
-            403: OpenApiResponse(s.ErrorSerializer, description="The user is not a clerk of that window."),
+            403: OpenApiResponse(ErrorSerializer, description="The user is not a clerk of that window."),
             422: OpenApiResponse(
-                s.ErrorSerializer, description="Idempotency-Key reused with a different body."
+                ErrorSerializer, description="Idempotency-Key reused with a different body."
             ),
         },
         examples=[INTAKE_EXAMPLE, RECEIPT_EXAMPLE],
@@ -400,7 +402,11 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="下载附件",
         parameters=[OpenApiParameter("attachment_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: NOT_FOUND},
+        # The file's own type: one of the types an upload may have.
+        responses={
+            **{(200, kind): OpenApiTypes.BINARY for kind in settings.CASE_ATTACHMENT_CONTENT_TYPES},
+            404: NOT_FOUND,
+        },
     )
     @action(
         detail=True,

@@ -6,7 +6,9 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from routing.models import Department
+from windowsvc.api import schema
 
+from ..choices import WriteUpStatus
 from ..models import BlockerType, WriteUp, WriteUpEvent, WriteUpReuse
 
 
@@ -17,7 +19,7 @@ class BlockerTypeSerializer(serializers.ModelSerializer):
 
 
 class WriteUpEventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.get_username", default=None, read_only=True)
+    actor = serializers.CharField(source="actor.get_username", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = WriteUpEvent
@@ -26,9 +28,11 @@ class WriteUpEventSerializer(serializers.ModelSerializer):
 
 class WriteUpListSerializer(serializers.ModelSerializer):
     blocker_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    category = serializers.CharField(source="category.name", default=None, read_only=True)
-    lead_department = serializers.CharField(source="lead_department.name", default=None, read_only=True)
-    rank = serializers.FloatField(read_only=True, required=False, default=None)
+    category = serializers.CharField(source="category.name", default=None, read_only=True, allow_null=True)
+    lead_department = serializers.CharField(
+        source="lead_department.name", default=None, read_only=True, allow_null=True
+    )
+    rank = serializers.FloatField(read_only=True, required=False, default=None, allow_null=True)
 
     class Meta:
         model = WriteUp
@@ -53,7 +57,7 @@ class WriteUpListSerializer(serializers.ModelSerializer):
 class WriteUpDetailSerializer(WriteUpListSerializer):
     departments = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     enterprise_consent_by = serializers.CharField(
-        source="enterprise_consent_by.get_username", default=None, read_only=True
+        source="enterprise_consent_by.get_username", default=None, read_only=True, allow_null=True
     )
     events = WriteUpEventSerializer(many=True, read_only=True)
     allowed_commands = serializers.ListField(child=serializers.CharField(), read_only=True)
@@ -132,3 +136,9 @@ class WriteUpReuseOutputSerializer(serializers.ModelSerializer):
         model = WriteUpReuse
         fields = ["id", "case", "writeup", "source_case", "chosen_by", "chosen_at"]
         read_only_fields = fields
+
+
+class WriteUpTransitionErrorSerializer(schema.TransitionErrorSerializer):
+    """409: the command is not allowed in the write-up's current state (or it changed meanwhile)."""
+
+    current_status = serializers.ChoiceField(choices=WriteUpStatus.choices)

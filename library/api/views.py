@@ -6,11 +6,12 @@ errors (404 / 409 / 403 / 400, ``windowsvc.api.exceptions``)."""
 from __future__ import annotations
 
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from windowsvc.api.schema import ErrorSerializer, conflict
 from windowsvc.paging import CappedPagination
 
 from .. import selectors, services, workflow
@@ -19,6 +20,11 @@ from ..filtersets import WriteUpFilterSet
 from . import serializers as s
 
 C = WriteUpCommand
+
+CONFLICT = conflict(s.WriteUpTransitionErrorSerializer)
+CASE_NOT_FOUND = OpenApiResponse(
+    ErrorSerializer, description="The case (or write-up) does not exist or is outside the user's scope."
+)
 
 
 def _result(event, user) -> dict:
@@ -56,7 +62,7 @@ def _command(command: WriteUpCommand):
         operation_id=f"writeups_{command.value}",
         summary=f"{command.label}（{command.value}）",
         request=s.WriteUpCommandSerializer,
-        responses={200: s.WriteUpCommandResultSerializer},
+        responses={200: s.WriteUpCommandResultSerializer, 409: CONFLICT},
     )(endpoint)
 
 
@@ -78,7 +84,9 @@ class WriteUpViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(s.WriteUpDetailSerializer(writeup).data)
 
     @extend_schema(
-        summary="起草案例", request=s.WriteUpCreateSerializer, responses={201: s.WriteUpDetailSerializer}
+        summary="起草案例",
+        request=s.WriteUpCreateSerializer,
+        responses={201: s.WriteUpDetailSerializer, 404: CASE_NOT_FOUND},
     )
     def create(self, request):
         data = s.WriteUpCreateSerializer(data=request.data)
@@ -96,7 +104,7 @@ class WriteUpViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         operation_id="writeups_edit",
         summary="修改案例",
         request=s.WriteUpEditSerializer,
-        responses={200: s.WriteUpDetailSerializer},
+        responses={200: s.WriteUpDetailSerializer, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def edit(self, request, pk=None):
@@ -130,7 +138,7 @@ class WriteUpReuseViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="按此案例办理",
         request=s.WriteUpReuseInputSerializer,
-        responses={201: s.WriteUpReuseOutputSerializer},
+        responses={201: s.WriteUpReuseOutputSerializer, 404: CASE_NOT_FOUND},
     )
     def create(self, request):
         data = s.WriteUpReuseInputSerializer(data=request.data)

@@ -3,16 +3,20 @@ and check types; the services decide (status, deadline, department and region ar
 
 from rest_framework import serializers
 
+from windowsvc.api import schema
+
 from .. import conf
-from ..choices import Measure
+from ..choices import ItemStatus, Measure
 from ..models import PracticeItem, PracticeItemEvent, RecurringProblem
 
 
 class RecurringProblemSerializer(serializers.ModelSerializer):
     region = serializers.CharField(source="region.code", read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
-    category = serializers.CharField(source="category.name", read_only=True, default=None)
-    department = serializers.CharField(source="department.name", read_only=True, default=None)
+    category = serializers.CharField(source="category.name", read_only=True, default=None, allow_null=True)
+    department = serializers.CharField(
+        source="department.name", read_only=True, default=None, allow_null=True
+    )
     terms = serializers.ListField(source="term_list", child=serializers.CharField(), read_only=True)
 
     class Meta:
@@ -56,7 +60,7 @@ class RecurringProblemDetailSerializer(RecurringProblemSerializer):
 
 
 class PracticeItemEventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
+    actor = serializers.CharField(source="actor.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = PracticeItemEvent
@@ -152,7 +156,9 @@ class AcceptSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ReasonSerializer(serializers.Serializer):
+class ItemReasonSerializer(serializers.Serializer):
+    """Input of reject and cancel: why."""
+
     reason = serializers.CharField()
 
 
@@ -160,6 +166,12 @@ COMMAND_SERIALIZERS = {
     "progress": ProgressSerializer,
     "submit": SubmitSerializer,
     "accept": AcceptSerializer,
-    "reject": ReasonSerializer,
-    "cancel": ReasonSerializer,
+    "reject": ItemReasonSerializer,
+    "cancel": ItemReasonSerializer,
 }
+
+
+class PracticeItemTransitionErrorSerializer(schema.TransitionErrorSerializer):
+    """409: the command is not allowed in the item's current state."""
+
+    current_status = serializers.ChoiceField(choices=ItemStatus.choices)

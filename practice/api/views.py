@@ -4,22 +4,26 @@ refused command answers 409 (state), 403 (role) or 400 (input) through the proje
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from windowsvc.api.schema import ErrorSerializer, conflict
 from windowsvc.api.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin
 
 from .. import selectors, services
 from ..models import PracticeItem, RecurringProblem
 from . import serializers as s
 
+CONFLICT = conflict(s.PracticeItemTransitionErrorSerializer)
+
 
 class RecurringProblemViewSet(ScopedReadOnlyViewSet):
     queryset = RecurringProblem.objects.select_related("region", "category", "department")
     serializer_class = s.RecurringProblemSerializer
+    lookup_value_regex = r"\d+"
     filterset_fields = ["kind"]
 
     @extend_schema(responses=s.RecurringProblemDetailSerializer)
@@ -32,7 +36,6 @@ class RecurringProblemViewSet(ScopedReadOnlyViewSet):
 def _command(name: str):
     serializer_class = s.COMMAND_SERIALIZERS[name]
 
-    @extend_schema(request=serializer_class, responses=s.PracticeItemDetailSerializer, summary=name)
     def endpoint(self, request, pk=None):
         data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
@@ -40,12 +43,19 @@ def _command(name: str):
         return self._detail(int(pk))
 
     endpoint.__name__ = name
-    return action(detail=True, methods=["post"], url_path=name)(endpoint)
+    endpoint = action(detail=True, methods=["post"], url_path=name)(endpoint)
+    # After @action, which would otherwise replace the schema kept in the function's kwargs.
+    return extend_schema(
+        request=serializer_class,
+        responses={200: s.PracticeItemDetailSerializer, 409: CONFLICT},
+        summary=name,
+    )(endpoint)
 
 
 class PracticeItemViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = PracticeItem.objects.select_related("responsible_department", "region")
     serializer_class = s.PracticeItemSerializer
+    lookup_value_regex = r"\d+"
     filterset_fields = ["status", "measure", "source_problem"]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
@@ -61,7 +71,15 @@ class PracticeItemViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Ge
     def retrieve(self, request, pk=None):
         return self._detail(int(pk))
 
-    @extend_schema(request=s.ItemCreateSerializer, responses={201: s.PracticeItemDetailSerializer})
+    @extend_schema(
+        request=s.ItemCreateSerializer,
+        responses={
+            201: s.PracticeItemDetailSerializer,
+            404: OpenApiResponse(
+                ErrorSerializer, description="The problem does not exist or is outside the user's scope."
+            ),
+        },
+    )
     def create(self, request):
         data = s.ItemCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -140,8 +140,10 @@ class MembershipSerializer(serializers.ModelSerializer):
     role_display = serializers.CharField(source="get_role_display", read_only=True)
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
-    department_name = serializers.CharField(source="department.name", read_only=True, default=None)
-    window_name = serializers.CharField(source="window.name", read_only=True, default=None)
+    department_name = serializers.CharField(
+        source="department.name", read_only=True, default=None, allow_null=True
+    )
+    window_name = serializers.CharField(source="window.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Membership

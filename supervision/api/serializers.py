@@ -6,6 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cases.api.serializers import CaseListSerializer, DepartmentRefSerializer, RegionRefSerializer
+from cases.choices import Light, MatterKind
+from routing.choices import Tier
+
+from ..selectors import OVERDUE_SORTS
 
 
 class RegionCountsSerializer(serializers.Serializer):
@@ -119,6 +123,25 @@ class OverdueCaseSerializer(CaseListSerializer):
             *(name for name in ("due_at", "days_overdue") if name not in CaseListSerializer.Meta.fields),
             "action_marks",
         ]
+
+
+class OverdueQuerySerializer(serializers.Serializer):
+    """Query parameters of ``/api/v1/supervision/overdue/`` (besides ``region``): the overdue page's filters,
+    with the same bounds (``supervision.forms.OverdueFilterForm``); a value out of them answers 400."""
+
+    light = serializers.ChoiceField(
+        choices=[Light.RED, Light.YELLOW], required=False, help_text=_("不填则红灯和黄灯")
+    )
+    min_days = serializers.IntegerField(
+        min_value=0, max_value=365, required=False, help_text=_("超期至少（工作日）")
+    )
+    sort = serializers.ChoiceField(choices=list(OVERDUE_SORTS), required=False, default="due")
+    lead_department = serializers.IntegerField(min_value=1, required=False)
+    category = serializers.IntegerField(min_value=1, required=False)
+    tier = serializers.ChoiceField(choices=Tier.choices, required=False)
+    matter_kind = serializers.ChoiceField(choices=MatterKind.choices, required=False)
+
+    FILTERS = ("lead_department", "category", "tier", "matter_kind")
 
 
 class ActionResultSerializer(serializers.Serializer):

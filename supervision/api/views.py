@@ -7,7 +7,7 @@ region outside the user's oversight is 404, a user without an oversight role 403
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,11 +16,17 @@ from cases.api import serializers as cases_serializers
 from cases.choices import Light, SweepEventKind
 from cases.services import SERVICES, command_arguments
 from routing.choices import Tier
+from windowsvc.api.schema import ErrorSerializer, conflict
 
 from .. import reports, selectors
 from ..periods import MONTH, parse_period
 from . import serializers as s
 
+# Every read: a user without an oversight role is 403, a region outside their oversight 404.
+OVERSIGHT_ERRORS = {
+    403: OpenApiResponse(ErrorSerializer, description="The user holds no oversight role."),
+    404: OpenApiResponse(ErrorSerializer, description="No such region, or outside the user's oversight."),
+}
 REGION = OpenApiParameter("region", str, description="区划代码（默认：本人督办区划）")
 PERIOD = OpenApiParameter("period", str, description="统计期：2026-03、2026-Q1 或 2026（默认本月）")
 
@@ -33,7 +39,11 @@ class SupervisionAPIView(APIView):
 
 
 class DashboardAPIView(SupervisionAPIView):
-    @extend_schema(parameters=[REGION, PERIOD], responses=s.DashboardSerializer, summary="督办总览")
+    @extend_schema(
+        parameters=[REGION, PERIOD],
+        responses={200: s.DashboardSerializer, **OVERSIGHT_ERRORS},
+        summary="督办总览",
+    )
     def get(self, request):
         period = parse_period(request.query_params.get("period"), default_kind=MONTH, now=self.now)
         data = {
@@ -47,7 +57,7 @@ class DashboardAPIView(SupervisionAPIView):
 class DepartmentsAPIView(SupervisionAPIView):
     @extend_schema(
         parameters=[REGION, PERIOD, OpenApiParameter("tier", str, enum=Tier.values)],
-        responses=s.DepartmentStatsSerializer(many=True),
+        responses={200: s.DepartmentStatsSerializer(many=True), **OVERSIGHT_ERRORS},
         summary="部门统计",
     )
     def get(self, request):
@@ -66,7 +76,7 @@ class DepartmentsAPIView(SupervisionAPIView):
 class RankingsAPIView(SupervisionAPIView):
     @extend_schema(
         parameters=[REGION, OpenApiParameter("month", str, description="2026-03（默认本月）")],
-        responses=s.TierRankingSerializer(many=True),
+        responses={200: s.TierRankingSerializer(many=True), **OVERSIGHT_ERRORS},
         summary="月度排名",
     )
     def get(self, request):
@@ -86,36 +96,23 @@ class OverdueAPIView(SupervisionAPIView, GenericAPIView):
     filter_backends = []
 
     @extend_schema(
-        parameters=[
-            REGION,
-            OpenApiParameter("light", str, enum=[Light.RED, Light.YELLOW]),
-            OpenApiParameter("min_days", int),
-            OpenApiParameter("sort", str, enum=list(selectors.OVERDUE_SORTS)),
-            OpenApiParameter("lead_department", int),
-            OpenApiParameter("category", int),
-            OpenApiParameter("tier", str, enum=Tier.values),
-            OpenApiParameter("matter_kind", str),
-        ],
+        parameters=[REGION, s.OverdueQuerySerializer],
+        responses={200: s.OverdueCaseSerializer(many=True), **OVERSIGHT_ERRORS},
         summary="超期和临期案件",
     )
     def get(self, request):
-        params = request.query_params
-        light = params.get("light")
-        try:
-            min_days = max(0, int(params.get("min_days") or 0))
-        except ValueError:
-            min_days = 0
-        filters = {
-            k: params[k] for k in ("lead_department", "category", "tier", "matter_kind") if params.get(k)
-        }
+        params = s.OverdueQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        values = params.validated_data
+        light = values.get("light")
         queryset = selectors.overdue_cases(
             user=request.user,
             node=self.node,
             now=self.now,
-            lights=(light,) if light in (Light.RED, Light.YELLOW) else (Light.RED, Light.YELLOW),
-            filters=filters,
-            min_days_overdue=min_days,
-            sort=params.get("sort") or "due",
+            lights=(light,) if light else (Light.RED, Light.YELLOW),
+            filters={k: values[k] for k in s.OverdueQuerySerializer.FILTERS if values.get(k)},
+            min_days_overdue=values.get("min_days") or 0,
+            sort=values["sort"],
         )
         ids = self.paginate_queryset(queryset.values_list("case_id", flat=True))
         page = selectors.case_rows(list(ids), user=request.user, now=self.now, full=True)
@@ -129,7 +126,7 @@ class OverdueAPIView(SupervisionAPIView, GenericAPIView):
 def _deprecated(kind: SweepEventKind):
     return extend_schema(
         request=cases_serializers.command_input_serializer(kind),
-        responses=s.ActionResultSerializer,
+        responses={200: s.ActionResultSerializer, 409: conflict(cases_serializers.TransitionErrorSerializer)},
         summary=f"{kind.label}（已弃用：请用 POST /api/v1/cases/{{id}}/{kind.value}/）",
         deprecated=True,
     )

@@ -6,19 +6,23 @@ The token endpoint is a login path like the login page: axes counts its failures
 gets 429 with a ``detail`` (``windowsvc/logins.py``), never a token.
 """
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from knox import views as knox_views
 from knox.auth import TokenAuthentication
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 
+from windowsvc.api.schema import ErrorSerializer
 from windowsvc.logins import lockout_message
 
 
 class TokenLoginSerializer(serializers.Serializer):
-    username = serializers.CharField()
+    # The user model's bound: a longer name is no account, and axes would fail to record it (its column
+    # holds 255 characters): 400, never a 500, as on the login page.
+    username = serializers.CharField(max_length=get_user_model()._meta.get_field("username").max_length)
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
 
@@ -39,7 +43,20 @@ class TokenLoginView(knox_views.LoginView):
     permission_classes = (AllowAny,)
     serializer_class = TokenLoginSerializer
 
-    @extend_schema(request=TokenLoginSerializer, responses={200: TokenSerializer})
+    @extend_schema(
+        request=TokenLoginSerializer,
+        responses={
+            200: TokenSerializer,
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description='Missing fields, or wrong credentials: `{"non_field_errors": [message]}`.',
+            ),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="Too many failed logins from this account or address: locked out for a while.",
+            ),
+        },
+    )
     def post(self, request, format=None):
         data = TokenLoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)

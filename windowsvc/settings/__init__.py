@@ -379,7 +379,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "windowsvc.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "windowsvc.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "windowsvc.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
