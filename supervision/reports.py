@@ -146,6 +146,8 @@ class PeriodReport:
     commendations: list[rankings.Commendation] = field(default_factory=list)
     # 常态建设: standing-practice items of the region opened and completed in the period (practice app).
     practice: practice_selectors.PeriodItems = field(default_factory=practice_selectors.PeriodItems)
+    # Intake of the period by channel (window, 12345, online …): the dashboard's own split.
+    intake_channels: list[tuple[str, str, int]] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -225,6 +227,7 @@ def period_report(*, user, node: selectors.Node, period: Period, now: datetime) 
         practice=practice_selectors.period_items(
             user=user, region_path=node.path, start=period.start, end=period.end
         ),
+        intake_channels=selectors.intake_by_channel(user=user, node=node, period=period),
     )
 
 
@@ -259,8 +262,8 @@ def _verdict(line: Ranked) -> str:
 
 
 def report_sheets(report: PeriodReport) -> list[tuple[str, list[str], Iterator[list]]]:
-    """Sheets of the XLSX: ranking with components, light board, flags per month, bulletin cases, and the
-    standing-practice items opened and completed in the period."""
+    """Sheets of the XLSX: ranking with components, intake by channel, light board, flags per month,
+    bulletin cases, and the standing-practice items opened and completed in the period."""
     flags = report.flag_counts()
 
     def ranking_rows():
@@ -374,8 +377,13 @@ def report_sheets(report: PeriodReport) -> list[tuple[str, list[str], Iterator[l
                 item.get_status_display(),
             ]
 
+    def channel_rows():
+        for _value, label, count in report.intake_channels:
+            yield [label, count]
+
     return [
         (_("排名"), [report.title], ranking_rows()),
+        (_("受理渠道"), [_("来源渠道"), _("受理")], channel_rows()),
         (_("月亮灯"), [_("层级"), _("部门")] + [m.label for m in report.board.months], board_rows()),
         (_("红旗蜗牛"), [_("月份"), _("层级"), _("红旗"), _("蜗牛"), _("红牌")], flag_rows()),
         (

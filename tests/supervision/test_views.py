@@ -256,15 +256,34 @@ def test_rankings_and_light_board_pages(client, org, history):
 
 
 def test_quarterly_bulletin_page_and_xlsx(client, org, history):
+    from cases.choices import Channel
+    from tests.factories import take_in
+
+    with travel("2026-02-10 09:00"):
+        take_in(org, "v1", channel=Channel.HOTLINE_12345)
     login(client, org["county_supervisor"])
     page = get(client, "bulletin", period="2026-Q1")
     assert page.status_code == 200
     assert "2026年第1季度" in page.content.decode()
+    # The quarter's intake by channel, as the dashboard splits it (the same selector).
+    channels = {value: count for value, _label, count in page.context["report"].intake_channels}
+    assert channels[Channel.HOTLINE_12345] == 1 and channels[Channel.WALK_IN] >= 4
+    assert 'data-channel="hotline_12345"' in page.content.decode()
     download = get(client, "bulletin", period="2026-Q1", format="xlsx")
     assert download.status_code == 200
     assert download["Content-Type"].startswith("application/vnd.openxmlformats")
     workbook = load_workbook(io.BytesIO(b"".join(download.streaming_content)), read_only=True)
-    assert workbook.sheetnames == ["排名", "月亮灯", "红旗蜗牛", "年度表彰", "通报案件", "常态建设"]
+    assert workbook.sheetnames == [
+        "排名",
+        "受理渠道",
+        "月亮灯",
+        "红旗蜗牛",
+        "年度表彰",
+        "通报案件",
+        "常态建设",
+    ]
+    channel_rows = dict(list(workbook["受理渠道"].iter_rows(values_only=True))[1:])
+    assert channel_rows[Channel.HOTLINE_12345.label] == 1
     rows = list(workbook["排名"].iter_rows(values_only=True))
     assert "督办通报" in rows[0][0]
     names = [row[2] for row in rows[3:]]
