@@ -3,17 +3,25 @@ chain digests; read-only. Anyone without an auditor membership (or superuser) is
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.models import CaseEvent
 from windowsvc.api.pagination import StandardPagination
+from windowsvc.api.schema import ErrorSerializer
 
 from .. import selectors
 from ..models import ChainDigest
 from . import serializers as s
+
+# Every audit read answers 403 to anyone without an auditor membership (or superuser).
+AUDITORS_ONLY = {
+    403: OpenApiResponse(
+        ErrorSerializer, description="Only auditors (审计员) and superusers read the audit trail."
+    )
+}
 
 
 class AuditEventListAPIView(ListAPIView):
@@ -22,7 +30,9 @@ class AuditEventListAPIView(ListAPIView):
     pagination_class = StandardPagination
 
     @extend_schema(
-        parameters=[OpenApiParameter("case", str, description="受理编号")], summary="审计：案件记录"
+        parameters=[OpenApiParameter("case", str, description="受理编号")],
+        responses={200: s.AuditEventSerializer(many=True), **AUDITORS_ONLY},
+        summary="审计：案件记录",
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -40,6 +50,10 @@ class ChainDigestListAPIView(ListAPIView):
     serializer_class = s.ChainDigestSerializer
     pagination_class = StandardPagination
 
+    @extend_schema(responses={200: s.ChainDigestSerializer(many=True), **AUDITORS_ONLY})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
@@ -49,7 +63,7 @@ class ChainDigestListAPIView(ListAPIView):
 class ConfigHistoryAPIView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("model", str, enum=selectors.history_models(), description="配置类型")],
-        responses=s.HistoryRowSerializer(many=True),
+        responses={200: s.HistoryRowSerializer(many=True), **AUDITORS_ONLY},
         summary="审计：配置变更历史",
     )
     def get(self, request):
