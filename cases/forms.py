@@ -625,26 +625,10 @@ def _evidence_field() -> forms.ModelMultipleChoiceField:
     )
 
 
-class ResolveForm(CommandForm):
+class ResolveForm(EvidenceMixin, CommandForm):
     command = E.RESOLVE
     summary = _text_field(_("办结情况"), rows=4)
-    evidence = forms.ModelMultipleChoiceField(
-        label=_("证明材料"),
-        queryset=CaseAttachment.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def setup(self) -> None:
-        attachments = self.case.attachments.order_by("id")
-        self.fields["evidence"].queryset = attachments
-        if not attachments.exists():
-            del self.fields["evidence"]
-
-    def service_kwargs(self) -> dict[str, Any]:
-        kwargs = super().service_kwargs()
-        kwargs["evidence"] = list(kwargs.get("evidence") or [])
-        return kwargs
+    evidence = _evidence_field()
 
 
 class CallbackForm(CommandForm):
