@@ -19,6 +19,7 @@ from django.views import View
 
 from cases import selectors as case_selectors
 from routing.models import Department
+from windowsvc import freshness
 from windowsvc.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from windowsvc.paging import CappedPaginator
 
@@ -206,6 +207,9 @@ class PublicLibraryView(View):
     """/library/cases/: published write-ups, anonymised, for anyone; search by words."""
 
     def get(self, request):
+        return freshness.conditional_public_page(request, lambda: self.page(request))
+
+    def page(self, request):
         q = request.GET.get("q", "").strip()[:SUGGEST_TEXT_MAX]
         page = CappedPaginator(selectors.public_writeups(q=q), PAGE_SIZE).get_page(request.GET.get("page"))
         return render(request, "library/public_list.html", {"page": page, "q": q})
@@ -213,6 +217,9 @@ class PublicLibraryView(View):
 
 class PublicWriteUpView(View):
     def get(self, request, pk: int):
+        return freshness.conditional_public_page(request, lambda: self.page(request, pk))
+
+    def page(self, request, pk: int):
         try:
             writeup = selectors.public_writeup_get(writeup_id=pk)
         except NotFound:

@@ -53,6 +53,7 @@ from library.choices import WriteUpStatus
 from library.selectors import public_description
 from routing.choices import Tier
 from routing.models import Region
+from windowsvc import freshness
 from windowsvc.links import public_base
 
 from .. import conf, ratelimit
@@ -192,8 +193,23 @@ class Open311View(APIView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        response["Cache-Control"] = "no-cache"
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = "no-cache"
         return response
+
+    def public_answer(self, request, build):
+        """``build()``'s data as this view's answer, through the public cache (``windowsvc.freshness``):
+        a conditional GET whose ETag still matches gets 304, an unchanged answer its cached bytes; only a
+        new version of the public data is rendered. ``build`` may raise ``Open311Error`` (never cached)."""
+
+        def render():
+            response = Response(build())
+            response.accepted_renderer = request.accepted_renderer
+            response.accepted_media_type = request.accepted_media_type
+            response.renderer_context = self.get_renderer_context()
+            return response
+
+        return freshness.cached_public_answer(request, render, variant=request.accepted_media_type)
 
 
 def _param(request, name: str) -> str:
@@ -318,12 +334,15 @@ class ServiceListView(Open311View):
         ],
     )
     def get(self, request, fmt=None):
+        return self.public_answer(request, lambda: self.services(request))
+
+    def services(self, request) -> list[dict]:
         county = _county(request)
         categories = list(
             Category.objects.filter(county=county).only("id", "code", "name", "parent_id", "is_active")
         )
         by_id = {c.pk: c for c in categories}
-        return Response([_service(c, by_id) for c in sorted(categories, key=lambda c: c.code) if c.is_active])
+        return [_service(c, by_id) for c in sorted(categories, key=lambda c: c.code) if c.is_active]
 
 
 def _attributes() -> list[dict]:
@@ -382,11 +401,14 @@ class ServiceDefinitionView(Open311View):
         responses=_responses(s.Open311ServiceDefinitionSerializer),
     )
     def get(self, request, service_code: str, fmt=None):
+        return self.public_answer(request, lambda: self.definition(request, service_code))
+
+    def definition(self, request, service_code: str) -> dict:
         county = _county(request)
         category = Category.objects.filter(county=county, code=service_code, is_active=True).first()
         if category is None:
             raise Open311Error(404, _("service_code 不存在：%(code)s") % {"code": service_code})
-        return Response({"service_code": category.code, "attributes": _attributes()})
+        return {"service_code": category.code, "attributes": _attributes()}
 
 
 # --- Requests ---------------------------------------------------------------------------------------
@@ -582,6 +604,9 @@ class RequestListView(Open311View):
         examples=[OpenApiExample("requests", response_only=True, value=REQUEST_EXAMPLE)],
     )
     def get(self, request, fmt=None):
+        return self.public_answer(request, lambda: self.requests(request))
+
+    def requests(self, request) -> list[dict]:
         region = _public_jurisdiction(request)
         cases = Case.objects.all()
         if region is not None:
@@ -591,9 +616,7 @@ class RequestListView(Open311View):
             # “This overrides all other arguments.”
             numbers, by_number = _asked_ids(ids[:MAX_RESULTS])
             cases = cases.filter(tracking_number__in=numbers)
-            return Response(
-                _requests(cases.order_by("-taken_in_at", "-id")[:MAX_RESULTS], by_number=by_number)
-            )
+            return _requests(cases.order_by("-taken_in_at", "-id")[:MAX_RESULTS], by_number=by_number)
         start = _datetime(_param(request, "start_date"), "start_date")
         end = _datetime(_param(request, "end_date"), "end_date")
         if start and end and end < start:
@@ -617,7 +640,7 @@ class RequestListView(Open311View):
             cases = cases.exclude(status__in=TERMINAL_STATUSES)
         elif statuses == {"closed"}:
             cases = cases.filter(status__in=TERMINAL_STATUSES)
-        return Response(_requests(cases.order_by("-taken_in_at", "-id")[:MAX_RESULTS]))
+        return _requests(cases.order_by("-taken_in_at", "-id")[:MAX_RESULTS])
 
     @extend_schema(
         operation_id="open311_requests_create",
@@ -682,6 +705,9 @@ class RequestDetailView(Open311View):
         examples=[OpenApiExample("request", response_only=True, value=REQUEST_EXAMPLE)],
     )
     def get(self, request, service_request_id: str, fmt=None):
+        return self.public_answer(request, lambda: self.one(request, service_request_id))
+
+    def one(self, request, service_request_id: str) -> list[dict]:
         region = _public_jurisdiction(request)
         numbers, by_number = _asked_ids([service_request_id])
         cases = Case.objects.filter(tracking_number=numbers[0])
@@ -690,7 +716,7 @@ class RequestDetailView(Open311View):
         rows = _requests(cases.order_by()[:1], by_number=by_number)
         if not rows:
             raise Open311Error(404, _("service_request_id 不存在：%(id)s") % {"id": service_request_id})
-        return Response(rows)
+        return rows
 
 
 class TokenView(Open311View):

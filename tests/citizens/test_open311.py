@@ -8,6 +8,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from cases.choices import Channel, EventKind, RequesterKind
@@ -16,7 +17,7 @@ from citizens.models import Open311Submission, SubmissionStatus
 from citizens.open311 import coarse
 from citizens.open311 import services as open311_services
 from citizens.open311 import views as open311_views
-from tests.cases.states import drive
+from tests.cases.states import STEPS, drive
 from tests.factories import CategoryFactory, RegionFactory, take_in
 
 from .scenarios import make_integration, publish
@@ -566,11 +567,85 @@ def test_get_requests_returns_at_most_the_limit(client, org, monkeypatch):
     assert len(get_json(client, "requests")) == 3
 
 
-def test_get_requests_costs_one_query(client, org, django_assert_num_queries):
+def test_get_requests_costs_two_queries_then_one_while_nothing_changes(
+    client, org, django_assert_num_queries, settings
+):
+    settings.PUBLIC_CACHE_SECONDS = 10**9  # no step of the clock inside the test
     for _n in range(3):
         drive(org, "in_progress")
+    # The public version (one query over the logs' newest ids), then the rows: 1,000 rows cost the same.
+    with django_assert_num_queries(2):
+        assert len(get_json(client, "requests")) == 3
     with django_assert_num_queries(1):
         assert len(get_json(client, "requests")) == 3
+
+
+# --- Caching and conditional GET ------------------------------------------------------------------------
+
+
+def test_an_unchanged_answer_is_cached_and_revalidated_with_304(
+    client, org, django_assert_num_queries, settings
+):
+    settings.PUBLIC_CACHE_SECONDS = 10**9  # no step of the clock inside the test
+    drive(org, "in_progress")
+    first = client.get(f"{BASE}/requests.json")
+    etag, modified = first["ETag"], first["Last-Modified"]
+    assert etag.startswith('"') and modified.endswith("GMT")
+    assert first["Cache-Control"] == "public, no-cache"
+    with django_assert_num_queries(1):  # the version only: the bytes come from the cache
+        again = client.get(f"{BASE}/requests.json")
+    assert again.status_code == 200 and again.content == first.content and again["ETag"] == etag
+    assert again["Content-Type"] == "application/json; charset=utf-8"
+    with django_assert_num_queries(1):
+        unchanged = client.get(f"{BASE}/requests.json", HTTP_IF_NONE_MATCH=etag)
+    assert unchanged.status_code == 304 and unchanged.content == b"" and unchanged["ETag"] == etag
+    assert client.get(f"{BASE}/requests.json", HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
+    # Another format or another query is another answer.
+    xml = client.get(f"{BASE}/requests.xml", HTTP_IF_NONE_MATCH=etag)
+    assert xml.status_code == 200 and xml["ETag"] != etag and xml.content.startswith(b"<?xml")
+    assert (
+        client.get(f"{BASE}/requests.json", {"status": "closed"}, HTTP_IF_NONE_MATCH=etag).status_code == 200
+    )
+
+
+def test_every_change_the_public_could_see_gives_a_new_answer(client, org, settings):
+    settings.PUBLIC_CACHE_SECONDS = 10**9  # no step of the clock inside the test
+    case = drive(org, "in_progress")
+
+    def fetch(path):
+        response = client.get(f"{BASE}/{path}.json")
+        assert response.status_code == 200
+        return response["ETag"], response.json()
+
+    etag, rows = fetch("requests")
+    assert [r["status"] for r in rows] == ["open"]
+    # A command on the case (a case event) …
+    STEPS["resolve"](org, case)
+    STEPS["callback"](org, case)
+    STEPS["close"](org, case)
+    etag2, rows = fetch("requests")
+    assert etag2 != etag and [r["status"] for r in rows] == ["closed"]
+    # … a publication written in the admin (no event) …
+    publish(Case.objects.get(pk=case.pk), "经协调一次办结。")
+    etag3, rows = fetch("requests")
+    assert etag3 != etag2 and rows[0]["description"] == "经协调一次办结。"
+    # … and a renamed category (the configuration history).
+    services_etag, services = fetch("services")
+    category = Category.objects.filter(code=services[0]["service_code"]).first()
+    category.name = "改名后的类别"
+    category.save()
+    services_etag2, services = fetch("services")
+    assert services_etag2 != services_etag
+    assert "改名后的类别" in {s["service_name"] for s in services}
+
+
+def test_errors_are_never_cached(client, org):
+    drive(org, "in_progress")
+    for _n in range(2):
+        response = client.get(f"{BASE}/requests.json", {"status": "pending"})
+        assert response.status_code == 400 and "ETag" not in response
+    assert client.get(f"{BASE}/requests/NOPE-1.json").status_code == 404
+    assert client.get(f"{BASE}/requests/NOPE-1.json").status_code == 404
 
 
 # --- Protocol -------------------------------------------------------------------------------------------
@@ -628,3 +703,19 @@ def test_a_published_writeup_is_the_description_and_the_old_text_the_fallback(cl
     assert case.requester.name not in text and case.requester.phone not in text
     library_services.writeup_withdraw(actor=org["t1_supervisor"], writeup_id=writeup.pk, note="撤回")
     assert description() == "旧的公开说明"
+
+
+def test_the_default_window_moves_on_by_the_clock_without_any_change(client, org, settings):
+    # A case taken in 89 days and 23 hours ago is in the default 90-day window, and leaves it by the clock
+    # alone: no event, so only the clock's step in the version can show it (PUBLIC_CACHE_SECONDS).
+    settings.PUBLIC_CACHE_SECONDS = 60
+    start = timezone.now()
+    with time_machine.travel(start - dt.timedelta(days=89, hours=23), tick=False):
+        drive(org, "in_progress")
+    with time_machine.travel(start, tick=False):
+        first = client.get(f"{BASE}/requests.json")
+        assert len(first.json()) == 1
+        assert client.get(f"{BASE}/requests.json", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    with time_machine.travel(start + dt.timedelta(hours=2), tick=False):
+        later = client.get(f"{BASE}/requests.json", HTTP_IF_NONE_MATCH=first["ETag"])
+        assert later.status_code == 200 and later.json() == []

@@ -122,3 +122,24 @@ def test_follow_is_attached_to_the_case_its_intake_creates(client, org):
     assert writeup.public["title"] in client.get(f"/cases/{case.pk}/").content.decode()
     services.writeup_reuse_record(actor=org["v1_clerk"], case_id=case.pk, writeup_id=writeup.pk)
     assert WriteUpReuse.objects.count() == 1
+
+
+def test_a_returning_visitor_gets_304_until_the_library_changes(client, org, settings):
+    settings.PUBLIC_CACHE_SECONDS = 10**9  # no step of the clock inside the test
+    shown = published(org, solved_case(org))
+    first = client.get("/library/cases/")  # a first visit sets the CSRF cookie: rendered, no validators
+    assert first.status_code == 200 and "ETag" not in first
+    page = client.get("/library/cases/")
+    etag = page["ETag"]
+    assert page["Cache-Control"] == "private, no-cache"
+    assert client.get("/library/cases/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    detail = client.get(f"/library/cases/{shown.pk}/")
+    assert client.get(f"/library/cases/{shown.pk}/", HTTP_IF_NONE_MATCH=detail["ETag"]).status_code == 304
+    # Another visitor (other cookies) never matches this one's validators.
+    other = type(client)()
+    other.get("/library/cases/")
+    assert other.get("/library/cases/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+    # A newly published write-up is a new page.
+    second = published(org, solved_case(org))
+    changed = client.get("/library/cases/", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and second.public["title"] in changed.content.decode()

@@ -445,6 +445,9 @@ CASE_ATTACHMENT_CONTENT_TYPES = env_list(
 )
 # Public address of the site as requesters reach it: links in SMS (the satisfaction survey) are built on it.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
+# How long a public answer (Open311, the public library) may be served unchanged from the cache or
+# revalidated by a client without a logged change (windowsvc.freshness); 0 turns the cache off.
+PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS") or 60)
 # How long the survey link sent on resolve stays usable (it is single-use as well).
 CASE_SURVEY_LINK_DAYS = int(os.environ.get("CASE_SURVEY_LINK_DAYS", "30"))
 
