@@ -3,8 +3,9 @@
 A case taken in through Open311 (or by the system) has no clerk; a phone or letter intake has a clerk but
 no visit; an enterprise may give a landline. Each such case is rendered through every staff page, the
 receipt, the supervisors' overdue list (and every link on it), the exports, the staff API, the public
-status page and API, and the Open311 answers — none may answer 500, and where no person took the case in
-the pages say 网上受理 (online) or 系统 (system).
+status page and API, the Open311 answers, the home worklists, the printable documents (交办单, 督办通知书)
+and the quarter's bulletin with its split by channel — none may answer 500, and where no person took the
+case in the pages say 网上受理 (online) or 系统 (system).
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from openpyxl import load_workbook
 from cases import services
 from cases.choices import Channel
 from cases.models import Case
+from cases.selectors import DOCUMENT_KINDS, case_document_kinds
+from cases.sweep import sweep
 from tests.citizens.helpers import lookup
 from tests.citizens.scenarios import make_integration
 from tests.factories import enterprise, take_in
 
-from .states import classify
+from .states import STEPS, classify
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +147,51 @@ def test_every_channel_renders_everywhere(client, org):
             "/open311/v2/requests.json", {"service_request_id": cases["open311"].tracking_number}
         )
         assert open311.status_code == 200
+
+
+def test_every_channel_on_the_worklists_the_printed_documents_and_the_bulletin(client, org):
+    with time_machine.travel("2026-03-02 09:00 +0800", tick=False):
+        cases = _cases(client, org)
+        for case in cases.values():
+            STEPS["assign"](org, case)
+    with time_machine.travel("2026-03-30 10:00 +0800", tick=False):
+        # Overdue by weeks: the sweep has urged and supervised, so a 督办通知书 exists too.
+        sweep()
+        numbers = {key: case.tracking_number for key, case in cases.items()}
+
+        # The home worklists: the department that must sign for them, the window, the supervisor.
+        for user in ("t1_office_handler", "v1_clerk", "county_supervisor"):
+            client.force_login(org[user])
+            home = client.get("/")
+            assert home.status_code == 200, user
+        client.force_login(org["t1_office_handler"])
+        home = client.get("/").content.decode()
+        for key, number in numbers.items():
+            assert number in home, key
+
+        # Every printable document each case has, and no other.
+        client.force_login(org["county_supervisor"])
+        for key, case in cases.items():
+            kinds = {kind for kind, _label in case_document_kinds(case=case)}
+            assert {"assignment", "supervision"} <= kinds, key
+            for kind in DOCUMENT_KINDS:
+                page = client.get(reverse("cases:document", args=[case.pk, kind]))
+                assert page.status_code == (200 if kind in kinds else 404), (key, kind)
+                if kind in kinds:
+                    assert case.tracking_number in page.content.decode(), (key, kind)
+
+        # The quarter's bulletin counts the intake by channel, page and XLSX.
+        bulletin = client.get(reverse("supervision:bulletin"), {"period": "2026-Q1"})
+        assert bulletin.status_code == 200
+        html = bulletin.content.decode()
+        for label in ("网上反映", "12345转办", "窗口来访", "电话", "来信"):
+            assert label in html, label
+        xlsx = client.get(reverse("supervision:bulletin"), {"period": "2026-Q1", "format": "xlsx"})
+        book = load_workbook(io.BytesIO(_content(xlsx)), read_only=True)
+        rows = {row[0]: row[1] for row in book["受理渠道"].iter_rows(min_row=2, values_only=True) if row[0]}
+        assert rows["网上反映"] == 1 and rows["12345转办"] == 1, rows
+        assert rows["窗口来访"] == 1 and rows["电话"] == 1 and rows["来信"] == 1, rows
+
+
+def _content(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
