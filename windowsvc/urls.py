@@ -1,5 +1,6 @@
 """Root URLs: pages, admin, API (/api/v1/), API docs and /healthz."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -8,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from .apidocs import redoc_view, swagger_view
 from .health import healthz
-from .views import HomeView, favicon, page_not_found
+from .views import HomeView, bench_one_query, bench_plain, favicon, page_not_found
 
 api_v1 = [
     path("", include("routing.api.urls")),
@@ -47,6 +48,9 @@ urlpatterns = [
     path("api/hotline/v1/", include("hotline.api.urls")),
     path("", include("citizens.urls")),
 ]
+
+if getattr(settings, "BENCHMARK_VIEWS", False):  # windowsvc/settings/benchmark.py only
+    urlpatterns[:0] = [path("bench/plain/", bench_plain), path("bench/one-query/", bench_one_query)]
 
 handler404 = page_not_found
 

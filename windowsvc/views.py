@@ -1,6 +1,6 @@
 """Project-level pages, and the answer to an address that matches no URL."""
 
-from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.templatetags.static import static
 from django.views import defaults
 from django.views.generic import TemplateView
@@ -36,3 +36,20 @@ def page_not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+# --- Ceilings of ``manage.py benchmark --http`` (routed only under settings.benchmark) ---------------
+
+
+def bench_plain(request):
+    """The ceiling of this stack: the whole middleware, no query, a few bytes."""
+    return HttpResponse(b"ok", content_type="text/plain")
+
+
+def bench_one_query(request):
+    """The ceiling of a lookup: the whole middleware and one indexed query by tracking number, as JSON."""
+    from cases.models import Case
+
+    number = request.GET.get("n", "")
+    row = Case.objects.filter(tracking_number=number).values("tracking_number", "status").first()
+    return JsonResponse(row or {}, status=200 if row else 404)

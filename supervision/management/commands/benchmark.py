@@ -112,12 +112,44 @@ class Command(BaseCommand):
             "--library", action="store_true", help="measure the case library's search and suggestions instead"
         )
         parser.add_argument(
+            "--http",
+            action="store_true",
+            help="every figure of issue 17 over HTTP: gunicorn (production profile) driven by wrk, with ceilings",
+        )
+        parser.add_argument(
+            "--seconds", type=float, default=8, help="--http: measured seconds per row (default 8)"
+        )
+        parser.add_argument(
+            "--warmup-seconds", type=float, default=2, help="--http: unmeasured seconds first (default 2)"
+        )
+        parser.add_argument("--workers", type=int, default=2, help="--http: gunicorn workers (default 2)")
+        parser.add_argument(
+            "--sweep-clocks",
+            type=int,
+            default=10000,
+            help="--http: due clocks for the sweep's benchmark (0: skip)",
+        )
+        parser.add_argument("--markdown", action="store_true", help="--http: print the table as Markdown")
+        parser.add_argument(
             "--clerk",
             default="county_clerk",
             help="who asks for suggestions (--library; default county_clerk)",
         )
 
     def handle(self, *args, requests, warmup, user, only, library=False, clerk="county_clerk", **options):
+        if options.get("http"):
+            from windowsvc import benchhttp
+
+            benchhttp.run(
+                self.stdout,
+                seconds=options["seconds"],
+                warmup=options["warmup_seconds"],
+                workers=options["workers"],
+                only=only,
+                sweep_clocks=options["sweep_clocks"],
+                markdown=options["markdown"],
+            )
+            return
         if requests < 1:
             raise CommandError("--requests must be at least 1")
         User = get_user_model()
