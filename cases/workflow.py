@@ -96,6 +96,7 @@ from .models import (
     Category,
     CategoryDefaultDepartment,
     CoordinationMeeting,
+    DepartmentCase,
     Extension,
     Reason,
     RefusalReview,
@@ -542,6 +543,12 @@ def _create_assignment(
         origin=origin,
         can_return=can_return,
         assigned_by=ctx.actor,
+    )
+    # The department's access row (the visibility rule's copy, ``DepartmentCase``): written once, with the
+    # department's first assignment on the case, in this transaction.
+    DepartmentCase.objects.bulk_create(
+        [DepartmentCase(department=department, case=ctx.case, taken_in_at=ctx.case.taken_in_at)],
+        ignore_conflicts=True,
     )
     ctx.current.append(assignment)
     return assignment
