@@ -268,7 +268,8 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return selectors.case_get_visible(user=self.request.user, case_id=self.kwargs["pk"])
 
     @extend_schema(
-        summary="案件列表", description=(
+        summary="案件列表",
+        description=(
             "Cases the user may see, newest first; personal data masked. `count` is exact up to 1,000; "
             "beyond that `count_capped` is true and only the first 1,000 can be paged through (filter to "
             "narrow, e.g. `taken_in_at_before`)."
