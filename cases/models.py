@@ -796,6 +796,40 @@ class Assignment(TimeStampedModel):
         return self.light_at()
 
 
+class DepartmentCase(models.Model):
+    """A department's access to a case: one row per department a case was ever assigned to.
+
+    The department staff's side of the one visibility rule (``cases.querysets.case_visibility_q``: department
+    staff see what was ever assigned to their department) as rows a list can be read from in order. The
+    assignments hold the same fact, but a department's list over them costs as much as its history: its
+    assignments repeat per case (returns, transfers, reassignments) and are not ordered by intake.
+
+    Invariants: a row exists exactly for each (department, case) pair of ``Assignment`` rows; it is
+    written by ``cases.workflow._create_assignment`` in the assignment's transaction (and by ``seed_cases``
+    with the assignments it copies) and never changed or deleted. ``taken_in_at`` is the case's own, which
+    never changes, so a department's cases come newest first from one index, however many it ever had.
+    """
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+", db_index=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="department_access", db_index=False)
+    taken_in_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("部门可见案件")
+        verbose_name_plural = _("部门可见案件")
+        constraints = [
+            # Also the index of the rule's EXISTS probe (this case, one of these departments).
+            models.UniqueConstraint(fields=["case", "department"], name="cases_departmentcase_unique")
+        ]
+        indexes = [
+            # A department's cases newest first (read backwards), and its capped count.
+            models.Index(fields=["department", "taken_in_at", "case"], name="departmentcase_list_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department_id} · {self.case_id}"
+
+
 class CaseEventImmutable(AppendOnlyViolation):
     """Raised on any attempt to change or delete a ``CaseEvent`` (a programming error, not user input)."""
 

@@ -7,7 +7,12 @@ Who sees a case (built on ``routing.scoping.scope_for``):
 - clerks: cases taken in at windows in their region's subtree;
 - handlers and department heads: cases with any assignment, current or past, to their department;
 - everyone else: nothing.
-It is one SQL query: prefix filters OR-ed with an EXISTS on assignments (no join, so no duplicate rows).
+It is one SQL query: prefix filters OR-ed with an EXISTS on the departments' access rows
+(``DepartmentCase``: one per department a case was ever assigned to; no join, so no duplicate rows).
+
+Lists read the same rule through ``CaseQuerySet.listed_for``: newest first, and for a user who sees cases
+only through one department, driven from that department's access rows in intake order, so the first page
+and the capped count cost the same whatever the department's history (BENCHMARKS.md, "Case lists").
 """
 
 from __future__ import annotations
@@ -92,18 +97,52 @@ def case_visibility_q(
         | paths_q(region_path, scope.clerk_paths)
     )
     if scope.department_ids:
-        from .models import Assignment
+        from .models import DepartmentCase
 
         q |= Exists(
-            Assignment.objects.filter(case_id=OuterRef(case), department_id__in=sorted(scope.department_ids))
+            DepartmentCase.objects.filter(
+                case_id=OuterRef(case), department_id__in=sorted(scope.department_ids)
+            )
         )
     return q
+
+
+def _only_department(user) -> int | None:
+    """The one department through which the user sees cases, when that is all the user sees (a handler or
+    department head without any oversight or clerk membership), else None."""
+    scope = scope_for(user)
+    if scope.is_superuser or scope.oversight_paths or scope.clerk_paths or len(scope.department_ids) != 1:
+        return None
+    (department_id,) = scope.department_ids
+    return department_id
 
 
 class CaseQuerySet(models.QuerySet):
     def visible_to(self, user):
         q = case_visibility_q(user)
         return self if q is None else self.filter(q)
+
+    def listed_for(self, user):
+        """``visible_to(user)`` newest first, for lists: the same rows, annotated ``listed_at`` (the intake
+        time) and ordered by it. When the user sees cases only through one department, the rows are that
+        department's access rows joined to their cases (``DepartmentCase`` is unique per department and
+        case, so no row repeats) and ``listed_at`` is the access row's copy of the intake time: PostgreSQL
+        reads the first page and the capped count from the department's index instead of probing every
+        recent case, or every past assignment. ``newest_first()`` keeps that order after further filters."""
+        department_id = _only_department(user)
+        if department_id is None:
+            return self.visible_to(user).annotate(listed_at=F("taken_in_at")).newest_first()
+        return (
+            self.filter(department_access__department_id=department_id)
+            .annotate(listed_at=F("department_access__taken_in_at"))
+            .newest_first()
+        )
+
+    def newest_first(self):
+        """Newest intake first (ties: the higher id), by ``listed_at`` when ``listed_for`` set it."""
+        if "listed_at" in self.query.annotations:
+            return self.order_by(F("listed_at").desc(), F("pk").desc())
+        return self.order_by("-taken_in_at", "-pk")
 
     def open(self):
         """Not closed, not refused, not withdrawn: exactly the predicate of the partial indexes."""

@@ -42,10 +42,10 @@ _LIST_RELATED = ("requester", "window", "region", "lead_department", "category")
 
 def case_list_visible(*, user, open_only: bool = False) -> QuerySet[Case]:
     """The cases ``user`` may see, newest first, with what list rows display (filter it further)."""
-    queryset = Case.objects.visible_to(user).select_related(*_LIST_RELATED)
+    queryset = Case.objects.listed_for(user).select_related(*_LIST_RELATED)
     if open_only:
         queryset = queryset.open()
-    return queryset.order_by("-taken_in_at", "-id")
+    return queryset
 
 
 def case_get_visible(*, user, case_id: int | None = None, tracking_number: str | None = None) -> Case:
@@ -323,7 +323,7 @@ def case_urgency_ordered(queryset: QuerySet[Case], *, sort: str = "urgency", now
     urgent first (red, yellow, green, none; then the earliest deadline), or newest first."""
     queryset = queryset.with_light(now)
     if sort == "newest":
-        return queryset.order_by("-taken_in_at", "-pk")
+        return queryset.newest_first()
     return queryset.annotate(light_rank=_LIGHT_RANK).order_by(
         "light_rank", F("deadline").asc(nulls_last=True), "pk"
     )

@@ -179,6 +179,9 @@ def case_intake(
     if not key:
         raise ValidationFailed({"idempotency_key": [_("幂等键不能为空。")]})
     fingerprint = request_fingerprint(data)
+    # Checked and numbered before the transaction (``workflow.intake_prepare``): a replay leaves the number
+    # it drew unused, a gap like any failed intake's.
+    write = workflow.intake_prepare(actor, data)
     with transaction.atomic():
         try:
             # The insert is the lock: a concurrent request with the same key waits here until this
@@ -187,7 +190,7 @@ def case_intake(
                 record = IdempotencyRecord.objects.create(user=actor, key=key, fingerprint=fingerprint)
         except IntegrityError:
             return _replay(actor, key, fingerprint)
-        event = workflow.run(None, E.INTAKE, actor, data)
+        event = write()
         record.case = event.case
         record.response = _snapshot(event.case)
         record.save(update_fields=["case", "response"])

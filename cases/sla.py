@@ -388,8 +388,15 @@ def intake_started(case: Case, *, now: datetime) -> None:
 
 
 def intake_saved(case: Case, *, now: datetime) -> None:
-    """Intake, once the case row exists: its timers start (reply, reasoned reply; callback for 即办)."""
-    timers_reconcile(case, [], now=now)
+    """Intake, once the case row exists: its timers start (reply, reasoned reply; callback for 即办).
+    ``timers_reconcile`` for a case that has no timers and no requests yet: one insert, nothing read."""
+    calendar = calendar_for(case)
+    timers = []
+    for (kind, subject_id), due_at in timers_wanted(case, [], new_case=True).items():
+        timer = CaseTimer(case=case, kind=kind, subject_id=subject_id, started_at=now, due_at=due_at)
+        timer_rearm(timer, now=now, calendar=calendar)
+        timers.append(timer)
+    CaseTimer.objects.bulk_create(timers)
 
 
 def command_applied(case: Case, current: list[Assignment], *, command: str, to_status: str, now: datetime,
@@ -487,7 +494,7 @@ TimerKey = tuple[str, int]
 
 
 def timers_wanted(
-    case: Case, current: list[Assignment], *, status: str | None = None
+    case: Case, current: list[Assignment], *, status: str | None = None, new_case: bool = False
 ) -> dict[TimerKey, datetime]:
     """THE table of which timers run for a case in its present state, and their deadlines.
 
@@ -518,9 +525,9 @@ def timers_wanted(
         wanted[(TimerKind.SUSPENSION, 0)] = case.suspended_until
     if status == CaseStatus.RESOLVED and case.resolved_at is not None:
         wanted[(TimerKind.CALLBACK, 0)] = working_days_after(case.resolved_at, callback_days(), case)
-    for extension in Extension.objects.filter(case=case, status=ExtensionStatus.REQUESTED).only(
-        "pk", "created_at"
-    ):
+    # A case just taken in has no extension request yet: nothing to read.
+    extensions = () if new_case else Extension.objects.filter(case=case, status=ExtensionStatus.REQUESTED)
+    for extension in extensions.only("pk", "created_at") if extensions else ():
         wanted[(TimerKind.EXTENSION_DECISION, extension.pk)] = working_days_after(
             extension.created_at, extension_decision_days(), case
         )

@@ -39,6 +39,7 @@ from windowsvc.errors import (
     ValidationFailed,
 )
 from windowsvc.links import public_reverse
+from windowsvc.paging import CappedPaginator
 
 from . import events, selectors, services
 from .choices import AssignmentStatus, EventKind, ReviewDecision, Satisfaction
@@ -319,6 +320,9 @@ class CaseListView(LoginRequiredMixin, ListView):
     template_name = "cases/list.html"
     context_object_name = "cases"
     paginate_by = PAGE_SIZE
+    # Counts up to 1,000 cases ("1000+" beyond): the count of a department's whole history is not worth
+    # its cost on every page view (windowsvc/paging.py).
+    paginator_class = CappedPaginator
 
     def requester_terms(self) -> dict:
         return dict(self.request.session.get(RequesterSearchForm.SESSION_KEY) or {})

@@ -36,6 +36,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -96,6 +97,7 @@ from .models import (
     Category,
     CategoryDefaultDepartment,
     CoordinationMeeting,
+    DepartmentCase,
     Extension,
     Reason,
     RefusalReview,
@@ -542,6 +544,12 @@ def _create_assignment(
         origin=origin,
         can_return=can_return,
         assigned_by=ctx.actor,
+    )
+    # The department's access row (the visibility rule's copy, ``DepartmentCase``): written once, with the
+    # department's first assignment on the case, in this transaction.
+    DepartmentCase.objects.bulk_create(
+        [DepartmentCase(department=department, case=ctx.case, taken_in_at=ctx.case.taken_in_at)],
+        ignore_conflicts=True,
     )
     ctx.current.append(assignment)
     return assignment
@@ -1594,7 +1602,7 @@ def run(
     if expected_version is not None:
         expected_version = clean_value(EXPECTED_VERSION, expected_version)
     if rule.command == E.INTAKE:
-        return _intake(rule, actor, clean_inputs(rule.inputs, data))
+        return _intake(rule, actor, clean_inputs(rule.inputs, data))()
     with transaction.atomic():
         case = _lock(case_id, actor)
         ctx = _context(case, actor)
@@ -1669,11 +1677,11 @@ def _usable_window(actor, window_pk: int | None) -> ServiceWindow:
         raise _invalid("window", _("请选择有效的受理窗口。"))
     if actor is None or actor.is_superuser:
         return window
-    clerk = Membership.objects.filter(user_id=actor.pk, role=StaffRole.CLERK)
-    if not (
-        clerk.filter(window=window).exists()
-        or clerk.filter(window__isnull=True, region_id=window.region_id).exists()
-    ):
+    # A clerk of this window, or of its region without a window: one query.
+    clerk = Membership.objects.filter(user_id=actor.pk, role=StaffRole.CLERK).filter(
+        Q(window=window) | Q(window__isnull=True, region_id=window.region_id)
+    )
+    if not clerk.exists():
         raise PermissionDenied(_("您不是该受理窗口的工作人员。"))
     return window
 
@@ -1681,8 +1689,12 @@ def _usable_window(actor, window_pk: int | None) -> ServiceWindow:
 def next_tracking_number(region, day) -> str:
     """Region code + YYYYMMDD + a zero-padded per-(region, day) sequence, from one atomic upsert.
 
-    Call inside the intake transaction: the counter row stays locked until commit, so concurrent intakes
-    at one region get distinct numbers; a rolled-back intake gives its number back.
+    The intake calls it before it opens its transaction: in autocommit the upsert is a transaction of its
+    own, so the counter row is locked for that one statement, and concurrent intakes at one region do not
+    wait for each other's whole intake. Numbers stay unique (the upsert is atomic; ``tracking_number`` is
+    unique too); an intake that fails after this point leaves a gap in the day's sequence, which is
+    accepted (docs/ARCHITECTURE.md, "Tracking numbers"). Called inside a caller's transaction (an import
+    that takes many cases in at once) it joins it, and the row stays locked until that commits.
     """
     table = connection.ops.quote_name(CaseNumberCounter._meta.db_table)
     with connection.cursor() as cursor:
@@ -1696,7 +1708,19 @@ def next_tracking_number(region, day) -> str:
     return f"{region.code}{day:%Y%m%d}{sequence:04d}"
 
 
-def _intake(rule: Rule, actor, data: Mapping) -> CaseEvent:
+def intake_prepare(actor, data: Mapping | None) -> Callable[[], CaseEvent]:
+    """The intake's first half, before any transaction: the checks ``run`` makes (actor, input, window,
+    requester, classification) and the tracking number (``next_tracking_number``). Returns the second half,
+    which writes the requester, the case and its intake event in one transaction. ``run`` calls both; the
+    idempotent intake (``services.case_intake``) opens its transaction between them, so its number, too,
+    is allocated without a lock held to the end of the intake."""
+    rule = RULES[E.INTAKE]
+    if actor is not None and not (actor.is_authenticated and actor.is_active):
+        raise PermissionDenied(_("请先登录。"))
+    return _intake(rule, actor, clean_inputs(rule.inputs, data or {}))
+
+
+def _intake(rule: Rule, actor, data: Mapping) -> Callable[[], CaseEvent]:
     window = _usable_window(actor, data["window"])
     channel = data["channel"]
     title, description = data["title"], data["description"]
@@ -1726,41 +1750,50 @@ def _intake(rule: Rule, actor, data: Mapping) -> CaseEvent:
         status = S.COORDINATING if classification["handling_mode"] in COORDINATION_MODES else S.ROUTING
     else:
         status = S.REGISTERED
-    with transaction.atomic():
-        requester.save()
-        case = Case(
-            tracking_number=next_tracking_number(region, timezone.localdate(now)),
-            channel=channel,
-            window=window,
-            clerk=actor,
-            region=region,
-            region_path=region.path,
-            handling_region_path=region.path,
-            requester=requester,
-            title=title,
-            description=description,
-            expectation=data["expectation"],
-            external_due_at=data.get("external_due_at"),
-            status=status,
-            taken_in_at=now,
-            version=1,  # the intake event is event 1
-            **classification,
-        )
-        if status == S.COORDINATING:
-            case.handling_region_path = case.county_path
-        if resolution:
-            case.resolution_summary = resolution
-            case.resolved_at = now
-        sla.intake_started(case, now=now)  # the case clock starts at intake (the receipt shows its reply due)
-        case.save()
-        sla.intake_saved(case, now=now)
-        ctx = Context(case=case, actor=actor, memberships=[], current=[], relations=frozenset(), now=now)
-        payload = events.intake(
-            window=window.pk,
-            channel=channel,
-            classification_values=classification,
-            resolved_at_window=bool(resolution),
-        )
-        event = _append_event(ctx, rule, "", Outcome(status, resolution, payload))
-    logger.info("case %s taken in for requester %s", case.tracking_number, mask_phone(requester.phone))
-    return event
+    # Allocated before the intake's transaction opens (see ``next_tracking_number``): no lock held for it.
+    tracking_number = next_tracking_number(region, timezone.localdate(now))
+    assert requester is not None  # no errors: the requester was built
+
+    def write() -> CaseEvent:
+        with transaction.atomic():
+            requester.save()
+            case = Case(
+                tracking_number=tracking_number,
+                channel=channel,
+                window=window,
+                clerk=actor,
+                region=region,
+                region_path=region.path,
+                handling_region_path=region.path,
+                requester=requester,
+                title=title,
+                description=description,
+                expectation=data["expectation"],
+                external_due_at=data.get("external_due_at"),
+                status=status,
+                taken_in_at=now,
+                version=1,  # the intake event is event 1
+                **classification,
+            )
+            if status == S.COORDINATING:
+                case.handling_region_path = case.county_path
+            if resolution:
+                case.resolution_summary = resolution
+                case.resolved_at = now
+            sla.intake_started(
+                case, now=now
+            )  # the case clock starts at intake (the receipt shows its reply due)
+            case.save()
+            sla.intake_saved(case, now=now)
+            ctx = Context(case=case, actor=actor, memberships=[], current=[], relations=frozenset(), now=now)
+            payload = events.intake(
+                window=window.pk,
+                channel=channel,
+                classification_values=classification,
+                resolved_at_window=bool(resolution),
+            )
+            event = _append_event(ctx, rule, "", Outcome(status, resolution, payload))
+        logger.info("case %s taken in for requester %s", case.tracking_number, mask_phone(requester.phone))
+        return event
+
+    return write

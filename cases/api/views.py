@@ -40,6 +40,7 @@ from rest_framework.response import Response
 from windowsvc.api.schema import ErrorSerializer
 from windowsvc.api.viewsets import ScopedReadOnlyViewSet
 from windowsvc.errors import NotFound, TransitionNotAllowed, ValidationFailed
+from windowsvc.paging import CappedPagination
 
 from .. import selectors, services, workflow
 from ..choices import AssignmentStatus, EventKind, SweepEventKind
@@ -254,6 +255,9 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = s.CaseListSerializer
     filterset_class = CaseFilterSet
+    # Counted up to 1,000 (``count_capped`` beyond): an exact count of a long history costs more than the
+    # page itself, and nobody pages past the first thousand cases; filters narrow the rest.
+    pagination_class = CappedPagination
     ordering_fields = ["taken_in_at", "updated_at", "status", "tracking_number", "id"]
     lookup_value_regex = r"\d+"
 
@@ -264,7 +268,12 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return selectors.case_get_visible(user=self.request.user, case_id=self.kwargs["pk"])
 
     @extend_schema(
-        summary="案件列表", description="Cases the user may see, newest first; personal data masked."
+        summary="案件列表",
+        description=(
+            "Cases the user may see, newest first; personal data masked. `count` is exact up to 1,000; "
+            "beyond that `count_capped` is true and only the first 1,000 can be paged through (filter to "
+            "narrow, e.g. `taken_in_at_before`)."
+        ),
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)

@@ -261,6 +261,27 @@ def write_chunk(out: dict[str, list[str]], tabs: dict[str, Table]) -> None:
         target = cursor.cursor if connection.vendor == "postgresql" else cursor
         for key in TABLE_KEYS:
             write(target, tabs[key], out[key])
+        _department_access(cursor, out["assignment"])
+
+
+def _department_access(cursor, assignment_lines: list[str]) -> None:
+    """The departments' access rows (``cases.DepartmentCase``) of the chunk's cases, from the assignments
+    just written, as the workflow writes them with each assignment. Found by the chunk's range of assignment
+    ids (the primary key: the seed drops the other indexes while it loads); ``ON CONFLICT`` makes a range
+    that also holds another chunk's assignments harmless."""
+    if not assignment_lines:
+        return
+    ids = [int(line.split("\t", 1)[0]) for line in assignment_lines]
+    cursor.execute(
+        """
+        INSERT INTO cases_departmentcase (department_id, case_id, taken_in_at)
+        SELECT pairs.department_id, pairs.case_id, c.taken_in_at
+        FROM (SELECT DISTINCT department_id, case_id FROM cases_assignment WHERE id BETWEEN %s AND %s) pairs
+        JOIN cases_case c ON c.id = pairs.case_id
+        ON CONFLICT DO NOTHING
+        """,
+        [min(ids), max(ids)],
+    )
 
 
 _SUPERUSER: bool | None = None
