@@ -19,15 +19,17 @@ from tests.cases.states import drive
 S = CaseStatus
 
 ROLES = ["v1_clerk", "t1_office_handler", "land_head", "t1_supervisor", "county_supervisor", "coordinator"]
-# API: session, user, memberships (scope), the capped count, one page of rows with everything they show;
-# the page also reads the filter form's choices (2). The worklist: its sections per role the user holds.
+# API: session, user, memberships (scope), the capped count, one page of rows with their requesters, then
+# the page's windows, regions, lead departments and categories by id (4: ``cases.selectors.with_list_rows``);
+# the page also reads the filter form's choices (2). The worklist: its sections per role the user holds, and
+# the same four lookups for a section with rows.
 EXPECTED = {
-    "v1_clerk": {"api": 5, "page": 7, "worklist": 13},
-    "t1_office_handler": {"api": 5, "page": 7, "worklist": 9},
-    "land_head": {"api": 5, "page": 7, "worklist": 9},
-    "t1_supervisor": {"api": 5, "page": 7, "worklist": 12},
-    "county_supervisor": {"api": 5, "page": 7, "worklist": 12},
-    "coordinator": {"api": 5, "page": 7, "worklist": 6},
+    "v1_clerk": {"api": 9, "page": 11, "worklist": 17},
+    "t1_office_handler": {"api": 9, "page": 11, "worklist": 9},
+    "land_head": {"api": 9, "page": 11, "worklist": 9},
+    "t1_supervisor": {"api": 9, "page": 11, "worklist": 12},
+    "county_supervisor": {"api": 9, "page": 11, "worklist": 12},
+    "coordinator": {"api": 9, "page": 11, "worklist": 6},
 }
 
 
