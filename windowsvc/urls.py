@@ -1,4 +1,5 @@
-"""Root URLs: pages, admin, API (/api/v1/), API docs and /healthz."""
+"""Root URLs: pages, admin, API (/api/v1/), API docs. The probes (/livez, /readyz, /healthz) are answered
+by ``windowsvc.health.ProbeMiddleware`` before any URL is resolved."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -7,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView
 
 from .apidocs import redoc_view, swagger_view
-from .health import healthz
 from .views import HomeView, favicon, page_not_found
 
 api_v1 = [
@@ -22,7 +22,6 @@ api_v1 = [
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
-    path("healthz", healthz, name="healthz"),
     # Browsers ask for /favicon.ico whatever the page links: send them to the static icon.
     path("favicon.ico", favicon, name="favicon"),
     path("notifications/", include("notifications.urls")),

@@ -87,6 +87,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /livez, /readyz and /healthz, answered before anything that could wait on a dependency (windowsvc/health.py).
+    "windowsvc.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -148,10 +150,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not memory, so a Celery worker process started by a test sees the same test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"{TEST_RUN_ID}.sqlite3")}
-elif os.environ.get("DB_JIT", "off") != "on":
-    # PostgreSQL's JIT compiles any plan its cost estimate calls big (~30 ms each, measured on the library
-    # search in BENCHMARKS.md) and wins nothing on the short queries a web request runs. DB_JIT=on keeps it.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+else:
+    # A database host that drops packets must not hold a request (or /readyz) for the OS's TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
+    if os.environ.get("DB_JIT", "off") != "on":
+        # PostgreSQL's JIT compiles any plan its cost estimate calls big (~30 ms each, measured on the library
+        # search in BENCHMARKS.md) and wins nothing on the short queries a web request runs. DB_JIT=on keeps it.
+        DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
+# A PostgreSQL streaming replica for supervision reads (windowsvc/dbrouters.py, docs/DEPLOY.md "Read
+# replica"): only views marked ``reads_from_replica`` read there, and only while its replay lag is within
+# REPLICA_MAX_LAG_SECONDS; everything else, and every write, goes to default. Unset: no replica.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {})}
+    # The test runner must not create or flush a test database on a read-only standby.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["windowsvc.dbrouters.PrimaryReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "30"))
+# How long a measured lag is believed before it is measured again (one tiny query on the replica).
+REPLICA_LAG_CHECK_SECONDS = float(os.environ.get("REPLICA_LAG_CHECK_SECONDS", "5"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker, results and the cache ------------------------------------------------
@@ -254,6 +275,16 @@ CELERY_BEAT_SCHEDULE["audit-chain-digest"] = {
     "options": {"expires": 3000},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Health (windowsvc/health.py, docs/DEPLOY.md "Health") ---------------------------------------
+# Checks whose failure makes /readyz answer 503 (the rest are reported under "failed" only);
+# ?require=all (and /healthz) requires every check: database, redis, worker, beat, calendar, outbox.
+READYZ_REQUIRED = env_list("READYZ_REQUIRED", "database,redis")
+READYZ_TIMEOUT_SECONDS = float(os.environ.get("READYZ_TIMEOUT_SECONDS", "1"))
+# The heartbeat task runs every 60 s (beat → worker); older than this, beat or every worker is gone.
+BEAT_HEARTBEAT_MAX_AGE = int(os.environ.get("BEAT_HEARTBEAT_MAX_AGE", "180"))
+# The relays run every 30 s; a due outbox row older than this means delivery is stuck.
+OUTBOX_MAX_AGE_SECONDS = int(os.environ.get("OUTBOX_MAX_AGE_SECONDS", "900"))
 
 # --- The audit trail (docs/SECURITY.md, "The tamper-evident log") --------------------------------
 # History rows are append-only (a trigger refuses UPDATE and DELETE); only writes carry a context.
