@@ -71,7 +71,9 @@ def _check_database() -> dict:
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # A server that accepts connections but hangs on queries must not hang the probe.
-            cursor.execute("SET LOCAL statement_timeout = %s", [f"{int(settings.READYZ_TIMEOUT_SECONDS * 1000)}ms"])
+            cursor.execute(
+                "SET LOCAL statement_timeout = %s", [f"{int(settings.READYZ_TIMEOUT_SECONDS * 1000)}ms"]
+            )
         cursor.execute("SELECT 1")
         cursor.fetchone()
     return {"ok": True, "ms": _ms(started)}
@@ -142,7 +144,10 @@ def _check_outbox() -> dict:
     late = [name for name, backlog in backlogs.items() if backlog.oldest_age_seconds > limit]
     answer: dict = {
         "ok": not late,
-        **{name: {"due": b.count, "oldest_age_seconds": round(b.oldest_age_seconds)} for name, b in backlogs.items()},
+        **{
+            name: {"due": b.count, "oldest_age_seconds": round(b.oldest_age_seconds)}
+            for name, b in backlogs.items()
+        },
     }
     if late:
         answer["error"] = f"oldest due row older than {limit} s in: {', '.join(late)}"
@@ -177,7 +182,10 @@ def run_checks() -> dict[str, dict]:
             name in NEEDS_REDIS and not results["redis"]["ok"]
         )
         if blocked:
-            results[name] = {"ok": False, "error": "not checked: " + ("database" if name in NEEDS_DATABASE else "redis") + " down"}
+            results[name] = {
+                "ok": False,
+                "error": "not checked: " + ("database" if name in NEEDS_DATABASE else "redis") + " down",
+            }
             continue
         try:
             results[name] = check()

@@ -152,7 +152,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"{TEST_RUN_ID}.sqlite3")}
 else:
     # A database host that drops packets must not hold a request (or /readyz) for the OS's TCP timeout.
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        os.environ.get("DB_CONNECT_TIMEOUT", "3")
+    )
     if os.environ.get("DB_JIT", "off") != "on":
         # PostgreSQL's JIT compiles any plan its cost estimate calls big (~30 ms each, measured on the library
         # search in BENCHMARKS.md) and wins nothing on the short queries a web request runs. DB_JIT=on keeps it.
@@ -173,6 +175,9 @@ DATABASE_ROUTERS = ["windowsvc.dbrouters.PrimaryReplicaRouter"]
 REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "30"))
 # How long a measured lag is believed before it is measured again (one tiny query on the replica).
 REPLICA_LAG_CHECK_SECONDS = float(os.environ.get("REPLICA_LAG_CHECK_SECONDS", "5"))
+# X-Read-Database: replica|default on the pages that may read from the replica (operators checking the
+# set-up, the replica test); off by default: the header names infrastructure.
+READ_DATABASE_HEADER = env_bool("READ_DATABASE_HEADER", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker, results and the cache ------------------------------------------------
