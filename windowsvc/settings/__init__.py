@@ -225,19 +225,36 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE") or (
     TEST_RUN_ID if TESTING else "celery"
 )
+# Exactly one beat schedules at a time, however many nodes run one (docs/DEPLOY.md, "Several nodes"): RedBeat
+# keeps the schedule (and each entry's last run) in Redis and holds a lock there, extended on every tick. A
+# standby beat blocks on the lock, polling every BEAT_MAX_LOOP_INTERVAL seconds; when the holder dies its lock
+# expires after REDBEAT_LOCK_TIMEOUT seconds, so a standby takes over within LOCK_TIMEOUT + MAX_LOOP_INTERVAL
+# (35 s by default) and carries on from the stored last-run times.
+CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = int(os.environ.get("BEAT_MAX_LOOP_INTERVAL", "5"))
+CELERY_REDBEAT_REDIS_URL = os.environ.get("REDBEAT_REDIS_URL") or REDIS_URL
+CELERY_REDBEAT_KEY_PREFIX = os.environ.get("REDBEAT_KEY_PREFIX") or (
+    f"redbeat:{TEST_RUN_ID}:" if TESTING else "redbeat:"
+)
+CELERY_REDBEAT_LOCK_TIMEOUT = int(os.environ.get("REDBEAT_LOCK_TIMEOUT", "30"))
+CELERY_REDBEAT_REDIS_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 5, "retry_period": 60}
+# How often beat runs the sweeps and the heartbeat (seconds); shorter in tests that watch a take-over.
+CASE_SWEEP_INTERVAL_SECONDS = float(os.environ.get("CASE_SWEEP_INTERVAL_SECONDS", "60"))
+NOTIFICATIONS_RELAY_INTERVAL_SECONDS = float(os.environ.get("NOTIFICATIONS_RELAY_INTERVAL_SECONDS", "30"))
+BEAT_HEARTBEAT_SECONDS = float(os.environ.get("BEAT_HEARTBEAT_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
-    "heartbeat": {"task": "windowsvc.tasks.heartbeat", "schedule": 60.0},
+    "heartbeat": {"task": "windowsvc.tasks.heartbeat", "schedule": BEAT_HEARTBEAT_SECONDS},
     # The outbox relay: delivers what was not enqueued on commit, retries and held SMS (notifications).
     "notifications-relay": {
         "task": "notifications.tasks.relay_pending",
-        "schedule": 30.0,
-        "options": {"expires": 25},
+        "schedule": NOTIFICATIONS_RELAY_INTERVAL_SECONDS,
+        "options": {"expires": max(NOTIFICATIONS_RELAY_INTERVAL_SECONDS - 5, 1)},
     },
     # Deadline ladder (cases/sweep.py): clocks due since the last sweep; safe to overlap or repeat.
     "cases-deadline-sweep": {
         "task": "cases.tasks.sweep_deadlines",
-        "schedule": 60.0,
-        "options": {"expires": 55},
+        "schedule": CASE_SWEEP_INTERVAL_SECONDS,
+        "options": {"expires": max(CASE_SWEEP_INTERVAL_SECONDS - 5, 1)},
     },
     # Working-day calendar horizon (routing/calendar/horizon.py): from CALENDAR_HORIZON_WARN_DAYS before the
     # calendar's last date until next year is imported, administrators are told in-app. Each morning; the
@@ -279,7 +296,6 @@ CELERY_BEAT_SCHEDULE["audit-chain-digest"] = {
     "schedule": crontab(hour="0,1", minute=20),
     "options": {"expires": 3000},
 }
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Health (windowsvc/health.py, docs/DEPLOY.md "Health") ---------------------------------------
 # Checks whose failure makes /readyz answer 503 (the rest are reported under "failed" only);
