@@ -26,3 +26,7 @@ def _redbeat_settings(sender: Celery, **kwargs) -> None:
             if name.startswith("CELERY_REDBEAT_")
         }
     )
+
+
+# Request ids carried into tasks and the project's log format in worker and beat (signals connected there).
+from windowsvc import logs  # noqa: E402,F401

@@ -27,14 +27,14 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-PROBE_PATHS = ("/livez", "/readyz", "/healthz")
+PROBE_PATHS = ("/livez", "/readyz", "/healthz", "/metrics")
 ALL_CHECKS = ("database", "redis", "worker", "beat", "calendar", "outbox")
 
 
 class ProbeMiddleware:
-    """Answers the probes before every other middleware (first in ``MIDDLEWARE``): no session, no
-    authentication, no ``ALLOWED_HOSTS`` check (orchestrators probe by the node's address), no HTTPS
-    redirect (probes speak plain HTTP to the node)."""
+    """Answers the probes and the metrics scrape (``windowsvc/metrics.py``) before every other middleware
+    (first in ``MIDDLEWARE``): no session, no authentication, no ``ALLOWED_HOSTS`` check (orchestrators and
+    scrapers reach a node by its address), no HTTPS redirect (they speak plain HTTP to the node)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -47,6 +47,10 @@ class ProbeMiddleware:
             return readyz(request)
         if path == "/healthz":
             return readyz(request, require_all=True)
+        if path == "/metrics":
+            from .metrics import metrics  # prometheus_client only when scraped
+
+            return metrics(request)
         return self.get_response(request)
 
 

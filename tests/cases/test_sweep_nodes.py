@@ -57,11 +57,16 @@ class Node:
             process_group=0,  # a group of its own: the node
         )  # fmt: skip
         self.pgid = self.worker.pid
-        self.beat = subprocess.Popen(
-            [*celery, "beat", "--loglevel", "DEBUG"],
-            cwd=ROOT, env=env, stdout=self.beat_log.open("w"), stderr=subprocess.STDOUT,
-            process_group=self.pgid,
-        )  # fmt: skip
+        try:
+            self.beat = subprocess.Popen(
+                [*celery, "beat", "--loglevel", "DEBUG"],
+                cwd=ROOT, env=env, stdout=self.beat_log.open("w"), stderr=subprocess.STDOUT,
+                process_group=self.pgid,
+            )  # fmt: skip
+        except BaseException:
+            os.killpg(self.pgid, signal.SIGKILL)  # never leave half a node behind
+            self.worker.wait(timeout=10)
+            raise
 
     def log(self, which: str = "worker") -> str:
         return (self.worker_log if which == "worker" else self.beat_log).read_text(errors="replace")

@@ -89,6 +89,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # /livez, /readyz and /healthz, answered before anything that could wait on a dependency (windowsvc/health.py).
     "windowsvc.health.ProbeMiddleware",
+    # Counts and times every other request for /metrics (django-prometheus; its pair is last).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # A request id on every log line the request causes, and on the tasks it enqueues (windowsvc/logs.py).
+    "windowsvc.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -104,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # The Content-Security-Policy header on every response (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as axes asks: turns a locked-out login into its answer (windowsvc/logins.py: lockout_response).
     "axes.middleware.AxesMiddleware",
 ]
@@ -296,6 +301,12 @@ CELERY_BEAT_SCHEDULE["audit-chain-digest"] = {
     "schedule": crontab(hour="0,1", minute=20),
     "options": {"expires": 3000},
 }
+
+# --- Metrics (windowsvc/metrics.py, docs/DEPLOY.md "Metrics") ------------------------------------------
+# /metrics answers a scraper presenting "Authorization: Bearer METRICS_TOKEN"; without a token set, only a
+# direct request from this machine (loopback, no proxy header). Several gunicorn workers: set
+# PROMETHEUS_MULTIPROC_DIR (an empty directory per start) and the request counters are summed over them.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 # --- Health (windowsvc/health.py, docs/DEPLOY.md "Health") ---------------------------------------
 # Checks whose failure makes /readyz answer 503 (the rest are reported under "failed" only);
@@ -533,14 +544,31 @@ SMS_WEBHOOK_URL = os.environ.get("SMS_WEBHOOK_URL", "")
 SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET", "")
 SMS_WEBHOOK_TIMEOUT = float(os.environ.get("SMS_WEBHOOK_TIMEOUT", "5"))
 
+# Log lines (windowsvc/logs.py): "plain" for people, "json" (production's default) for the log pipeline; both
+# carry the request id, in the web and in the Celery tasks a request enqueued.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # Phone, id-number and credit-code shapes are hidden in every line (windowsvc/logfilter.py).
-    "filters": {"personal_data": {"()": "windowsvc.logfilter.PersonalDataFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "filters": {
+        # Phone, id-number and credit-code shapes are hidden in every line (windowsvc/logfilter.py).
+        "personal_data": {"()": "windowsvc.logfilter.PersonalDataFilter"},
+        "request_id": {"()": "windowsvc.logs.RequestIdFilter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["personal_data"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "personal_data"],
+        }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # axes narrates every attempt at INFO; its warnings (failures, lockouts) and windowsvc.logins are enough.
