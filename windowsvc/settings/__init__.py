@@ -581,3 +581,8 @@ HOTLINE_WEBHOOK_TIMEOUT = int(os.environ.get("HOTLINE_WEBHOOK_TIMEOUT", "5"))
 HOTLINE_BACKOFF_SECONDS = int(os.environ.get("HOTLINE_BACKOFF_SECONDS", "30"))
 HOTLINE_BACKOFF_MAX_SECONDS = int(os.environ.get("HOTLINE_BACKOFF_MAX_SECONDS", "3600"))
 HOTLINE_MAX_ATTEMPTS = int(os.environ.get("HOTLINE_MAX_ATTEMPTS", "10"))
+
+# --- Error reports (windowsvc/errorreports.py): Sentry or compatible, only when SENTRY_DSN is set ------
+from windowsvc.errorreports import init_from_environment as _init_error_reports  # noqa: E402
+
+SENTRY_ENABLED = _init_error_reports()
