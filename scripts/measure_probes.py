@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fixtures.processes import Gunicorn, free_port, project_env  # noqa: E402
+from tests.fixtures.processes import Gunicorn, free_port, project_env
 
 
 def main() -> None:
