@@ -20,6 +20,7 @@ from django.views import View
 from cases import selectors as case_selectors
 from routing.models import Department
 from windowsvc import freshness
+from windowsvc.dbrouters import ReplicaReadMixin
 from windowsvc.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from windowsvc.paging import CappedPaginator
 
@@ -63,7 +64,7 @@ def _form_errors(form, exc: ValidationFailed) -> None:
 # --- Staff library ----------------------------------------------------------------------------------
 
 
-class LibraryView(LoginRequiredMixin, View):
+class LibraryView(ReplicaReadMixin, LoginRequiredMixin, View):
     """案例库: the write-ups the user may see, searched by words and filtered."""
 
     def get(self, request):
@@ -187,7 +188,7 @@ def _quarter(request) -> tuple[int, int]:
     return today.year, (today.month - 1) // 3 + 1
 
 
-class TypicalView(LoginRequiredMixin, View):
+class TypicalView(ReplicaReadMixin, LoginRequiredMixin, View):
     """A quarter's typical cases, printable; ``?format=xlsx`` downloads them."""
 
     def get(self, request):
@@ -203,7 +204,7 @@ class TypicalView(LoginRequiredMixin, View):
 # --- Public case library ----------------------------------------------------------------------------
 
 
-class PublicLibraryView(View):
+class PublicLibraryView(ReplicaReadMixin, View):
     """/library/cases/: published write-ups, anonymised, for anyone; search by words."""
 
     def get(self, request):
@@ -215,7 +216,7 @@ class PublicLibraryView(View):
         return render(request, "library/public_list.html", {"page": page, "q": q})
 
 
-class PublicWriteUpView(View):
+class PublicWriteUpView(ReplicaReadMixin, View):
     def get(self, request, pk: int):
         return freshness.conditional_public_page(request, lambda: self.page(request, pk))
 

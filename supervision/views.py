@@ -26,6 +26,7 @@ from django.views import View
 from cases.choices import SweepEventKind
 from cases.services import SUPERVISOR_ACTIONS, case_supervisor_action
 from routing.choices import Tier
+from windowsvc.dbrouters import ReplicaReadMixin
 from windowsvc.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 
 from . import exports, rankings, reports, selectors, services
@@ -37,8 +38,9 @@ PAGE_SIZE = 50
 DASHBOARD_OVERDUE_ROWS = 10
 
 
-class SupervisionView(LoginRequiredMixin, View):
-    """Base: resolves the region (``?region=code``) within the user's oversight, or 403 / 404."""
+class SupervisionView(ReplicaReadMixin, LoginRequiredMixin, View):
+    """Base: resolves the region (``?region=code``) within the user's oversight, or 403 / 404. Its GET pages
+    read from the replica when one is configured and fresh enough (windowsvc/dbrouters.py)."""
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -288,7 +290,7 @@ class BulletinView(SupervisionView):
         return render(request, self.template_name, context)
 
 
-class CaseExportView(LoginRequiredMixin, View):
+class CaseExportView(ReplicaReadMixin, LoginRequiredMixin, View):
     """Any filtered case list (``CaseFilterSet`` parameters) as CSV or XLSX, streamed, within the user's
     scope (``cases.selectors.case_list_visible``). Open to every staff user who sees cases."""
 

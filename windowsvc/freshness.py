@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
@@ -65,8 +65,12 @@ def _state_sql() -> str:
 
 
 def public_version() -> str:
-    """The version of everything the public answers are built from (one query, index-only scans)."""
-    with connection.cursor() as cursor:
+    """The version of everything the public answers are built from (one query, index-only scans), read
+    from the database the answer itself is read from (the replica for a page that reads there), so a
+    version never labels data older than itself."""
+    from cases.models import CaseEvent
+
+    with connections[router.db_for_read(CaseEvent) or DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(_state_sql())
         row = cursor.fetchone()
     return ":".join("" if value is None else str(value) for value in row)

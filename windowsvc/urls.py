@@ -1,4 +1,5 @@
-"""Root URLs: pages, admin, API (/api/v1/), API docs and /healthz."""
+"""Root URLs: pages, admin, API (/api/v1/), API docs. The probes (/livez, /readyz, /healthz) are answered
+by ``windowsvc.health.ProbeMiddleware`` before any URL is resolved."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -8,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView
 
 from .apidocs import redoc_view, swagger_view
-from .health import healthz
 from .views import HomeView, bench_one_query, bench_plain, favicon, page_not_found
 
 api_v1 = [
@@ -23,7 +23,6 @@ api_v1 = [
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
-    path("healthz", healthz, name="healthz"),
     # Browsers ask for /favicon.ico whatever the page links: send them to the static icon.
     path("favicon.ico", favicon, name="favicon"),
     path("notifications/", include("notifications.urls")),

@@ -17,6 +17,7 @@ from cases.choices import Light, SweepEventKind
 from cases.services import SERVICES, command_arguments
 from routing.choices import Tier
 from windowsvc.api.schema import ErrorSerializer, conflict
+from windowsvc.dbrouters import ReplicaReadMixin
 
 from .. import reports, selectors
 from ..periods import MONTH, parse_period
@@ -31,7 +32,7 @@ REGION = OpenApiParameter("region", str, description="区划代码（默认：�
 PERIOD = OpenApiParameter("period", str, description="统计期：2026-03、2026-Q1 或 2026（默认本月）")
 
 
-class SupervisionAPIView(APIView):
+class SupervisionAPIView(ReplicaReadMixin, APIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.now = timezone.now()

@@ -1,4 +1,4 @@
-"""Foundation: a real task round trip through Redis and a worker process, /healthz, settings profiles."""
+"""Foundation: a real task round trip through Redis and a worker process, settings profiles."""
 
 import os
 import subprocess
@@ -7,7 +7,6 @@ import sys
 import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
-from django.db import connection
 
 from windowsvc.tasks import ping
 
@@ -23,32 +22,7 @@ def test_task_round_trip_through_redis_and_a_real_worker(celery_worker_process):
     assert "windowsvc.tasks.ping" in celery_worker_process.log()
 
 
-@pytest.mark.django_db
-def test_healthz_reports_database_redis_and_worker(client, celery_worker_process):
-    response = client.get("/healthz")
-    assert response.status_code == 200, response.content
-    body = response.json()
-    assert body["ok"] is True
-    assert body["checks"]["database"] == {
-        **body["checks"]["database"],
-        "ok": True,
-        "engine": connection.vendor,
-    }
-    assert body["checks"]["redis"]["ok"] is True
-    assert body["checks"]["celery"]["ok"] is True
-
-
-@pytest.mark.django_db
-def test_healthz_without_a_worker_is_503_and_names_the_failing_check(client, monkeypatch):
-    from windowsvc import health
-
-    monkeypatch.setattr(health, "WORKER_TIMEOUT_SECONDS", 0.5)
-    response = client.get("/healthz")
-    assert response.status_code == 503
-    body = response.json()
-    assert body["ok"] is False
-    assert body["checks"]["celery"]["ok"] is False
-    assert body["checks"]["database"]["ok"] is True
+# The probes (/livez, /readyz, /healthz) are tests/windowsvc/test_health.py's.
 
 
 def _run_manage(args, extra_env):

@@ -80,7 +80,7 @@ def test_cases_never_imports_the_apps_above_it():
 
 
 def test_no_app_imports_audit():
-    """``audit`` sits above every app (it reads their events and history); only /healthz reads it, late."""
+    """``audit`` sits above every app (it reads their events and history); only /readyz (windowsvc/health.py) reads it, late."""
     offenders = [
         str(path.relative_to(ROOT))
         for path in _python_files(

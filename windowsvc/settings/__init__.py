@@ -87,6 +87,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /livez, /readyz and /healthz, answered before anything that could wait on a dependency (windowsvc/health.py).
+    "windowsvc.health.ProbeMiddleware",
+    # Counts and times every other request for /metrics (django-prometheus; its pair is last).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # A request id on every log line the request causes, and on the tasks it enqueues (windowsvc/logs.py).
+    "windowsvc.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -102,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # The Content-Security-Policy header on every response (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as axes asks: turns a locked-out login into its answer (windowsvc/logins.py: lockout_response).
     "axes.middleware.AxesMiddleware",
 ]
@@ -148,10 +155,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not memory, so a Celery worker process started by a test sees the same test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"{TEST_RUN_ID}.sqlite3")}
-elif os.environ.get("DB_JIT", "off") != "on":
-    # PostgreSQL's JIT compiles any plan its cost estimate calls big (~30 ms each, measured on the library
-    # search in BENCHMARKS.md) and wins nothing on the short queries a web request runs. DB_JIT=on keeps it.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+else:
+    # A database host that drops packets must not hold a request (or /readyz) for the OS's TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        os.environ.get("DB_CONNECT_TIMEOUT", "3")
+    )
+    if os.environ.get("DB_JIT", "off") != "on":
+        # PostgreSQL's JIT compiles any plan its cost estimate calls big (~30 ms each, measured on the library
+        # search in BENCHMARKS.md) and wins nothing on the short queries a web request runs. DB_JIT=on keeps it.
+        DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
+# A PostgreSQL streaming replica for supervision reads (windowsvc/dbrouters.py, docs/DEPLOY.md "Read
+# replica"): only views marked ``reads_from_replica`` read there, and only while its replay lag is within
+# REPLICA_MAX_LAG_SECONDS; everything else, and every write, goes to default. Unset: no replica.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {})}
+    # The test runner must not create or flush a test database on a read-only standby.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["windowsvc.dbrouters.PrimaryReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "30"))
+# How long a measured lag is believed before it is measured again (one tiny query on the replica).
+REPLICA_LAG_CHECK_SECONDS = float(os.environ.get("REPLICA_LAG_CHECK_SECONDS", "5"))
+# X-Read-Database: replica|default on the pages that may read from the replica (operators checking the
+# set-up, the replica test); off by default: the header names infrastructure.
+READ_DATABASE_HEADER = env_bool("READ_DATABASE_HEADER", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker, results and the cache ------------------------------------------------
@@ -199,19 +230,36 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE") or (
     TEST_RUN_ID if TESTING else "celery"
 )
+# Exactly one beat schedules at a time, however many nodes run one (docs/DEPLOY.md, "Several nodes"): RedBeat
+# keeps the schedule (and each entry's last run) in Redis and holds a lock there, extended on every tick. A
+# standby beat blocks on the lock, polling every BEAT_MAX_LOOP_INTERVAL seconds; when the holder dies its lock
+# expires after REDBEAT_LOCK_TIMEOUT seconds, so a standby takes over within LOCK_TIMEOUT + MAX_LOOP_INTERVAL
+# (35 s by default) and carries on from the stored last-run times.
+CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = int(os.environ.get("BEAT_MAX_LOOP_INTERVAL", "5"))
+CELERY_REDBEAT_REDIS_URL = os.environ.get("REDBEAT_REDIS_URL") or REDIS_URL
+CELERY_REDBEAT_KEY_PREFIX = os.environ.get("REDBEAT_KEY_PREFIX") or (
+    f"redbeat:{TEST_RUN_ID}:" if TESTING else "redbeat:"
+)
+CELERY_REDBEAT_LOCK_TIMEOUT = int(os.environ.get("REDBEAT_LOCK_TIMEOUT", "30"))
+CELERY_REDBEAT_REDIS_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 5, "retry_period": 60}
+# How often beat runs the sweeps and the heartbeat (seconds); shorter in tests that watch a take-over.
+CASE_SWEEP_INTERVAL_SECONDS = float(os.environ.get("CASE_SWEEP_INTERVAL_SECONDS", "60"))
+NOTIFICATIONS_RELAY_INTERVAL_SECONDS = float(os.environ.get("NOTIFICATIONS_RELAY_INTERVAL_SECONDS", "30"))
+BEAT_HEARTBEAT_SECONDS = float(os.environ.get("BEAT_HEARTBEAT_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
-    "heartbeat": {"task": "windowsvc.tasks.heartbeat", "schedule": 60.0},
+    "heartbeat": {"task": "windowsvc.tasks.heartbeat", "schedule": BEAT_HEARTBEAT_SECONDS},
     # The outbox relay: delivers what was not enqueued on commit, retries and held SMS (notifications).
     "notifications-relay": {
         "task": "notifications.tasks.relay_pending",
-        "schedule": 30.0,
-        "options": {"expires": 25},
+        "schedule": NOTIFICATIONS_RELAY_INTERVAL_SECONDS,
+        "options": {"expires": max(NOTIFICATIONS_RELAY_INTERVAL_SECONDS - 5, 1)},
     },
     # Deadline ladder (cases/sweep.py): clocks due since the last sweep; safe to overlap or repeat.
     "cases-deadline-sweep": {
         "task": "cases.tasks.sweep_deadlines",
-        "schedule": 60.0,
-        "options": {"expires": 55},
+        "schedule": CASE_SWEEP_INTERVAL_SECONDS,
+        "options": {"expires": max(CASE_SWEEP_INTERVAL_SECONDS - 5, 1)},
     },
     # Working-day calendar horizon (routing/calendar/horizon.py): from CALENDAR_HORIZON_WARN_DAYS before the
     # calendar's last date until next year is imported, administrators are told in-app. Each morning; the
@@ -253,7 +301,22 @@ CELERY_BEAT_SCHEDULE["audit-chain-digest"] = {
     "schedule": crontab(hour="0,1", minute=20),
     "options": {"expires": 3000},
 }
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Metrics (windowsvc/metrics.py, docs/DEPLOY.md "Metrics") ------------------------------------------
+# /metrics answers a scraper presenting "Authorization: Bearer METRICS_TOKEN"; without a token set, only a
+# direct request from this machine (loopback, no proxy header). Several gunicorn workers: set
+# PROMETHEUS_MULTIPROC_DIR (an empty directory per start) and the request counters are summed over them.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+# --- Health (windowsvc/health.py, docs/DEPLOY.md "Health") ---------------------------------------
+# Checks whose failure makes /readyz answer 503 (the rest are reported under "failed" only);
+# ?require=all (and /healthz) requires every check: database, redis, worker, beat, calendar, outbox.
+READYZ_REQUIRED = env_list("READYZ_REQUIRED", "database,redis")
+READYZ_TIMEOUT_SECONDS = float(os.environ.get("READYZ_TIMEOUT_SECONDS", "1"))
+# The heartbeat task runs every 60 s (beat → worker); older than this, beat or every worker is gone.
+BEAT_HEARTBEAT_MAX_AGE = int(os.environ.get("BEAT_HEARTBEAT_MAX_AGE", "180"))
+# The relays run every 30 s; a due outbox row older than this means delivery is stuck.
+OUTBOX_MAX_AGE_SECONDS = int(os.environ.get("OUTBOX_MAX_AGE_SECONDS", "900"))
 
 # --- The audit trail (docs/SECURITY.md, "The tamper-evident log") --------------------------------
 # History rows are append-only (a trigger refuses UPDATE and DELETE); only writes carry a context.
@@ -484,14 +547,31 @@ SMS_WEBHOOK_URL = os.environ.get("SMS_WEBHOOK_URL", "")
 SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET", "")
 SMS_WEBHOOK_TIMEOUT = float(os.environ.get("SMS_WEBHOOK_TIMEOUT", "5"))
 
+# Log lines (windowsvc/logs.py): "plain" for people, "json" (production's default) for the log pipeline; both
+# carry the request id, in the web and in the Celery tasks a request enqueued.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # Phone, id-number and credit-code shapes are hidden in every line (windowsvc/logfilter.py).
-    "filters": {"personal_data": {"()": "windowsvc.logfilter.PersonalDataFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "filters": {
+        # Phone, id-number and credit-code shapes are hidden in every line (windowsvc/logfilter.py).
+        "personal_data": {"()": "windowsvc.logfilter.PersonalDataFilter"},
+        "request_id": {"()": "windowsvc.logs.RequestIdFilter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["personal_data"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "personal_data"],
+        }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # axes narrates every attempt at INFO; its warnings (failures, lockouts) and windowsvc.logins are enough.
@@ -504,3 +584,8 @@ HOTLINE_WEBHOOK_TIMEOUT = int(os.environ.get("HOTLINE_WEBHOOK_TIMEOUT", "5"))
 HOTLINE_BACKOFF_SECONDS = int(os.environ.get("HOTLINE_BACKOFF_SECONDS", "30"))
 HOTLINE_BACKOFF_MAX_SECONDS = int(os.environ.get("HOTLINE_BACKOFF_MAX_SECONDS", "3600"))
 HOTLINE_MAX_ATTEMPTS = int(os.environ.get("HOTLINE_MAX_ATTEMPTS", "10"))
+
+# --- Error reports (windowsvc/errorreports.py): Sentry or compatible, only when SENTRY_DSN is set ------
+from windowsvc.errorreports import init_from_environment as _init_error_reports  # noqa: E402
+
+SENTRY_ENABLED = _init_error_reports()

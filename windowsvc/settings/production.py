@@ -11,7 +11,15 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from . import *  # noqa: F403
-from . import DEV_BLIND_INDEX_KEY, DEV_FIELD_ENCRYPTION_KEY, REST_FRAMEWORK, STORAGES, env_bool, env_list
+from . import (
+    DEV_BLIND_INDEX_KEY,
+    DEV_FIELD_ENCRYPTION_KEY,
+    LOGGING,
+    REST_FRAMEWORK,
+    STORAGES,
+    env_bool,
+    env_list,
+)
 
 DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -63,3 +71,7 @@ STORAGES = {
 
 # The browsable API (HTML forms for every endpoint) is for development: production answers JSON only.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}
+
+# One JSON object per log line for the log pipeline (LOG_FORMAT=plain for a person reading a terminal).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
