@@ -8,7 +8,9 @@ from ``defaults.DEFAULT_TEMPLATES``. They are rendered by a bare Django template
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.template import Context, Engine
 from django.utils import timezone, translation
@@ -111,22 +113,35 @@ def missing_variables(template_code: str, context: dict) -> list[str]:
 
 def template_texts(template_code: str, language: str) -> MessageText:
     """The texts in force: an active administrator override, else the shipped default."""
+    language = normalise_language(language)
+    return templates_in_force([template_code])[(template_code, language)]
+
+
+def templates_in_force(template_codes: Iterable[str]) -> dict[tuple[str, str], MessageText]:
+    """The texts in force of each code in every language, ``{(code, language): texts}``: the active
+    overrides of all the codes read in one query, the shipped defaults for the rest."""
     from .models import MessageTemplate
 
-    language = normalise_language(language)
-    override = (
-        MessageTemplate.objects.filter(code=template_code, language=language, is_active=True)
-        .only("subject", "body", "sms")
-        .first()
+    codes = sorted(set(template_codes))
+    texts = {(code, language): text for code in codes for language, text in DEFAULT_TEMPLATES[code].items()}
+    overrides = MessageTemplate.objects.filter(code__in=codes, is_active=True).only(
+        "code", "language", "subject", "body", "sms"
     )
-    if override is not None:
-        return override.texts()
-    return DEFAULT_TEMPLATES[template_code][language]
+    for override in overrides:
+        texts[(override.code, override.language)] = override.texts()
+    return texts
+
+
+@lru_cache(maxsize=512)
+def _compiled(source: str):
+    # Compiling is most of a render's cost and the sources are a handful of texts; a compiled template
+    # keeps no state between renders (each gets its own Context), so one copy serves every render.
+    return _ENGINE.from_string(source)
 
 
 def render_text(source: str, context: dict, language: str) -> str:
     with translation.override(normalise_language(language)):
-        return _ENGINE.from_string(source).render(Context(context, autoescape=False)).strip()
+        return _compiled(source).render(Context(context, autoescape=False)).strip()
 
 
 def render_texts(texts: MessageText, context: dict, language: str) -> RenderedMessage:
@@ -139,8 +154,11 @@ def render_texts(texts: MessageText, context: dict, language: str) -> RenderedMe
     )
 
 
-def render_message(template_code: str, language: str, context: dict) -> RenderedMessage:
-    """Render the template in force for the code and language; unknown codes raise ``ValueError``."""
+def render_message(
+    template_code: str, language: str, context: dict, *, texts: MessageText | None = None
+) -> RenderedMessage:
+    """Render the template in force for the code and language (``texts`` when the caller already read
+    them, ``templates_in_force``); unknown codes raise ``ValueError``."""
     if template_code not in TemplateCode.values:
         raise ValueError(f"unknown template code {template_code!r}")
-    return render_texts(template_texts(template_code, language), context, language)
+    return render_texts(texts or template_texts(template_code, language), context, language)

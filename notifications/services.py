@@ -30,7 +30,15 @@ from . import conf
 from .choices import RESENDABLE_STATUSES, Channel, Language, Status, TemplateCode
 from .delivery import quiet_hours_apply, quiet_hours_end
 from .models import ChannelPreference, Notification
-from .rendering import missing_variables, normalise_language, prepare_context, render_message, sms_segments
+from .rendering import (
+    RenderedMessage,
+    missing_variables,
+    normalise_language,
+    prepare_context,
+    render_message,
+    sms_segments,
+    templates_in_force,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -129,8 +137,10 @@ def _build(
     language: str,
     emergency: bool,
     now,
+    rendered: RenderedMessage | None = None,
 ) -> Notification:
-    rendered = render_message(template_code, language, context)
+    """One outbox row; ``rendered`` when the caller already rendered the code in this language."""
+    rendered = rendered or render_message(template_code, language, context)
     row = Notification(
         event_key=event_key,
         dedupe_key=_dedupe_key(event_key, channel, recipient.ref),
@@ -234,6 +244,17 @@ def notification_request(
     return _store([row])[0]
 
 
+@dataclass(frozen=True)
+class StaffNotice:
+    """One message to some staff users (``notify_staff``'s arguments), for ``notify_staff_many``."""
+
+    event_key: str
+    template_code: str
+    user_ids: tuple[int, ...]
+    context: dict
+    emergency: bool = False
+
+
 def notify_staff(
     *,
     event_key: str,
@@ -247,37 +268,73 @@ def notify_staff(
     Each user gets the message in their preferred language. Inactive and unknown users are skipped.
     Idempotent per event, user and channel like ``notification_request``.
     """
-    context = dict(context or {})
-    _check_request(template_code, Channel.IN_APP, context, event_key)
-    ids = sorted({int(pk) for pk in user_ids})
-    if not ids:
-        return []
-    users = get_user_model().objects.filter(pk__in=ids, is_active=True).only("pk", "username", "email")
-    preferences = {p.user_id: p for p in ChannelPreference.objects.filter(user_id__in=ids)}
+    notice = StaffNotice(event_key, template_code, tuple(user_ids), dict(context or {}), emergency)
+    return notify_staff_many([notice])[0]
+
+
+def notify_staff_many(notices: Iterable[StaffNotice]) -> list[list[Notification]]:
+    """``notify_staff`` for many notices at once (the deadline sweep's batch): the same rows, read and
+    written with a fixed number of queries whatever the number of notices and users (the users, their
+    preferences, the templates in force, one insert, one read-back). Returns each notice's rows in order.
+
+    Each notice's message is rendered once per language it goes out in, not once per user and channel.
+    """
+    notices = list(notices)
+    for notice in notices:
+        _check_request(notice.template_code, Channel.IN_APP, notice.context, notice.event_key)
+    wanted = sorted({int(pk) for notice in notices for pk in notice.user_ids})
+    if not wanted:
+        return [[] for _notice in notices]
+    users = {
+        user.pk: user
+        for user in get_user_model()
+        .objects.filter(pk__in=wanted, is_active=True)
+        .only("pk", "username", "email")
+    }
+    preferences = {p.user_id: p for p in ChannelPreference.objects.filter(user_id__in=list(users))}
+    texts = templates_in_force(notice.template_code for notice in notices)
     now = timezone.now()
-    rows = []
-    for user in users:
-        preference = preferences.get(user.pk) or ChannelPreference(user_id=user.pk)
-        channels = [Channel.IN_APP]
-        if preference.email_enabled and user.email:
-            channels.append(Channel.EMAIL)
-        if preference.sms_enabled and preference.phone:
-            channels.append(Channel.SMS)
-        recipient = _Recipient(user.pk, "", user.get_username(), f"user:{user.pk}")
-        for channel in channels:
-            rows.append(
-                _build(
-                    event_key=event_key,
-                    template_code=template_code,
-                    channel=channel,
-                    recipient=recipient,
-                    context=context,
-                    language=normalise_language(preference.language),
-                    emergency=emergency,
-                    now=now,
+    rows: list[Notification] = []
+    spans: list[tuple[int, int]] = []
+    for notice in notices:
+        start = len(rows)
+        rendered: dict[str, RenderedMessage] = {}
+        for pk in sorted({int(pk) for pk in notice.user_ids}):
+            user = users.get(pk)
+            if user is None:
+                continue
+            preference = preferences.get(pk) or ChannelPreference(user_id=pk)
+            channels = [Channel.IN_APP]
+            if preference.email_enabled and user.email:
+                channels.append(Channel.EMAIL)
+            if preference.sms_enabled and preference.phone:
+                channels.append(Channel.SMS)
+            language = normalise_language(preference.language)
+            if language not in rendered:
+                rendered[language] = render_message(
+                    notice.template_code,
+                    language,
+                    notice.context,
+                    texts=texts[(notice.template_code, language)],
                 )
-            )
-    return _store(rows)
+            recipient = _Recipient(pk, "", user.get_username(), f"user:{pk}")
+            for channel in channels:
+                rows.append(
+                    _build(
+                        event_key=notice.event_key,
+                        template_code=notice.template_code,
+                        channel=channel,
+                        recipient=recipient,
+                        context=notice.context,
+                        language=language,
+                        emergency=notice.emergency,
+                        now=now,
+                        rendered=rendered[language],
+                    )
+                )
+        spans.append((start, len(rows)))
+    stored = _store(rows)
+    return [stored[start:end] for start, end in spans]
 
 
 # --- Inbox and administration ---------------------------------------------------------------------
