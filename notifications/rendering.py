@@ -18,6 +18,9 @@ from django.utils import timezone, translation
 from .choices import Language, TemplateCode
 from .defaults import DEFAULT_TEMPLATES, REQUIRED_VARIABLES, MessageText
 
+_TEMPLATE_CODES = frozenset(TemplateCode.values)
+_LANGUAGES = frozenset(Language.values)
+
 # Plain text: the e-mail's HTML part escapes the body itself.
 _ENGINE = Engine(loaders=[], autoescape=False, libraries={})
 
@@ -82,7 +85,7 @@ def sms_segments(text: str) -> int:
 def normalise_language(language: str | None) -> str:
     """A supported template language; anything else falls back to Chinese (the source language)."""
     value = (language or "").lower()
-    if value in Language.values:
+    if value in _LANGUAGES:
         return value
     if value.startswith("zh"):
         return Language.ZH_HANS
@@ -146,12 +149,17 @@ def render_text(source: str, context: dict, language: str) -> str:
 
 def render_texts(texts: MessageText, context: dict, language: str) -> RenderedMessage:
     prepared = prepare_context(context)
-    return RenderedMessage(
-        # A subject is one line whatever the template does.
-        subject=" ".join(render_text(texts.subject, prepared, language).split()),
-        body=render_text(texts.body, prepared, language),
-        sms=" ".join(render_text(texts.sms, prepared, language).split()),
-    )
+
+    def render(source: str) -> str:
+        return _compiled(source).render(Context(prepared, autoescape=False)).strip()
+
+    with translation.override(normalise_language(language)):
+        return RenderedMessage(
+            # A subject is one line whatever the template does.
+            subject=" ".join(render(texts.subject).split()),
+            body=render(texts.body),
+            sms=" ".join(render(texts.sms).split()),
+        )
 
 
 def render_message(
@@ -159,6 +167,6 @@ def render_message(
 ) -> RenderedMessage:
     """Render the template in force for the code and language (``texts`` when the caller already read
     them, ``templates_in_force``); unknown codes raise ``ValueError``."""
-    if template_code not in TemplateCode.values:
+    if template_code not in _TEMPLATE_CODES:
         raise ValueError(f"unknown template code {template_code!r}")
     return render_texts(texts or template_texts(template_code, language), context, language)
