@@ -8,10 +8,8 @@ enqueued.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import hmac
-import json
 import logging
 import threading
 import time
@@ -22,11 +20,11 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
 from windowsvc import errors
+from windowsvc.bulk import bulk_insert
 from windowsvc.personal import email_address, mask_email, mask_phone, phone_address
 
 from . import conf
@@ -207,49 +205,17 @@ def _store(rows: list[Notification]) -> list[Notification]:
 
 
 def _insert_returning(rows: list[Notification]) -> dict[str, int]:
-    """``INSERT … SELECT … FROM json_populate_recordset(…) ON CONFLICT DO NOTHING RETURNING id, dedupe_key``
-    (PostgreSQL): the rows this statement created, ``{dedupe key: id}``; their ids and timestamps are set
-    on the instances.
-
-    The rows travel as ONE JSON parameter: ``bulk_create``'s UNNEST arrays (or a VALUES list with a
-    placeholder per column and row) make the driver parse and quote tens of thousands of parameters in
-    Python with client-side binding, which costs more than the insert itself.
-    """
-    meta = Notification._meta
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    columns = ", ".join(quote(field.column) for field in fields)
-    data = json.dumps(
-        [{field.column: field.pre_save(row, add=True) for field in fields} for row in rows],
-        default=_json_default,
-        ensure_ascii=False,
-    )
-    sql = (
-        f"INSERT INTO {table} ({columns}) SELECT {columns} "  # noqa: S608 (names from model meta)
-        f"FROM json_populate_recordset(NULL::{table}, %s::json) ON CONFLICT DO NOTHING RETURNING id, dedupe_key"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [data])
-        created = {key: pk for pk, key in cursor.fetchall()}
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING`` (PostgreSQL, ``windowsvc.bulk.bulk_insert``): the rows
+    this statement created, ``{dedupe key: id}``; their ids and timestamps are set on the instances."""
+    created = {
+        key: pk
+        for pk, key in bulk_insert(Notification, rows, returning=("id", "dedupe_key"), ignore_conflicts=True)
+    }
     for row in rows:
         if row.dedupe_key in created:
             row.pk = created[row.dedupe_key]
             row._state.adding, row._state.db = False, connection.alias
     return created
-
-
-_json_encoder = DjangoJSONEncoder()
-
-
-def _json_default(value):
-    # Times keep their microseconds (DjangoJSONEncoder would cut them to milliseconds); the rest as the
-    # JSON field's encoder writes it.
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return _json_encoder.default(value)
 
 
 def _check_request(template_code: str, channel: str, context: dict, event_key: str) -> None:
