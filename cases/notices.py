@@ -50,7 +50,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -93,7 +93,20 @@ def event_key(event: CaseEvent, purpose: str) -> str:
 
 def case_path(case: Case) -> str:
     """The staff link of the case (its detail page), as shown in the inbox and e-mails."""
-    return reverse("cases:detail", kwargs={"pk": case.pk})
+    return _case_path_pattern().replace(_PATH_SENTINEL, str(case.pk), 1)
+
+
+_PATH_SENTINEL = "918273645"
+_case_paths: dict[tuple, str] = {}
+
+
+def _case_path_pattern() -> str:
+    # ``reverse`` once per URLconf, script prefix and language rather than once per message (a sweep batch
+    # links hundreds of cases): the link of a sentinel id, the real id put in its place.
+    key = (get_urlconf(), get_script_prefix(), translation.get_language())
+    if key not in _case_paths:
+        _case_paths[key] = reverse("cases:detail", kwargs={"pk": int(_PATH_SENTINEL)})
+    return _case_paths[key]
 
 
 def staff_context(case: Case, **extra) -> dict:

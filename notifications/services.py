@@ -218,10 +218,14 @@ def _insert_returning(rows: list[Notification]) -> dict[str, int]:
     return created
 
 
+_TEMPLATE_CODES = frozenset(TemplateCode.values)
+_CHANNELS = frozenset(Channel.values)
+
+
 def _check_request(template_code: str, channel: str, context: dict, event_key: str) -> None:
-    if template_code not in TemplateCode.values:
+    if template_code not in _TEMPLATE_CODES:
         raise ValueError(f"unknown template code {template_code!r}")
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     if not event_key or len(event_key) > 200:
         raise ValueError("event_key must be 1 to 200 characters")

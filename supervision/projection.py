@@ -299,11 +299,13 @@ def case_facts_refresh(cases: Iterable[Case]) -> None:
     for pk in sorted(by_pk):
         case, previous = by_pk[pk], stored.get(pk)
         values = fact_values(case, previous=previous, tier=tiers.get(case.region_id))
+        if previous is not None and all(previous[name] == values[name] for name in FACT_COLUMNS):
+            continue  # nothing counted changed (a sweep step never changes a fact): no delta, no write
         for key, counters in contribution_delta(previous, values).items():
             total[key].update(counters)
         if previous is None:
             created.append(CaseFact(case_id=pk, **values))
-        elif any(previous[name] != values[name] for name in FACT_COLUMNS):
+        else:
             changed.append((pk, values))
     apply_delta({key: dict(counters) for key, counters in total.items() if any(counters.values())})
     CaseFact.objects.bulk_create(created)

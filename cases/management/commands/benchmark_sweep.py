@@ -9,14 +9,15 @@ Throwaway state: everything happens inside ONE transaction that is rolled back a
 is left exactly as it was (the sweep's own per-batch transactions become savepoints inside it, and the
 deliveries it would enqueue on commit are dropped with it). Nothing else should run a sweep meanwhile.
 
-What is planted (spread over the stored cases, hence over the demo's departments, regions and windows):
-about half case clocks (closed cases reopened as in progress, their deadlines moved into the past so the
-ladder has reached yellow, 催办, 督办 or 通报), three tenths assignment clocks (other closed cases put back
-to assigned, one assignment each current again: a lead not signed for in time, or an assisting department
-late), and two tenths timers (reply, first contact, callback, review, extension decision) on the reopened
-cases. The planted cases' supervision facts are brought in line through ``cases.signals.
-deadlines_recomputed`` (what any change of deadlines without an event sends), so the sweep's projection
-sees the same facts it would in production.
+What is planted, on the open cases of the data (spread over the demo's departments, regions and windows by
+a deterministic shuffle; no case changes status, that is the workflow's alone): up to half the clocks are
+case clocks (an open case's deadlines moved into the past, so its ladder has reached yellow, 催办, 督办 or
+通报), up to three tenths its current assignments (sign-for overdue while pending; an assisting department
+late), and the rest timers (reply, first contact, callback, review, extension decision) added to the open
+cases. A database with few open cases gets more timers: the table prints the mix. ``seed_cases --days 30``
+adds a month of cases, most of them still open. The moved cases' supervision facts are brought in line
+through ``cases.signals.deadlines_recomputed`` (what any change of deadlines without an event sends), so
+the sweep's projection sees the facts it would in production.
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ from datetime import datetime, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.db.models import CharField
+from django.db.models import CharField, Q
 from django.db.models.functions import MD5, Cast
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.choices import AssignmentRole, AssignmentStatus, CaseStatus, TimerKind
+from cases.choices import TERMINAL_STATUSES, AssignmentRole, AssignmentStatus, CaseStatus, TimerKind
 from cases.models import Assignment, Case, CaseEvent, CaseTimer
 from cases.signals import deadlines_recomputed
 from cases.sweep import sweep
@@ -193,29 +194,22 @@ def _due_count(now: datetime) -> int:
 
 
 def _plant(clocks: int, now: datetime) -> dict[str, int]:
-    """Turn stored closed cases into ``clocks`` due clocks (see the module docstring); returns counts."""
-    n_timers = clocks // 5
-    n_assignments = clocks * 3 // 10
-    n_cases = clocks - n_timers - n_assignments
-    # Spread over everything stored: a deterministic shuffle of the closed cases that had a lead.
-    pool = list(
-        Case.objects.filter(status=CaseStatus.CLOSED, lead_department__isnull=False)
+    """Make ``clocks`` clocks due on the open cases (see the module docstring); returns counts per kind."""
+    open_cases = list(
+        Case.objects.exclude(status__in=[*TERMINAL_STATUSES, CaseStatus.RESOLVED])
+        .filter(due_at__isnull=False, clock_paused_at__isnull=True)
+        # Spread over everything stored: a deterministic shuffle.
         .order_by(MD5(Cast("pk", CharField())))
-        .values_list("pk", flat=True)[: n_cases + n_assignments * 2]
+        .values_list("pk", flat=True)
     )
-    if len(pool) < n_cases + n_assignments:
-        raise CommandError(f"not enough closed cases to plant {clocks} clocks: run seed_cases first")
-    case_ids = pool[:n_cases]
+    if not open_cases:
+        raise CommandError("no open case to plant clocks on: run load_demo and seed_cases first")
+    case_ids = open_cases[: clocks // 2]
     planted = {"cases": _plant_cases(case_ids, now)}
-    planted["assignments"] = _plant_assignments(pool[n_cases:], n_assignments, now)
-    planted["timers"] = _plant_timers(case_ids, n_timers, now)
-    # The facts of every touched case follow their new deadlines and statuses (as after a recompute).
-    touched = set(case_ids) | set(
-        Assignment.objects.filter(next_alarm_at__isnull=False, case__status=CaseStatus.ASSIGNED)
-        .filter(case_id__in=pool[n_cases:])
-        .values_list("case_id", flat=True)
-    )
-    deadlines_recomputed.send(sender=Case, case_ids=sorted(touched))
+    planted["assignments"] = _plant_assignments(open_cases, clocks * 3 // 10, now)
+    planted["timers"] = _plant_timers(open_cases, clocks - planted["cases"] - planted["assignments"], now)
+    # The facts of the cases whose deadlines moved follow them (what a recompute without an event sends).
+    deadlines_recomputed.send(sender=Case, case_ids=sorted(case_ids))
     return planted
 
 
@@ -232,80 +226,39 @@ def _plant_cases(case_ids: list[int], now: datetime) -> int:
     rows = []
     for index, case in enumerate(Case.objects.filter(pk__in=case_ids).order_by("pk")):
         yellow_ago, due_ago = _CASE_SHAPES[index % len(_CASE_SHAPES)]
-        case.status = CaseStatus.IN_PROGRESS
-        case.resolved_at = case.closed_at = case.follow_up_due_at = None
-        case.reasoned_reply_at = case.clock_paused_at = None
-        case.callback_satisfaction = ""
+        # The deadline in force is the completion deadline (no "cannot be done yet" date in the way).
+        case.follow_up_due_at = case.reasoned_reply_at = None
         case.yellow_at, case.due_at = now - yellow_ago, now - due_ago
         case.supervision_due_at = case.bulletin_at = None
         case.alarm_level, case.next_alarm_at = 0, case.yellow_at
         rows.append(case)
-    Case.objects.bulk_update(
-        rows,
-        [
-            "status",
-            "resolved_at",
-            "closed_at",
-            "follow_up_due_at",
-            "reasoned_reply_at",
-            "clock_paused_at",
-            "callback_satisfaction",
-            "yellow_at",
-            "due_at",
-            "supervision_due_at",
-            "bulletin_at",
-            "alarm_level",
-            "next_alarm_at",
-        ],
-        batch_size=1000,
-    )
+    fields = [
+        "follow_up_due_at",
+        "reasoned_reply_at",
+        "yellow_at",
+        "due_at",
+        "supervision_due_at",
+        "bulletin_at",
+    ]
+    Case.objects.bulk_update(rows, [*fields, "alarm_level", "next_alarm_at"], batch_size=1000)
     return len(rows)
 
 
-def _plant_assignments(pool: list[int], wanted: int, now: datetime) -> int:
-    # One assignment per case (its latest); the case is open again (assigned) so the clock is watched.
-    latest = (
-        Assignment.objects.filter(case_id__in=pool)
-        .order_by("case_id", "-pk")
-        .distinct("case_id")
-        .values_list("pk", flat=True)
+def _plant_assignments(case_ids: list[int], wanted: int, now: datetime) -> int:
+    """The open cases' current assignments: sign-for overdue while pending, an assisting department late."""
+    rows = list(
+        Assignment.objects.filter(case_id__in=case_ids, is_current=True, clock_paused_at__isnull=True)
+        # A lead that signed for it has no ladder of its own (the case clock is its ladder).
+        .filter(Q(status=AssignmentStatus.PENDING) | Q(role=AssignmentRole.ASSISTING))
+        .order_by(MD5(Cast("pk", CharField())))[:wanted]
     )
-    rows = list(Assignment.objects.filter(pk__in=list(latest)[:wanted]).order_by("pk"))
     for index, assignment in enumerate(rows):
-        assignment.status, assignment.is_current = AssignmentStatus.PENDING, True
-        assignment.ended_at = assignment.accepted_at = assignment.clock_paused_at = None
         assignment.accept_due_at = now - timedelta(hours=1 + index % 48)
-        assisting = assignment.role == AssignmentRole.ASSISTING
-        if assisting and index % 2:
-            # An assisting department that signed for it and is late: yellow or 催办.
-            assignment.status = AssignmentStatus.ACCEPTED
-            assignment.yellow_at = now - timedelta(days=2)
-            assignment.due_at = now - timedelta(hours=1) if index % 4 == 1 else now + timedelta(days=1)
-            assignment.next_alarm_at = assignment.yellow_at
-        else:
-            assignment.yellow_at = assignment.yellow_at or now + timedelta(days=3)
-            assignment.due_at = assignment.due_at or now + timedelta(days=5)
-            assignment.next_alarm_at = assignment.accept_due_at
-        assignment.alarm_level = 0
-    Assignment.objects.bulk_update(
-        rows,
-        [
-            "status",
-            "is_current",
-            "ended_at",
-            "accepted_at",
-            "clock_paused_at",
-            "accept_due_at",
-            "yellow_at",
-            "due_at",
-            "next_alarm_at",
-            "alarm_level",
-        ],
-        batch_size=1000,
-    )
-    Case.objects.filter(pk__in=[a.case_id for a in rows]).update(
-        status=CaseStatus.ASSIGNED, resolved_at=None, closed_at=None, next_alarm_at=None
-    )
+        assignment.yellow_at = now - timedelta(days=2)
+        assignment.due_at = now - timedelta(hours=1) if index % 2 else now + timedelta(days=1)
+        assignment.alarm_level, assignment.next_alarm_at = 0, assignment.accept_due_at - timedelta(days=3)
+    fields = ["accept_due_at", "yellow_at", "due_at", "alarm_level", "next_alarm_at"]
+    Assignment.objects.bulk_update(rows, fields, batch_size=1000)
     return len(rows)
 
 
