@@ -62,15 +62,22 @@ def _converter(field: models.Field, conn):
     return lambda value: field.get_db_prep_save(value, conn)
 
 
+def _has_pre_save(field: models.Field) -> bool:
+    # ``Field.pre_save`` only reads the attribute; the date fields' sets the time when ``auto_now(_add)``.
+    if isinstance(field, models.DateField) and type(field).__module__.startswith("django.db.models"):
+        return bool(field.auto_now or field.auto_now_add)
+    return type(field).pre_save is not models.Field.pre_save
+
+
 def _document(objs: Sequence[models.Model], fields: Sequence[models.Field], *, add: bool) -> str:
     """The rows as the JSON array ``json_populate_recordset`` reads: column name → value as stored."""
     conn = connections[DEFAULT_DB_ALIAS]  # the connection itself: the proxy costs a lookup per use
-    plan = [(field, field.column, _converter(field, conn)) for field in fields]
+    plan = [(field, field.column, _converter(field, conn), add and _has_pre_save(field)) for field in fields]
     rows = []
     for obj in objs:
         row = {}
-        for field, column, convert in plan:
-            value = field.pre_save(obj, add) if add else getattr(obj, field.attname)
+        for field, column, convert, pre_save in plan:
+            value = field.pre_save(obj, add) if pre_save else getattr(obj, field.attname)
             row[column] = value if convert is None else convert(value)
         rows.append(row)
     return json.dumps(rows, default=_default, ensure_ascii=False)
