@@ -1511,21 +1511,6 @@ class SweepStep:
     department_id: int | None = None
 
 
-def record_sweep_event(
-    case: Case,
-    kind: str,
-    *,
-    now: datetime,
-    reason: str = "",
-    payload: dict[str, Any] | None = None,
-    department: Department | None = None,
-    update_fields: Iterable[str] = (),
-) -> CaseEvent:
-    """``record_sweep_events`` for one step (a batch of one)."""
-    step = SweepStep(case, kind, reason, payload, department.pk if department else None)
-    return record_sweep_events([step], now=now, update_fields=update_fields)[0]
-
-
 def record_sweep_events(
     steps: list[SweepStep], *, now: datetime, update_fields: Iterable[str] = ()
 ) -> list[CaseEvent]:

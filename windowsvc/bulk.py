@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.utils import timezone
 
 _encoder = DjangoJSONEncoder()
 
@@ -62,22 +63,33 @@ def _converter(field: models.Field, conn):
     return lambda value: field.get_db_prep_save(value, conn)
 
 
-def _has_pre_save(field: models.Field) -> bool:
-    # ``Field.pre_save`` only reads the attribute; the date fields' sets the time when ``auto_now(_add)``.
-    if isinstance(field, models.DateField) and type(field).__module__.startswith("django.db.models"):
-        return bool(field.auto_now or field.auto_now_add)
-    return type(field).pre_save is not models.Field.pre_save
+def _pre_save_kind(field: models.Field) -> str | None:
+    """How ``pre_save`` matters on insert: None (it only reads the attribute), "stamp" (Django's own
+    ``auto_now`` / ``auto_now_add``: the statement's time), "call" (any other field that has one)."""
+    if isinstance(field, models.DateTimeField) and type(field).__module__.startswith("django.db.models"):
+        return "stamp" if field.auto_now or field.auto_now_add else None
+    return "call" if type(field).pre_save is not models.Field.pre_save else None
 
 
 def _document(objs: Sequence[models.Model], fields: Sequence[models.Field], *, add: bool) -> str:
     """The rows as the JSON array ``json_populate_recordset`` reads: column name → value as stored."""
     conn = connections[DEFAULT_DB_ALIAS]  # the connection itself: the proxy costs a lookup per use
-    plan = [(field, field.column, _converter(field, conn), add and _has_pre_save(field)) for field in fields]
+    stamp = timezone.now()  # the auto_now(_add) time: one for the statement, as a database default would
+    plan = [
+        (field, field.column, _converter(field, conn), _pre_save_kind(field) if add else None)
+        for field in fields
+    ]
     rows = []
     for obj in objs:
         row = {}
         for field, column, convert, pre_save in plan:
-            value = field.pre_save(obj, add) if pre_save else getattr(obj, field.attname)
+            if pre_save is None:
+                value = getattr(obj, field.attname)
+            elif pre_save == "stamp":
+                value = stamp
+                setattr(obj, field.attname, stamp)
+            else:
+                value = field.pre_save(obj, add)
             row[column] = value if convert is None else convert(value)
         rows.append(row)
     return json.dumps(rows, default=_default, ensure_ascii=False)
