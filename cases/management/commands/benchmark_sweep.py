@@ -210,6 +210,11 @@ def _plant(clocks: int, now: datetime) -> dict[str, int]:
     planted["timers"] = _plant_timers(open_cases, clocks - planted["cases"] - planted["assignments"], now)
     # The facts of the cases whose deadlines moved follow them (what a recompute without an event sends).
     deadlines_recomputed.send(sender=Case, case_ids=sorted(case_ids))
+    # Statistics that know the planted rows (what autovacuum does after a load; rolled back with the rest):
+    # without them the planner takes a table of a few dozen timers for what it was and joins it badly.
+    with connection.cursor() as cursor:
+        for model in (Case, Assignment, CaseTimer):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return planted
 
 
