@@ -15,6 +15,12 @@ transaction, for every kind in ``CASE_EVENT_KINDS`` (who is told is decided per 
 (``cases`` comes first in ``INSTALLED_APPS``; the two write unrelated rows, so their order does not matter).
 The notifications app never imports ``cases``; it enqueues its own deliveries on commit, so no on-commit
 handler is needed for it.
+
+Batches: the deadline sweep writes a batch of events at once and calls ``events_recorded(events)``. A
+handler may register a batch variant (``register(kinds, batch=…)``) that does for a list of events exactly
+what the handler does for each (``supervision.projection.events_recorded``: one refresh for all their cases);
+a handler without one is called per event, in the events' order. Handlers run one after the other over the
+whole batch rather than event by event: they write unrelated rows, so the order between them does not matter.
 """
 
 from __future__ import annotations
@@ -35,16 +41,26 @@ OnCommitHandler = Callable[[int], None]  # receives the CaseEvent id
 
 _in_transaction: dict[str, list[InTransactionHandler]] = defaultdict(list)
 _on_commit: dict[str, list[OnCommitHandler]] = defaultdict(list)
+# In-transaction handler -> its batch variant (receives a list of CaseEvent instances).
+_batch: dict[InTransactionHandler, Callable[[list], None]] = {}
 
 
-def register(kinds: list[str] | None = None, *, on_commit: bool = False):
-    """Decorator registering a handler for some event kinds (all kinds when ``kinds`` is None)."""
+def register(
+    kinds: list[str] | None = None,
+    *,
+    on_commit: bool = False,
+    batch: Callable[[list], None] | None = None,
+):
+    """Decorator registering a handler for some event kinds (all kinds when ``kinds`` is None); ``batch``
+    is its variant for a list of events (in-transaction handlers only)."""
 
     def decorator(handler):
         registry = _on_commit if on_commit else _in_transaction
         for kind in kinds or EventKind.values:
             if handler not in registry[kind]:
                 registry[kind].append(handler)
+        if batch is not None and not on_commit:
+            _batch[handler] = batch
         return handler
 
     return decorator
@@ -55,6 +71,7 @@ def unregister(handler) -> None:
         for handlers in registry.values():
             if handler in handlers:
                 handlers.remove(handler)
+    _batch.pop(handler, None)
 
 
 def event_recorded(event) -> None:
@@ -63,6 +80,26 @@ def event_recorded(event) -> None:
         handler(event)
     for handler in list(_on_commit.get(event.kind, ())):
         transaction.on_commit(partial(_run_on_commit, handler, event.pk))
+
+
+def events_recorded(events: list) -> None:
+    """``event_recorded`` for a batch of events written together (see the module docstring): each
+    in-transaction handler once over the events of its kinds (its batch variant, else per event), then the
+    on-commit handlers of each event."""
+    handlers: dict[InTransactionHandler, list] = {}
+    for event in events:
+        for handler in _in_transaction.get(event.kind, ()):
+            handlers.setdefault(handler, []).append(event)
+    for handler, mine in handlers.items():
+        batch = _batch.get(handler)
+        if batch is not None:
+            batch(mine)
+        else:
+            for event in mine:
+                handler(event)
+    for event in events:
+        for handler in list(_on_commit.get(event.kind, ())):
+            transaction.on_commit(partial(_run_on_commit, handler, event.pk))
 
 
 def _run_on_commit(handler: OnCommitHandler, event_id: int) -> None:

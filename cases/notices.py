@@ -50,7 +50,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -93,7 +93,20 @@ def event_key(event: CaseEvent, purpose: str) -> str:
 
 def case_path(case: Case) -> str:
     """The staff link of the case (its detail page), as shown in the inbox and e-mails."""
-    return reverse("cases:detail", kwargs={"pk": case.pk})
+    return _case_path_pattern().replace(_PATH_SENTINEL, str(case.pk), 1)
+
+
+_PATH_SENTINEL = "918273645"
+_case_paths: dict[tuple, str] = {}
+
+
+def _case_path_pattern() -> str:
+    # ``reverse`` once per URLconf, script prefix and language rather than once per message (a sweep batch
+    # links hundreds of cases): the link of a sentinel id, the real id put in its place.
+    key = (get_urlconf(), get_script_prefix(), translation.get_language())
+    if key not in _case_paths:
+        _case_paths[key] = reverse("cases:detail", kwargs={"pk": int(_PATH_SENTINEL)})
+    return _case_paths[key]
 
 
 def staff_context(case: Case, **extra) -> dict:
@@ -113,60 +126,167 @@ def _quote(text: str, limit: int = SMS_QUOTE_LIMIT) -> str:
 # --- Recipients ---------------------------------------------------------------------------------------
 
 
-def department_staff(department_ids: Iterable[int]) -> dict[int, list[int]]:
-    """Active handlers and heads of each department: ``{department id: [user ids]}``."""
-    result: dict[int, list[int]] = {}
-    rows = (
-        Membership.objects.filter(
-            department_id__in=list(department_ids),
+class Directory:
+    """Who is told, for a set of cases and departments at once: the one home of the recipient rules
+    (department staff and heads, the window's clerks, the coordination centre, the case's supervisors, the
+    supervisors of the tier above, whoever holds the case).
+
+    Each kind of membership is read on first use with ONE query for the whole set (the deadline sweep
+    builds one directory per batch), so asking about a hundred cases costs what asking about one does.
+    The single-case helpers below (``department_staff``, ``window_clerks`` …, and ``sla.case_holders``,
+    ``sla.supervisors_above``) are this directory for one case. Only active users count. Every answer is a
+    sorted list of distinct user ids.
+    """
+
+    def __init__(self, cases: Iterable[Case] = (), department_ids: Iterable[int | None] = ()) -> None:
+        self.cases = list(cases)
+        self.department_ids = sorted(
+            {pk for pk in department_ids if pk}
+            | {c.lead_department_id for c in self.cases if c.lead_department_id}
+        )
+        self._loaded: dict[str, dict] = {}
+
+    # Loading: one query per kind of membership, for every case and department of the directory.
+
+    def _paths(self) -> list[str]:
+        return sorted(
+            {
+                p
+                for c in self.cases
+                for path in (c.region_path, c.handling_region_path)
+                for p in path_prefixes(path)
+            }
+        )
+
+    def _load(self, kind: str) -> dict:
+        if kind not in self._loaded:
+            self._loaded[kind] = getattr(self, f"_load_{kind}")()
+        return self._loaded[kind]
+
+    def _load_departments(self) -> dict:
+        staff: dict[int, set[int]] = {}
+        heads: dict[int, set[int]] = {}
+        rows = Membership.objects.filter(
+            department_id__in=self.department_ids,
             role__in=(StaffRole.HANDLER, StaffRole.DEPARTMENT_HEAD),
             user__is_active=True,
+        ).values_list("department_id", "user_id", "role")
+        for department_id, user_id, role in rows:
+            staff.setdefault(department_id, set()).add(user_id)
+            if role == StaffRole.DEPARTMENT_HEAD:
+                heads.setdefault(department_id, set()).add(user_id)
+        return {"staff": staff, "heads": heads}
+
+    def _load_supervisors(self) -> dict:
+        by_path: dict[str, set[int]] = {}
+        rows = Membership.objects.filter(
+            role=StaffRole.SUPERVISOR, region__path__in=self._paths(), user__is_active=True
+        ).values_list("region__path", "user_id")
+        for path, user_id in rows:
+            by_path.setdefault(path, set()).add(user_id)
+        return by_path
+
+    def _load_coordinators(self) -> dict:
+        by_path: dict[str, set[int]] = {}
+        rows = Membership.objects.filter(
+            role=StaffRole.COORDINATOR,
+            department__role=DepartmentRole.COORDINATOR,
+            region__path__in=self._paths(),
+            user__is_active=True,
+        ).values_list("region__path", "user_id")
+        for path, user_id in rows:
+            by_path.setdefault(path, set()).add(user_id)
+        return by_path
+
+    def _load_clerks(self) -> dict:
+        by_window: dict[int, set[int]] = {}
+        by_region: dict[int, set[int]] = {}
+        windows = sorted({c.window_id for c in self.cases if c.window_id})
+        regions = sorted({c.region_id for c in self.cases})
+        rows = (
+            Membership.objects.filter(role=StaffRole.CLERK, user__is_active=True)
+            .filter(Q(window_id__in=windows) | Q(window__isnull=True, region_id__in=regions))
+            .values_list("window_id", "region_id", "user_id")
         )
-        .order_by("department_id", "user_id")
-        .values_list("department_id", "user_id")
-    )
-    for department_id, user_id in rows:
-        result.setdefault(department_id, []).append(user_id)
-    return result
+        for window_id, region_id, user_id in rows:
+            if window_id is not None:
+                by_window.setdefault(window_id, set()).add(user_id)
+            else:
+                by_region.setdefault(region_id, set()).add(user_id)
+        return {"window": by_window, "region": by_region}
+
+    # The rules.
+
+    def department_staff(self, department_id: int | None) -> list[int]:
+        """Active handlers and heads of the department."""
+        return sorted(self._load("departments")["staff"].get(department_id, ()))
+
+    def department_heads(self, department_id: int | None) -> list[int]:
+        return sorted(self._load("departments")["heads"].get(department_id, ()))
+
+    def window_clerks(self, case: Case) -> list[int]:
+        """Clerks of the window that took the case in (or of its region without a window): 首问负责."""
+        clerks = self._load("clerks")
+        return sorted(
+            clerks["window"].get(case.window_id, set()) | clerks["region"].get(case.region_id, set())
+        )
+
+    def centre_coordinators(self, case: Case) -> list[int]:
+        """Members of the coordination centre over the case (the same rule as the coordinator relation)."""
+        by_path = self._load("coordinators")
+        return sorted({u for path in path_prefixes(case.region_path) for u in by_path.get(path, ())})
+
+    def case_supervisors(self, case: Case) -> list[int]:
+        """Active supervisors whose region subtree holds the case (taken in or handled there), every tier
+        up: the workflow's supervisor relation (``workflow._relations``), who decides its extensions."""
+        by_path = self._load("supervisors")
+        prefixes = {*path_prefixes(case.region_path), *path_prefixes(case.handling_region_path)}
+        return sorted({u for path in prefixes for u in by_path.get(path, ())})
+
+    def supervisors_above(self, case: Case) -> list[int]:
+        """The supervisors of the tier above whoever holds the case (督办 goes one tier up); at the county,
+        the county's own supervisors. Walks further up while a tier has no supervisor."""
+        by_path = self._load("supervisors")
+        prefixes = path_prefixes(case.handling_region_path or case.region_path)
+        # Every region above, nearest first; a county has none above it, so its own supervisors.
+        for region_path in reversed(prefixes[:-1] or prefixes):
+            if by_path.get(region_path):
+                return sorted(by_path[region_path])
+        return []
+
+    def case_holders(self, case: Case, *, heads_only: bool = False) -> list[int]:
+        """Who holds the case now: the lead department's staff (its heads only, for 催办), else the
+        coordination centre while the case waits there, else the intake window's clerks (首问负责)."""
+        if case.lead_department_id:
+            if heads_only:
+                return self.department_heads(case.lead_department_id)
+            return self.department_staff(case.lead_department_id)
+        if case.status == CaseStatus.COORDINATING:
+            return self.centre_coordinators(case)
+        return self.window_clerks(case)
+
+
+def department_staff(department_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Active handlers and heads of each department: ``{department id: [user ids]}`` (departments without
+    any left out)."""
+    directory = Directory(department_ids=department_ids)
+    staff = {pk: directory.department_staff(pk) for pk in directory.department_ids}
+    return {pk: users for pk, users in staff.items() if users}
 
 
 def window_clerks(case: Case) -> list[int]:
     """Clerks of the window that took the case in (or of its region without a window): 首问负责."""
-    return sorted(
-        set(
-            Membership.objects.filter(role=StaffRole.CLERK, user__is_active=True)
-            .filter(Q(window_id=case.window_id) | Q(window__isnull=True, region_id=case.region_id))
-            .values_list("user_id", flat=True)
-        )
-    )
+    return Directory([case]).window_clerks(case)
 
 
 def centre_coordinators(case: Case) -> list[int]:
     """Members of the coordination centre over the case (the same rule as the coordinator relation)."""
-    return sorted(
-        set(
-            Membership.objects.filter(
-                role=StaffRole.COORDINATOR,
-                department__role=DepartmentRole.COORDINATOR,
-                region__path__in=path_prefixes(case.region_path),
-                user__is_active=True,
-            ).values_list("user_id", flat=True)
-        )
-    )
+    return Directory([case]).centre_coordinators(case)
 
 
 def case_supervisors(case: Case) -> list[int]:
-    """The case's supervisors: active supervisors whose region subtree holds the case (taken in or handled
-    there), every tier up. The same rule as the workflow's supervisor relation (``workflow._relations``),
-    so these are exactly the users who may decide its extension requests (延期审批). One query."""
-    prefixes = sorted({*path_prefixes(case.region_path), *path_prefixes(case.handling_region_path)})
-    return sorted(
-        set(
-            Membership.objects.filter(
-                role=StaffRole.SUPERVISOR, region__path__in=prefixes, user__is_active=True
-            ).values_list("user_id", flat=True)
-        )
-    )
+    """The case's supervisors (``Directory.case_supervisors``). One query."""
+    return Directory([case]).case_supervisors(case)
 
 
 def lead_department_staff(event: CaseEvent) -> tuple[list[int], str]:

@@ -20,10 +20,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from routing.calendar import calendar_snapshot
-from routing.choices import StaffRole
 from routing.deadlines import CalendarSnapshot, add_working_days, working_time_between
-from routing.models import Membership
-from routing.paths import county_code, path_prefixes
+from routing.paths import county_code
 
 from . import clocks as d
 from . import events
@@ -772,43 +770,24 @@ def _yellow(origin, due_at, paused_total, share, calendar) -> datetime:
 
 
 def department_heads(department_id: int | None) -> list[int]:
+    from . import notices
+
     if department_id is None:
         return []
-    return sorted(
-        set(
-            Membership.objects.filter(
-                department_id=department_id, role=StaffRole.DEPARTMENT_HEAD, user__is_active=True
-            ).values_list("user_id", flat=True)
-        )
-    )
+    return notices.Directory(department_ids=[department_id]).department_heads(department_id)
 
 
 def case_holders(case: Case, *, heads_only: bool = False) -> list[int]:
-    """Who holds the case now: the lead department's staff (its heads only, for 催办), else the
-    coordination centre while the case waits there, else the intake window's clerks (首问负责)."""
+    """Who holds the case now (``notices.Directory.case_holders``): the lead department's staff (its heads
+    only, for 催办), else the coordination centre while the case waits there, else the intake window's
+    clerks (首问负责)."""
     from . import notices
 
-    if case.lead_department_id:
-        if heads_only:
-            return department_heads(case.lead_department_id)
-        return notices.department_staff([case.lead_department_id]).get(case.lead_department_id, [])
-    if case.status == CaseStatus.COORDINATING:
-        return notices.centre_coordinators(case)
-    return notices.window_clerks(case)
+    return notices.Directory([case]).case_holders(case, heads_only=heads_only)
 
 
 def supervisors_above(case: Case) -> list[int]:
-    """The supervisors of the tier above whoever holds the case (督办 goes one tier up); at the county,
-    the county's own supervisors. Walks further up while a tier has no supervisor."""
-    path = case.handling_region_path or case.region_path
-    prefixes = path_prefixes(path)
-    # Every region above, nearest first; a county has none above it, so its own supervisors.
-    for region_path in reversed(prefixes[:-1] or prefixes):
-        users = set(
-            Membership.objects.filter(
-                role=StaffRole.SUPERVISOR, region__path=region_path, user__is_active=True
-            ).values_list("user_id", flat=True)
-        )
-        if users:
-            return sorted(users)
-    return []
+    """The supervisors of the tier above whoever holds the case (``notices.Directory.supervisors_above``)."""
+    from . import notices
+
+    return notices.Directory([case]).supervisors_above(case)

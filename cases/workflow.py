@@ -44,6 +44,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from routing.choices import DepartmentRole, StaffRole
 from routing.models import Department, Membership, ServiceWindow
 from routing.paths import county_code, path_prefixes
+from windowsvc.bulk import bulk_set
 from windowsvc.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from windowsvc.personal import mask_phone, normalize_credit_code, normalize_id_number, normalize_phone
 
@@ -1507,42 +1508,63 @@ def _keep_clocks(ctx: Context, rule: Rule, outcome: Outcome) -> None:
     ctx.changed.update(sla.CASE_CLOCK_FIELDS)
 
 
-def record_sweep_event(
-    case: Case,
-    kind: str,
-    *,
-    now: datetime,
-    reason: str = "",
-    payload: dict[str, Any] | None = None,
-    department: Department | None = None,
-    update_fields: Iterable[str] = (),
-) -> CaseEvent:
-    """Append one step of the deadline ladder (``cases.sweep``): not a command, the status stays.
+@dataclass
+class SweepStep:
+    """One step of the deadline ladder to record on a case (``record_sweep_events``)."""
 
-    The caller holds the case row locked (``SELECT … FOR UPDATE``) in its transaction. Like a command, it
-    bumps ``version`` (saved with ``update_fields``) and writes exactly one event, by the system
-    (actor None), so ``version`` still counts the case's events.
+    case: Case
+    kind: str
+    reason: str = ""
+    payload: dict[str, Any] | None = None
+    department_id: int | None = None
+
+
+def record_sweep_events(
+    steps: list[SweepStep], *, now: datetime, update_fields: Iterable[str] = ()
+) -> list[CaseEvent]:
+    """Append steps of the deadline ladder (``cases.sweep``, a batch at a time): not commands, the status
+    stays. Returns the events in the order of ``steps``.
+
+    The caller holds every step's case row locked (``SELECT … FOR UPDATE``) in its transaction. Like a
+    command, each step bumps its case's ``version`` and writes exactly one event, by the system (actor
+    None), so ``version`` still counts the case's events; several steps of one case (one ``Case`` instance)
+    are numbered in their order. Set-based: the cases are saved (``version``, ``updated_at`` and
+    ``update_fields``) with one statement, the events inserted with one (``CaseEventQuerySet.bulk_create``
+    chains them, the previous hashes read in one query), and the effects run once for the batch
+    (``effects.events_recorded``).
     """
-    if kind not in SWEEP_EVENT_KINDS:
-        raise ValueError(f"{kind!r} is not a sweep event")
-    case.version += 1
-    case.save(update_fields=sorted({*update_fields, "version", "updated_at"}))
-    event = CaseEvent.objects.create(
-        case=case,
-        sequence=case.version,
-        kind=kind,
-        actor=None,
-        department=department,
-        from_status=case.status,
-        to_status=case.status,
-        reason=reason,
-        payload=payload or {},
-        is_public=False,
-        created_at=now,
-    )
-    effects.event_recorded(event)
-    logger.info("case %s: %s by the deadline sweep", case.tracking_number, kind)
-    return event
+    for step in steps:
+        if step.kind not in SWEEP_EVENT_KINDS:
+            raise ValueError(f"{step.kind!r} is not a sweep event")
+    if not steps:
+        return []
+    saved_at = timezone.now()
+    rows = []
+    for step in steps:
+        case = step.case
+        case.version += 1
+        case.updated_at = saved_at
+        rows.append(
+            CaseEvent(
+                case=case,
+                sequence=case.version,
+                kind=step.kind,
+                actor=None,
+                department_id=step.department_id,
+                from_status=case.status,
+                to_status=case.status,
+                reason=step.reason,
+                payload=step.payload or {},
+                is_public=False,
+                created_at=now,
+            )
+        )
+    cases = list({id(step.case): step.case for step in steps}.values())
+    bulk_set(Case, cases, sorted({*update_fields, "version", "updated_at"}))
+    created = CaseEvent.objects.bulk_create(rows)
+    effects.events_recorded(created)
+    logger.info("deadline sweep: %s ladder step(s) recorded on %s case(s)", len(created), len(cases))
+    return created
 
 
 def _write_event(ctx: Context, rule: Rule, from_status: str, outcome: Outcome) -> CaseEvent:

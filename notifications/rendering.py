@@ -8,13 +8,18 @@ from ``defaults.DEFAULT_TEMPLATES``. They are rendered by a bare Django template
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.template import Context, Engine
 from django.utils import timezone, translation
 
 from .choices import Language, TemplateCode
 from .defaults import DEFAULT_TEMPLATES, REQUIRED_VARIABLES, MessageText
+
+_TEMPLATE_CODES = frozenset(TemplateCode.values)
+_LANGUAGES = frozenset(Language.values)
 
 # Plain text: the e-mail's HTML part escapes the body itself.
 _ENGINE = Engine(loaders=[], autoescape=False, libraries={})
@@ -80,7 +85,7 @@ def sms_segments(text: str) -> int:
 def normalise_language(language: str | None) -> str:
     """A supported template language; anything else falls back to Chinese (the source language)."""
     value = (language or "").lower()
-    if value in Language.values:
+    if value in _LANGUAGES:
         return value
     if value.startswith("zh"):
         return Language.ZH_HANS
@@ -111,36 +116,57 @@ def missing_variables(template_code: str, context: dict) -> list[str]:
 
 def template_texts(template_code: str, language: str) -> MessageText:
     """The texts in force: an active administrator override, else the shipped default."""
+    language = normalise_language(language)
+    return templates_in_force([template_code])[(template_code, language)]
+
+
+def templates_in_force(template_codes: Iterable[str]) -> dict[tuple[str, str], MessageText]:
+    """The texts in force of each code in every language, ``{(code, language): texts}``: the active
+    overrides of all the codes read in one query, the shipped defaults for the rest."""
     from .models import MessageTemplate
 
-    language = normalise_language(language)
-    override = (
-        MessageTemplate.objects.filter(code=template_code, language=language, is_active=True)
-        .only("subject", "body", "sms")
-        .first()
+    codes = sorted(set(template_codes))
+    texts = {(code, language): text for code in codes for language, text in DEFAULT_TEMPLATES[code].items()}
+    overrides = MessageTemplate.objects.filter(code__in=codes, is_active=True).only(
+        "code", "language", "subject", "body", "sms"
     )
-    if override is not None:
-        return override.texts()
-    return DEFAULT_TEMPLATES[template_code][language]
+    for override in overrides:
+        texts[(override.code, override.language)] = override.texts()
+    return texts
+
+
+@lru_cache(maxsize=512)
+def _compiled(source: str):
+    # Compiling is most of a render's cost and the sources are a handful of texts; a compiled template
+    # keeps no state between renders (each gets its own Context), so one copy serves every render.
+    return _ENGINE.from_string(source)
 
 
 def render_text(source: str, context: dict, language: str) -> str:
     with translation.override(normalise_language(language)):
-        return _ENGINE.from_string(source).render(Context(context, autoescape=False)).strip()
+        return _compiled(source).render(Context(context, autoescape=False)).strip()
 
 
 def render_texts(texts: MessageText, context: dict, language: str) -> RenderedMessage:
     prepared = prepare_context(context)
-    return RenderedMessage(
-        # A subject is one line whatever the template does.
-        subject=" ".join(render_text(texts.subject, prepared, language).split()),
-        body=render_text(texts.body, prepared, language),
-        sms=" ".join(render_text(texts.sms, prepared, language).split()),
-    )
+
+    def render(source: str) -> str:
+        return _compiled(source).render(Context(prepared, autoescape=False)).strip()
+
+    with translation.override(normalise_language(language)):
+        return RenderedMessage(
+            # A subject is one line whatever the template does.
+            subject=" ".join(render(texts.subject).split()),
+            body=render(texts.body),
+            sms=" ".join(render(texts.sms).split()),
+        )
 
 
-def render_message(template_code: str, language: str, context: dict) -> RenderedMessage:
-    """Render the template in force for the code and language; unknown codes raise ``ValueError``."""
-    if template_code not in TemplateCode.values:
+def render_message(
+    template_code: str, language: str, context: dict, *, texts: MessageText | None = None
+) -> RenderedMessage:
+    """Render the template in force for the code and language (``texts`` when the caller already read
+    them, ``templates_in_force``); unknown codes raise ``ValueError``."""
+    if template_code not in _TEMPLATE_CODES:
         raise ValueError(f"unknown template code {template_code!r}")
-    return render_texts(template_texts(template_code, language), context, language)
+    return render_texts(texts or template_texts(template_code, language), context, language)

@@ -20,17 +20,26 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from windowsvc import errors
+from windowsvc.bulk import bulk_insert
 from windowsvc.personal import email_address, mask_email, mask_phone, phone_address
 
 from . import conf
 from .choices import RESENDABLE_STATUSES, Channel, Language, Status, TemplateCode
 from .delivery import quiet_hours_apply, quiet_hours_end
 from .models import ChannelPreference, Notification
-from .rendering import missing_variables, normalise_language, prepare_context, render_message, sms_segments
+from .rendering import (
+    RenderedMessage,
+    missing_variables,
+    normalise_language,
+    prepare_context,
+    render_message,
+    sms_segments,
+    templates_in_force,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -129,8 +138,12 @@ def _build(
     language: str,
     emergency: bool,
     now,
+    rendered: RenderedMessage | None = None,
+    prepared: dict | None = None,
 ) -> Notification:
-    rendered = render_message(template_code, language, context)
+    """One outbox row; ``rendered`` and ``prepared`` (``prepare_context(context)``) when the caller
+    already has them for this message and language."""
+    rendered = rendered or render_message(template_code, language, context)
     row = Notification(
         event_key=event_key,
         dedupe_key=_dedupe_key(event_key, channel, recipient.ref),
@@ -141,7 +154,7 @@ def _build(
         recipient_user_id=recipient.user_id,
         recipient_address=recipient.address,
         recipient_display=recipient.display,
-        context=prepare_context(context),
+        context=prepared if prepared is not None else prepare_context(context),
         subject=rendered.subject[:200],
         body=rendered.sms if channel == Channel.SMS else rendered.body,
         emergency=emergency,
@@ -160,30 +173,59 @@ def _build(
 
 
 def _store(rows: list[Notification]) -> list[Notification]:
-    """INSERT … ON CONFLICT DO NOTHING, then read back; enqueue the rows this call created.
+    """INSERT … ON CONFLICT DO NOTHING; enqueue the rows this call created; return the row in force for
+    each (ours, or the one that was there first).
 
     Under concurrency the insert waits for a transaction holding the same dedupe key and then does
-    nothing, so exactly one row exists per key; a row is "ours" when its idempotency key is the one we
-    generated.
+    nothing, so exactly one row exists per key; a row is "ours" when this insert created it (on
+    PostgreSQL the insert returns the ids it created, so only the rows that were there already are read
+    back; elsewhere every row is read back and ours is the one with our idempotency key).
     """
     if not rows:
         return []
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    stored = Notification.objects.in_bulk([row.dedupe_key for row in rows], field_name="dedupe_key")
-    result, to_enqueue = [], []
+    # One row per key: a repeated key in one call is the same message.
+    first: dict[str, Notification] = {}
     for row in rows:
-        existing = stored[row.dedupe_key]
-        result.append(existing)
-        if existing.idempotency_key == row.idempotency_key and existing.status == Status.PENDING:
-            to_enqueue.append(existing.pk)
+        first.setdefault(row.dedupe_key, row)
+    if connection.vendor == "postgresql":
+        created = _insert_returning(list(first.values()))
+        others = [key for key in first if key not in created]
+        stored = Notification.objects.in_bulk(others, field_name="dedupe_key") if others else {}
+        for key in created:
+            stored[key] = first[key]
+    else:
+        Notification.objects.bulk_create(list(first.values()), ignore_conflicts=True)
+        stored = Notification.objects.in_bulk(list(first), field_name="dedupe_key")
+        created = {
+            key: row.pk for key, row in stored.items() if row.idempotency_key == first[key].idempotency_key
+        }
+    to_enqueue = [stored[key].pk for key in first if key in created and stored[key].status == Status.PENDING]
     _enqueue_on_commit(to_enqueue)
-    return result
+    return [stored[row.dedupe_key] for row in rows]
+
+
+def _insert_returning(rows: list[Notification]) -> dict[str, int]:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING`` (PostgreSQL, ``windowsvc.bulk.bulk_insert``): the rows
+    this statement created, ``{dedupe key: id}``; their ids and timestamps are set on the instances."""
+    created = {
+        key: pk
+        for pk, key in bulk_insert(Notification, rows, returning=("id", "dedupe_key"), ignore_conflicts=True)
+    }
+    for row in rows:
+        if row.dedupe_key in created:
+            row.pk = created[row.dedupe_key]
+            row._state.adding, row._state.db = False, connection.alias
+    return created
+
+
+_TEMPLATE_CODES = frozenset(TemplateCode.values)
+_CHANNELS = frozenset(Channel.values)
 
 
 def _check_request(template_code: str, channel: str, context: dict, event_key: str) -> None:
-    if template_code not in TemplateCode.values:
+    if template_code not in _TEMPLATE_CODES:
         raise ValueError(f"unknown template code {template_code!r}")
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     if not event_key or len(event_key) > 200:
         raise ValueError("event_key must be 1 to 200 characters")
@@ -234,6 +276,17 @@ def notification_request(
     return _store([row])[0]
 
 
+@dataclass(frozen=True)
+class StaffNotice:
+    """One message to some staff users (``notify_staff``'s arguments), for ``notify_staff_many``."""
+
+    event_key: str
+    template_code: str
+    user_ids: tuple[int, ...]
+    context: dict
+    emergency: bool = False
+
+
 def notify_staff(
     *,
     event_key: str,
@@ -247,37 +300,78 @@ def notify_staff(
     Each user gets the message in their preferred language. Inactive and unknown users are skipped.
     Idempotent per event, user and channel like ``notification_request``.
     """
-    context = dict(context or {})
-    _check_request(template_code, Channel.IN_APP, context, event_key)
-    ids = sorted({int(pk) for pk in user_ids})
-    if not ids:
-        return []
-    users = get_user_model().objects.filter(pk__in=ids, is_active=True).only("pk", "username", "email")
-    preferences = {p.user_id: p for p in ChannelPreference.objects.filter(user_id__in=ids)}
+    notice = StaffNotice(event_key, template_code, tuple(user_ids), dict(context or {}), emergency)
+    return notify_staff_many([notice])[0]
+
+
+def notify_staff_many(notices: Iterable[StaffNotice]) -> list[list[Notification]]:
+    """``notify_staff`` for many notices at once (the deadline sweep's batch): the same rows, read and
+    written with a fixed number of queries whatever the number of notices and users (the users, their
+    preferences, the templates in force, one insert, one read-back). Returns each notice's rows in order.
+
+    Each notice's message is rendered once per language it goes out in, not once per user and channel.
+    """
+    notices = list(notices)
+    for notice in notices:
+        _check_request(notice.template_code, Channel.IN_APP, notice.context, notice.event_key)
+    wanted = sorted({int(pk) for notice in notices for pk in notice.user_ids})
+    if not wanted:
+        return [[] for _notice in notices]
+    users = {
+        user.pk: user
+        for user in get_user_model()
+        .objects.filter(pk__in=wanted, is_active=True)
+        .only("pk", "username", "email")
+    }
+    preferences = {p.user_id: p for p in ChannelPreference.objects.filter(user_id__in=list(users))}
+    texts = templates_in_force(notice.template_code for notice in notices)
     now = timezone.now()
-    rows = []
-    for user in users:
-        preference = preferences.get(user.pk) or ChannelPreference(user_id=user.pk)
-        channels = [Channel.IN_APP]
-        if preference.email_enabled and user.email:
-            channels.append(Channel.EMAIL)
-        if preference.sms_enabled and preference.phone:
-            channels.append(Channel.SMS)
-        recipient = _Recipient(user.pk, "", user.get_username(), f"user:{user.pk}")
-        for channel in channels:
-            rows.append(
-                _build(
-                    event_key=event_key,
-                    template_code=template_code,
-                    channel=channel,
-                    recipient=recipient,
-                    context=context,
-                    language=normalise_language(preference.language),
-                    emergency=emergency,
-                    now=now,
+    rows: list[Notification] = []
+    spans: list[tuple[int, int]] = []
+    for notice in notices:
+        start = len(rows)
+        rendered: dict[str, RenderedMessage] = {}
+        prepared = prepare_context(notice.context)
+        for pk in sorted({int(pk) for pk in notice.user_ids}):
+            user = users.get(pk)
+            if user is None:
+                continue
+            preference = preferences.get(pk)
+            if preference is None:
+                # The defaults of a user who never chose (one instance per user for the whole batch).
+                preference = preferences[pk] = ChannelPreference(user_id=pk)
+            channels = [Channel.IN_APP]
+            if preference.email_enabled and user.email:
+                channels.append(Channel.EMAIL)
+            if preference.sms_enabled and preference.phone:
+                channels.append(Channel.SMS)
+            language = normalise_language(preference.language)
+            if language not in rendered:
+                rendered[language] = render_message(
+                    notice.template_code,
+                    language,
+                    notice.context,
+                    texts=texts[(notice.template_code, language)],
                 )
-            )
-    return _store(rows)
+            recipient = _Recipient(pk, "", user.get_username(), f"user:{pk}")
+            for channel in channels:
+                rows.append(
+                    _build(
+                        event_key=notice.event_key,
+                        template_code=notice.template_code,
+                        channel=channel,
+                        recipient=recipient,
+                        context=notice.context,
+                        language=language,
+                        emergency=notice.emergency,
+                        now=now,
+                        rendered=rendered[language],
+                        prepared=prepared,
+                    )
+                )
+        spans.append((start, len(rows)))
+    stored = _store(rows)
+    return [stored[start:end] for start, end in spans]
 
 
 # --- Inbox and administration ---------------------------------------------------------------------

@@ -20,7 +20,7 @@ class SupervisionConfig(AppConfig):
 
         # Every kind of event, the deadline sweep's steps included: a fact follows each change of its case.
         kinds = [value for value, _label in getattr(choices, "CASE_EVENT_KINDS", choices.EventKind.choices)]
-        effects.register(kinds)(projection.event_recorded)
+        effects.register(kinds, batch=projection.events_recorded)(projection.event_recorded)
 
         from cases.signals import deadlines_recomputed
 

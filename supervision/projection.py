@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -278,13 +278,52 @@ FACT_COLUMNS = ("tier", "handling_days", *COPIED_FIELDS)
 def case_fact_refresh(case: Case) -> None:
     """Write the fact of ``case`` from its current (saved) values and move its rollup contributions; call
     inside the case's transaction, with the case row locked."""
-    previous = CaseFact.objects.filter(pk=case.pk).values(*FACT_COLUMNS).first()
-    values = fact_values(case, previous=previous)
-    apply_delta(contribution_delta(previous, values))
-    if previous is None:
-        CaseFact.objects.create(case_id=case.pk, **values)
-    elif any(previous[name] != values[name] for name in FACT_COLUMNS):
-        CaseFact.objects.filter(pk=case.pk).update(**values)
+    case_facts_refresh([case])
+
+
+def case_facts_refresh(cases: Iterable[Case]) -> None:
+    """``case_fact_refresh`` for many cases at once (a sweep's batch): the stored facts read in one query,
+    the rollups moved by the sum of the cases' deltas (one upsert per rollup row touched, none when nothing
+    counted changed), new facts inserted in one statement; a fact whose columns changed is updated. Call
+    inside the cases' transaction, with their rows locked. A case given twice counts once."""
+    by_pk = {case.pk: case for case in cases}
+    if not by_pk:
+        return
+    stored = {
+        row.pop("case_id"): row
+        for row in CaseFact.objects.filter(pk__in=list(by_pk)).values("case_id", *FACT_COLUMNS)
+    }
+    tiers = _tiers([case for pk, case in by_pk.items() if pk not in stored])
+    total: dict[Key, Counter] = defaultdict(Counter)
+    created, changed = [], []
+    for pk in sorted(by_pk):
+        case, previous = by_pk[pk], stored.get(pk)
+        values = fact_values(case, previous=previous, tier=tiers.get(case.region_id))
+        if previous is not None and all(previous[name] == values[name] for name in FACT_COLUMNS):
+            continue  # nothing counted changed (a sweep step never changes a fact): no delta, no write
+        for key, counters in contribution_delta(previous, values).items():
+            total[key].update(counters)
+        if previous is None:
+            created.append(CaseFact(case_id=pk, **values))
+        else:
+            changed.append((pk, values))
+    apply_delta({key: dict(counters) for key, counters in total.items() if any(counters.values())})
+    CaseFact.objects.bulk_create(created)
+    for pk, values in changed:
+        CaseFact.objects.filter(pk=pk).update(**values)
+
+
+def _tiers(cases: list[Case]) -> dict[int, str]:
+    """The tier of each case's region (one query; none when every region is already loaded)."""
+    tiers: dict[int, str] = {}
+    for case in cases:
+        region = Case.region.field.get_cached_value(case, default=None)
+        if region is not None:
+            tiers[case.region_id] = region.tier
+    missing = {case.region_id for case in cases} - set(tiers)
+    if missing:
+        tiers.update(Region.objects.filter(pk__in=missing).values_list("pk", "tier"))
+    return tiers
 
 
 def event_recorded(event) -> None:
@@ -292,11 +331,16 @@ def event_recorded(event) -> None:
     case_fact_refresh(event.case)
 
 
+def events_recorded(events) -> None:
+    """The batch variant of ``event_recorded`` (``cases.effects.events_recorded``): the same facts and
+    rollups, one refresh for all the events' cases."""
+    case_facts_refresh(event.case for event in events)
+
+
 def deadlines_recomputed(sender, *, case_ids, **kwargs) -> None:
     """Receiver of ``cases.signals.deadlines_recomputed``: the facts of cases whose deadlines moved
     without an event (inside that transaction, rows locked there), refreshed like after an event."""
-    for case in Case.objects.filter(pk__in=list(case_ids)).order_by("pk"):
-        case_fact_refresh(case)
+    case_facts_refresh(Case.objects.filter(pk__in=list(case_ids)).order_by("pk"))
 
 
 def _calendars() -> dict[str, CalendarSnapshot]:
