@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from django.template import Context, Engine
 from django.utils import timezone, translation
 
+from windowsvc.refcache import ReferenceCache
+
 from .choices import Language, TemplateCode
 from .defaults import DEFAULT_TEMPLATES, REQUIRED_VARIABLES, MessageText
 
@@ -111,17 +113,35 @@ def missing_variables(template_code: str, context: dict) -> list[str]:
 
 def template_texts(template_code: str, language: str) -> MessageText:
     """The texts in force: an active administrator override, else the shipped default."""
+    language = normalise_language(language)
+    override = _overrides().get((template_code, language), lambda: _override(template_code, language))
+    return override if override is not None else DEFAULT_TEMPLATES[template_code][language]
+
+
+def _override(template_code: str, language: str) -> MessageText | None:
     from .models import MessageTemplate
 
-    language = normalise_language(language)
-    override = (
+    row = (
         MessageTemplate.objects.filter(code=template_code, language=language, is_active=True)
         .only("subject", "body", "sms")
         .first()
     )
-    if override is not None:
-        return override.texts()
-    return DEFAULT_TEMPLATES[template_code][language]
+    return row.texts() if row is not None else None
+
+
+_override_cache: ReferenceCache | None = None
+
+
+def _overrides() -> ReferenceCache:
+    """The administrators' active overrides by (code, language), None where there is none; cached per
+    process (``windowsvc.refcache``), created on first use because this module is imported before the
+    models are ready."""
+    global _override_cache
+    if _override_cache is None:
+        from .models import MessageTemplate
+
+        _override_cache = ReferenceCache("message_templates", MessageTemplate)
+    return _override_cache
 
 
 def render_text(source: str, context: dict, language: str) -> str:

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from windowsvc import errors
+from windowsvc.inserts import insert_new
 from windowsvc.personal import email_address, mask_email, mask_phone, phone_address
 
 from . import conf
@@ -160,22 +161,25 @@ def _build(
 
 
 def _store(rows: list[Notification]) -> list[Notification]:
-    """INSERT … ON CONFLICT DO NOTHING, then read back; enqueue the rows this call created.
+    """INSERT … ON CONFLICT DO NOTHING RETURNING: one statement; enqueue the rows this call created.
 
     Under concurrency the insert waits for a transaction holding the same dedupe key and then does
-    nothing, so exactly one row exists per key; a row is "ours" when its idempotency key is the one we
-    generated.
+    nothing, so exactly one row exists per key. The rows the insert returns are ours; only when some key
+    already existed (a repeated event) are those rows read back, so a first notification costs one query.
     """
     if not rows:
         return []
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    stored = Notification.objects.in_bulk([row.dedupe_key for row in rows], field_name="dedupe_key")
+    inserted = dict(insert_new(Notification, rows, returning="dedupe_key"))
+    missing = [row.dedupe_key for row in rows if row.dedupe_key not in inserted]
+    stored = Notification.objects.in_bulk(missing, field_name="dedupe_key") if missing else {}
     result, to_enqueue = [], []
     for row in rows:
-        existing = stored[row.dedupe_key]
-        result.append(existing)
-        if existing.idempotency_key == row.idempotency_key and existing.status == Status.PENDING:
-            to_enqueue.append(existing.pk)
+        if row.dedupe_key in inserted:
+            result.append(row)
+            if row.status == Status.PENDING:
+                to_enqueue.append(row.pk)
+        else:
+            result.append(stored[row.dedupe_key])
     _enqueue_on_commit(to_enqueue)
     return result
 

@@ -76,8 +76,8 @@ def test_department_access_rows_follow_the_assignments(org):
 # the tracking number, the SLA policy, the case, its timers, its event; then the event's in-transaction
 # effects (outbox, supervision projection, library) and the idempotency record's answer.
 # Not yet the issue's target of 8 (BENCHMARKS.md, issue 17): pinned so that it only goes down.
-INTAKE_QUERIES = 23
-REPLAY_QUERIES = 11
+INTAKE_QUERIES = 14
+REPLAY_QUERIES = 6
 
 
 def test_intake_through_the_api_costs_a_fixed_number_of_queries(org):
