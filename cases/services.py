@@ -199,9 +199,9 @@ def case_intake(
 
 def _replay(actor, key: str, fingerprint: str) -> IntakeResult:
     # With what the receipt shows of the case (window, region, requester): one query.
-    record = IdempotencyRecord.objects.select_related(
-        "case__window", "case__region", "case__requester"
-    ).get(user=actor, key=key)
+    record = IdempotencyRecord.objects.select_related("case__window", "case__region", "case__requester").get(
+        user=actor, key=key
+    )
     if record.fingerprint != fingerprint:
         raise IdempotencyConflict(_("该幂等键已用于内容不同的受理请求。"))
     logger.info("intake replayed for key of user %s: case %s", actor.pk, record.case.tracking_number)

@@ -44,9 +44,9 @@ from django.utils.translation import gettext_lazy as _lazy
 from routing.choices import DepartmentRole, StaffRole
 from routing.models import Department, Membership, Region, ServiceWindow
 from routing.paths import county_code, path_prefixes
-from windowsvc.refcache import ReferenceCache
 from windowsvc.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from windowsvc.personal import mask_phone, normalize_credit_code, normalize_id_number, normalize_phone
+from windowsvc.refcache import ReferenceCache
 
 from . import effects, events, sla
 from .choices import (

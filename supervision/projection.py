@@ -35,7 +35,6 @@ from routing.calendar import calendar_snapshot
 from routing.deadlines import CALENDAR_TIME_ZONE, CalendarSnapshot, working_time_between
 from routing.models import Region
 from routing.paths import county_code
-
 from windowsvc.inserts import insert_new
 
 from .models import CaseFact, DepartmentMonthStat, RegionDayStat
