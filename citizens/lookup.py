@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -222,22 +225,37 @@ def _light(row: dict, status: CaseStatus, now: datetime) -> str | None:
     return None if value is None else Light(value).value
 
 
+def _case_row(tracking_number: str) -> dict[str, Any] | None:
+    """The case's columns the answer needs and its public timeline (a JSON array, in order), in one
+    indexed query: a hit, a wrong secret and an unknown number each cost exactly one query."""
+    timeline = ArraySubquery(
+        CaseEvent.objects.filter(case_id=OuterRef("pk"), is_public=True)
+        .order_by("sequence")
+        .values(
+            entry=JSONObject(kind="kind", department="department__name", at="created_at", reason="reason")
+        )
+    )
+    rows = (
+        Case.objects.filter(tracking_number=tracking_number)
+        .order_by()
+        .annotate(timeline=timeline)
+        .values(*_CASE_FIELDS, "timeline")[:1]
+    )
+    return next(iter(rows), None)
+
+
 def status_lookup(credentials: Credentials, *, now: datetime | None = None) -> PublicStatus | None:
     """The public view of the case behind ``credentials``, or None (unknown number or wrong secret)."""
     now = now or timezone.now()
-    rows = list(
-        Case.objects.filter(tracking_number=credentials.tracking_number).order_by().values(*_CASE_FIELDS)[:1]
-    )
-    row = rows[0] if rows else None
+    row = _case_row(credentials.tracking_number)
     if not _secret_matches(row, credentials):
         return None
     status = CaseStatus(row["status"])
     light = _light(row, status, now)
-    events = (
-        CaseEvent.objects.filter(case_id=row["id"], is_public=True)
-        .order_by("sequence")
-        .values_list("kind", "department__name", "created_at", "reason")
-    )
+    events = [
+        (entry["kind"], entry["department"], datetime.fromisoformat(entry["at"]), entry["reason"])
+        for entry in row["timeline"]
+    ]
     timeline = [
         TimelineEntry(
             kind=kind,
