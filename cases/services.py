@@ -23,10 +23,11 @@ from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from windowsvc.errors import IdempotencyConflict, NotFound, PermissionDenied, ValidationFailed
+from windowsvc.inserts import insert_new
 
 from . import workflow
 from .choices import CaseStatus, EventKind, SweepEventKind
@@ -183,12 +184,11 @@ def case_intake(
     # it drew unused, a gap like any failed intake's.
     write = workflow.intake_prepare(actor, data)
     with transaction.atomic():
-        try:
-            # The insert is the lock: a concurrent request with the same key waits here until this
-            # transaction ends, then fails with IntegrityError and replays what this one stored.
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(user=actor, key=key, fingerprint=fingerprint)
-        except IntegrityError:
+        # The insert is the lock: a concurrent request with the same key waits here until the transaction
+        # that stored the key ends, then inserts nothing and replays what that one stored (read committed:
+        # the next statement sees it). No savepoint needed, as no error is raised.
+        record = IdempotencyRecord(user=actor, key=key, fingerprint=fingerprint)
+        if not insert_new(IdempotencyRecord, [record], returning="key"):
             return _replay(actor, key, fingerprint)
         event = write()
         record.case = event.case

@@ -1771,7 +1771,9 @@ def _intake(rule: Rule, actor, data: Mapping) -> Callable[[], CaseEvent]:
     assert requester is not None  # no errors: the requester was built
 
     def write() -> CaseEvent:
-        with transaction.atomic():
+        # Within a caller's transaction (the idempotent intake, an import) no savepoint: a failure here
+        # ends that transaction anyway, and a savepoint costs two round trips.
+        with transaction.atomic(savepoint=False):
             requester.save()
             case = Case(
                 tracking_number=tracking_number,
