@@ -1203,8 +1203,8 @@ class IdempotencyRecord(models.Model):
     """Remembers an intake by (user, ``Idempotency-Key``) so a retried request returns the same case.
 
     The same key with a different request fingerprint is refused (``IdempotencyConflict``, 422). The unique
-    constraint is what makes concurrent duplicates safe: the second insert waits for the first transaction
-    and then fails, and the service replays the first one's answer.
+    constraint is what makes concurrent duplicates safe: the second insert (ON CONFLICT DO NOTHING) waits
+    for the first transaction and then inserts nothing, and the service replays the first one's answer.
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

@@ -23,9 +23,10 @@ from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from windowsvc.bulk import insert_new
 from windowsvc.errors import IdempotencyConflict, NotFound, PermissionDenied, ValidationFailed
 
 from . import workflow
@@ -183,12 +184,11 @@ def case_intake(
     # it drew unused, a gap like any failed intake's.
     write = workflow.intake_prepare(actor, data)
     with transaction.atomic():
-        try:
-            # The insert is the lock: a concurrent request with the same key waits here until this
-            # transaction ends, then fails with IntegrityError and replays what this one stored.
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(user=actor, key=key, fingerprint=fingerprint)
-        except IntegrityError:
+        # The insert is the lock: a concurrent request with the same key waits here until the transaction
+        # that stored the key ends, then inserts nothing and replays what that one stored (read committed:
+        # the next statement sees it). No savepoint needed, as no error is raised.
+        record = IdempotencyRecord(user=actor, key=key, fingerprint=fingerprint)
+        if not insert_new(IdempotencyRecord, [record], returning="key"):
             return _replay(actor, key, fingerprint)
         event = write()
         record.case = event.case
@@ -198,7 +198,10 @@ def case_intake(
 
 
 def _replay(actor, key: str, fingerprint: str) -> IntakeResult:
-    record = IdempotencyRecord.objects.select_related("case").get(user=actor, key=key)
+    # With what the receipt shows of the case (window, region, requester): one query.
+    record = IdempotencyRecord.objects.select_related("case__window", "case__region", "case__requester").get(
+        user=actor, key=key
+    )
     if record.fingerprint != fingerprint:
         raise IdempotencyConflict(_("该幂等键已用于内容不同的受理请求。"))
     logger.info("intake replayed for key of user %s: case %s", actor.pk, record.case.tracking_number)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from routing.calendar import calendar_snapshot
 from routing.deadlines import CalendarSnapshot, add_working_days, working_time_between
 from routing.paths import county_code
+from windowsvc.refcache import ReferenceCache
 
 from . import clocks as d
 from . import events
@@ -113,15 +114,24 @@ def calendar_for(case: Case) -> CalendarSnapshot:
 # --- Policies ------------------------------------------------------------------------------------------
 
 
+# Every active policy (a few dozen rows per county), read by each intake and reclassification.
+_active_policies = ReferenceCache("sla_policies", SlaPolicy)
+
+
 def policy_for(case: Case) -> SlaPolicy | None:
-    """The most specific active policy matching the case (``SlaPolicy``'s docstring), or None."""
+    """The most specific active policy matching the case (``SlaPolicy``'s docstring), or None; chosen among
+    the active policies cached per process (``windowsvc.refcache``)."""
     chain = case.category.ancestors_and_self() if case.category_id else []
-    rows = SlaPolicy.objects.filter(is_active=True).filter(
-        Q(category__isnull=True) | Q(category__in=[c.pk for c in chain]),
-        matter_kind__in=["", case.matter_kind],
-        handling_mode__in=["", case.handling_mode],
-        complexity__in=["", case.complexity],
-    )
+    chain_ids = {c.pk for c in chain}
+    policies = _active_policies.get("active", lambda: list(SlaPolicy.objects.filter(is_active=True)))
+    rows = [
+        policy
+        for policy in policies
+        if (policy.category_id is None or policy.category_id in chain_ids)
+        and policy.matter_kind in ("", case.matter_kind)
+        and policy.handling_mode in ("", case.handling_mode)
+        and policy.complexity in ("", case.complexity)
+    ]
     depth = {c.pk: len(chain) - i for i, c in enumerate(chain)}  # the case's own category ranks highest
 
     def rank(policy: SlaPolicy) -> tuple:

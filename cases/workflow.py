@@ -36,17 +36,18 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from routing.choices import DepartmentRole, StaffRole
-from routing.models import Department, Membership, ServiceWindow
+from routing.models import Department, Membership, Region, ServiceWindow
 from routing.paths import county_code, path_prefixes
 from windowsvc.bulk import bulk_set
 from windowsvc.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from windowsvc.personal import mask_phone, normalize_credit_code, normalize_id_number, normalize_phone
+from windowsvc.refcache import ReferenceCache
 
 from . import effects, events, sla
 from .choices import (
@@ -461,12 +462,24 @@ def _handling_department(case: Case, pk: int | None, key: str) -> Department:
     return department
 
 
+# Active categories by (county code, id), their parents loaded (``Category.ancestors_and_self``): read on
+# every intake and classification, changed by administrators now and then.
+_categories = ReferenceCache("categories", Category, Region)
+
+
+def _load_category(county: str, pk: int) -> Category | None:
+    category = Category.objects.filter(pk=pk, county__code=county, is_active=True).first()
+    if category is not None:
+        category.ancestors_and_self()  # loads the parents once, before the row is shared
+    return category
+
+
 def _category(case_region_path: str, pk: int | None, key: str = "category") -> Category | None:
+    """The active category ``pk`` of the case's county (cached per process, ``windowsvc.refcache``)."""
     if pk is None:
         return None
-    category = Category.objects.filter(
-        pk=pk, county__code=county_code(case_region_path), is_active=True
-    ).first()
+    county = county_code(case_region_path)
+    category = _categories.get((county, pk), lambda: _load_category(county, pk))
     if category is None:
         raise _invalid(key, _("请选择本县(市、区)内有效的事项类别。"))
     return category
@@ -1694,16 +1707,19 @@ def _requester(data: Mapping) -> Requester:
 
 
 def _usable_window(actor, window_pk: int | None) -> ServiceWindow:
-    window = ServiceWindow.objects.select_related("region").filter(pk=window_pk, is_active=True).first()
+    """The active window ``window_pk`` with its region, if ``actor`` is a clerk there (of the window, or of
+    its region without a window; superusers and the system anywhere): one query for both. Not cached:
+    a membership taken away counts from the next request."""
+    windows = ServiceWindow.objects.select_related("region").filter(pk=window_pk, is_active=True)
+    if actor is not None and not actor.is_superuser:
+        clerk = Membership.objects.filter(user_id=actor.pk, role=StaffRole.CLERK).filter(
+            Q(window_id=OuterRef("pk")) | Q(window__isnull=True, region_id=OuterRef("region_id"))
+        )
+        windows = windows.annotate(actor_is_clerk=Exists(clerk))
+    window = windows.first()
     if window is None:
         raise _invalid("window", _("请选择有效的受理窗口。"))
-    if actor is None or actor.is_superuser:
-        return window
-    # A clerk of this window, or of its region without a window: one query.
-    clerk = Membership.objects.filter(user_id=actor.pk, role=StaffRole.CLERK).filter(
-        Q(window=window) | Q(window__isnull=True, region_id=window.region_id)
-    )
-    if not clerk.exists():
+    if not getattr(window, "actor_is_clerk", True):
         raise PermissionDenied(_("您不是该受理窗口的工作人员。"))
     return window
 
@@ -1777,7 +1793,9 @@ def _intake(rule: Rule, actor, data: Mapping) -> Callable[[], CaseEvent]:
     assert requester is not None  # no errors: the requester was built
 
     def write() -> CaseEvent:
-        with transaction.atomic():
+        # Within a caller's transaction (the idempotent intake, an import) no savepoint: a failure here
+        # ends that transaction anyway, and a savepoint costs two round trips.
+        with transaction.atomic(savepoint=False):
             requester.save()
             case = Case(
                 tracking_number=tracking_number,

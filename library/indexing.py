@@ -102,7 +102,10 @@ def solved_case_sync(case_id: int) -> bool:
 
 def solved_case_event(event) -> None:
     """In-transaction effect of a case event (``cases.effects``): re-sync its case's row, so the index
-    changes exactly when the case does (as the supervision projection)."""
+    changes exactly when the case does (as the supervision projection). A case being taken in has no row
+    yet: it needs one only when it was resolved at the window (即办)."""
+    if event.kind == EventKind.INTAKE and not _is_solved(event.case):
+        return
     solved_case_sync(event.case_id)
 
 

@@ -15,6 +15,8 @@ from functools import lru_cache
 from django.template import Context, Engine
 from django.utils import timezone, translation
 
+from windowsvc.refcache import ReferenceCache
+
 from .choices import Language, TemplateCode
 from .defaults import DEFAULT_TEMPLATES, REQUIRED_VARIABLES, MessageText
 
@@ -117,22 +119,41 @@ def missing_variables(template_code: str, context: dict) -> list[str]:
 def template_texts(template_code: str, language: str) -> MessageText:
     """The texts in force: an active administrator override, else the shipped default."""
     language = normalise_language(language)
-    return templates_in_force([template_code])[(template_code, language)]
+    return _overrides().get((template_code, language)) or DEFAULT_TEMPLATES[template_code][language]
 
 
 def templates_in_force(template_codes: Iterable[str]) -> dict[tuple[str, str], MessageText]:
     """The texts in force of each code in every language, ``{(code, language): texts}``: the active
-    overrides of all the codes read in one query, the shipped defaults for the rest."""
+    overrides (all of them, cached per process), the shipped defaults for the rest."""
+    overrides = _overrides()
+    return {
+        (code, language): overrides.get((code, language)) or text
+        for code in sorted(set(template_codes))
+        for language, text in DEFAULT_TEMPLATES[code].items()
+    }
+
+
+def _overrides() -> dict[tuple[str, str], MessageText]:
+    """The administrators' active overrides by (code, language): one small table read whole, cached per
+    process (``windowsvc.refcache``: emptied by a save or delete of a template, at most
+    ``REFERENCE_CACHE_SECONDS`` old); the cache is made on first use because this module is imported
+    before the models are ready."""
+    global _override_cache
     from .models import MessageTemplate
 
-    codes = sorted(set(template_codes))
-    texts = {(code, language): text for code in codes for language, text in DEFAULT_TEMPLATES[code].items()}
-    overrides = MessageTemplate.objects.filter(code__in=codes, is_active=True).only(
-        "code", "language", "subject", "body", "sms"
-    )
-    for override in overrides:
-        texts[(override.code, override.language)] = override.texts()
-    return texts
+    if _override_cache is None:
+        _override_cache = ReferenceCache("message_templates", MessageTemplate)
+
+    def load() -> dict[tuple[str, str], MessageText]:
+        rows = MessageTemplate.objects.filter(is_active=True).only(
+            "code", "language", "subject", "body", "sms"
+        )
+        return {(row.code, row.language): row.texts() for row in rows}
+
+    return _override_cache.get("active", load)
+
+
+_override_cache: ReferenceCache | None = None
 
 
 @lru_cache(maxsize=512)

@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
 
-from cases.choices import TERMINAL_STATUSES, Satisfaction
+from cases.choices import TERMINAL_STATUSES, EventKind, Satisfaction
 from cases.clocks import deadline_in_force as case_deadline_in_force
 from cases.clocks import on_time as case_on_time
 from cases.models import Case
@@ -35,6 +35,7 @@ from routing.calendar import calendar_snapshot
 from routing.deadlines import CALENDAR_TIME_ZONE, CalendarSnapshot, working_time_between
 from routing.models import Region
 from routing.paths import county_code
+from windowsvc.bulk import insert_new
 
 from .models import CaseFact, DepartmentMonthStat, RegionDayStat
 
@@ -233,41 +234,53 @@ def contribution_delta(old: Mapping | None, new: Mapping | None) -> dict[Key, di
     }
 
 
-def _upsert_sql(model, conflict: tuple[str, ...], keys: tuple[str, ...], counters: tuple[str, ...]) -> str:
+def _upsert_sql(
+    model, conflict: tuple[str, ...], keys: tuple[str, ...], counters: tuple[str, ...], rows: int
+) -> str:
+    """One INSERT of ``rows`` rows that adds the counters to the rows already there."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = [*keys, *counters]
     updates = ", ".join(f"{quote(c)} = {table}.{quote(c)} + EXCLUDED.{quote(c)}" for c in counters)
+    values = ", ".join([f"({', '.join(['%s'] * len(columns))})"] * rows)
     return (
         f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608 (names from model meta)
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"VALUES {values} "
         f"ON CONFLICT ({', '.join(quote(c) for c in conflict)}) DO UPDATE SET {updates}"
     )
 
 
 def apply_delta(delta: Mapping[Key, Mapping]) -> None:
-    """Add ``delta`` to the rollup rows, creating missing rows; keys in a fixed order (no deadlocks)."""
-    if not delta:
-        return
-    region_sql = _upsert_sql(
-        RegionDayStat, ("day", "region_id"), ("day", "region_id", "region_path"), REGION_COUNTERS
-    )
-    department_sql = _upsert_sql(
-        DepartmentMonthStat, ("month", "department_id"), ("month", "department_id"), DEPARTMENT_COUNTERS
-    )
+    """Add ``delta`` to the rollup rows, creating missing rows: one statement for the region rows and one
+    for the department rows, each taking its rows in a fixed order (no deadlocks between two writers).
+    The keys of one statement are distinct (they are the keys of ``delta``), as ON CONFLICT DO UPDATE
+    requires."""
+    regions: list = []
+    departments: list = []
+    for key in sorted(delta, key=lambda k: (k[0], k[1], k[2])):
+        counters = delta[key]
+        if key[0] == "region":
+            _kind, day, region_id, region_path = key
+            regions.append([day, region_id, region_path, *(counters.get(c, 0) for c in REGION_COUNTERS)])
+        else:
+            _kind, month, department_id = key
+            departments.append([month, department_id, *(counters.get(c, 0) for c in DEPARTMENT_COUNTERS)])
+    statements = (
+        (RegionDayStat, ("day", "region_id"), ("day", "region_id", "region_path"), REGION_COUNTERS, regions),
+        (DepartmentMonthStat, ("month", "department_id"), ("month", "department_id"), DEPARTMENT_COUNTERS, departments),
+    )  # fmt: skip
     with connection.cursor() as cursor:
-        for key in sorted(delta, key=lambda k: (k[0], k[1], k[2])):
-            counters = delta[key]
-            if key[0] == "region":
-                _kind, day, region_id, region_path = key
+        for model, conflict, keys, counters, rows in statements:
+            # In slices, for the seed's whole-county deltas (PostgreSQL takes at most 65,535 parameters).
+            for start in range(0, len(rows), _UPSERT_BATCH):
+                batch = rows[start : start + _UPSERT_BATCH]
                 cursor.execute(
-                    region_sql, [day, region_id, region_path, *(counters.get(c, 0) for c in REGION_COUNTERS)]
+                    _upsert_sql(model, conflict, keys, counters, len(batch)),
+                    [value for row in batch for value in row],
                 )
-            else:
-                _kind, month, department_id = key
-                cursor.execute(
-                    department_sql, [month, department_id, *(counters.get(c, 0) for c in DEPARTMENT_COUNTERS)]
-                )
+
+
+_UPSERT_BATCH = 2000
 
 
 # --- Maintaining ------------------------------------------------------------------------------------------
@@ -275,9 +288,16 @@ def apply_delta(delta: Mapping[Key, Mapping]) -> None:
 FACT_COLUMNS = ("tier", "handling_days", *COPIED_FIELDS)
 
 
-def case_fact_refresh(case: Case) -> None:
+def case_fact_refresh(case: Case, *, new: bool = False) -> None:
     """Write the fact of ``case`` from its current (saved) values and move its rollup contributions; call
-    inside the case's transaction, with the case row locked."""
+    inside the case's transaction, with the case row locked. ``new``: the case was probably created in
+    this transaction (its intake event): the fact is inserted without reading first, unless it exists (the
+    event's effects run again), in which case the usual path follows."""
+    if new:
+        values = fact_values(case)
+        if insert_new(CaseFact, [CaseFact(case_id=case.pk, **values)], returning="case_id"):
+            apply_delta(contribution_delta(None, values))
+            return
     case_facts_refresh([case])
 
 
@@ -328,7 +348,7 @@ def _tiers(cases: list[Case]) -> dict[int, str]:
 
 def event_recorded(event) -> None:
     """In-transaction handler of every case event (see the module docstring)."""
-    case_fact_refresh(event.case)
+    case_fact_refresh(event.case, new=event.kind == EventKind.INTAKE)
 
 
 def events_recorded(events) -> None:

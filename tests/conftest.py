@@ -62,9 +62,13 @@ def api_client():
 @pytest.fixture(autouse=True)
 def _fresh_working_day_calendar():
     """The calendar snapshot is cached per process; a test's calendar rows are rolled back after it (no
-    signal fires on rollback), so every test starts and ends with an empty cache."""
+    signal fires on rollback), so every test starts and ends with an empty cache. The same holds for the
+    reference caches (categories, SLA policies, message templates: ``windowsvc.refcache``)."""
     from routing.calendar import calendar_cache_clear
+    from windowsvc.refcache import reference_caches_clear
 
     calendar_cache_clear()
+    reference_caches_clear()
     yield
     calendar_cache_clear()
+    reference_caches_clear()

@@ -7,6 +7,10 @@ client-side binding this project uses, the driver parses a placeholder and quote
 every element) per column and row in Python. A JSON document is encoded in C and parsed by the server.
 
 PostgreSQL only; other databases get Django's own bulk methods.
+
+``insert_new`` is the small, portable sibling: a few rows compiled by Django itself (any database), ``ON
+CONFLICT DO NOTHING RETURNING``, for a caller that must learn whether its row is the one stored (the
+idempotency record, a case's first fact) without reading it back. Use ``bulk_insert`` for batches.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from collections.abc import Sequence
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 _encoder = DjangoJSONEncoder()
@@ -151,3 +157,33 @@ def bulk_insert(
     with connection.cursor() as cursor:
         cursor.execute(sql, [_document(objs, fields, add=True)])
         return cursor.fetchall()
+
+
+def insert_new(model: type[models.Model], rows: Sequence[models.Model], returning: str) -> list[tuple]:
+    """Insert ``rows`` of ``model``, skipping those that conflict with a stored unique key; returns
+    ``(<returning column>, id)`` of the rows inserted, and marks those objects saved with their ids.
+
+    Under concurrency the insert waits for a transaction holding the same key, then skips the row if that
+    transaction committed it. ``returning`` names a column that tells the rows apart (a unique one).
+    """
+    if not rows:
+        return []
+    opts = model._meta
+    db = model.objects.db
+    fields = [f for f in opts.concrete_fields if not f.generated and not (f is opts.pk and f.db_returning)]
+    query = InsertQuery(model, on_conflict=OnConflict.IGNORE)
+    query.insert_values(fields, rows)
+    [(sql, params)] = query.get_compiler(using=db).as_sql()
+    connection = connections[db]
+    quote = connection.ops.quote_name
+    column = opts.get_field(returning).column
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {quote(column)}, {quote(opts.pk.column)}", params)
+        inserted = cursor.fetchall()
+    by_key = dict(inserted)
+    for row in rows:
+        key = getattr(row, opts.get_field(returning).attname)
+        if key in by_key:
+            row.pk = by_key[key]
+            row._state.adding, row._state.db = False, db
+    return inserted

@@ -2,7 +2,7 @@
 
 Hot path, built to serve thousands of lookups a second: no authentication, no session, no DRF model
 serializer — a shape check, one Redis round trip for the rate limits, one indexed query by tracking
-number (plus one for the timeline on a hit), and plain JSON. The secret travels in the body or a header,
+number (the public timeline aggregated in it), and plain JSON. The secret travels in the body or a header,
 never in the URL (URLs end up in logs, histories and referrers).
 
 Answers:

@@ -182,9 +182,11 @@ def test_unparseable_json_is_400(client):
     assert "detail" in response.json()
 
 
-def test_a_hit_costs_two_queries_and_a_miss_one(client, org, django_assert_num_queries):
+def test_a_hit_a_wrong_secret_and_an_unknown_number_cost_one_query_each(
+    client, org, django_assert_num_queries
+):
     case = drive(org, S.IN_PROGRESS)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         assert (
             lookup(client, tracking_number=case.tracking_number, query_code=case.query_code).status_code
             == 200

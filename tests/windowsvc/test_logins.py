@@ -15,7 +15,9 @@ import pytest
 import time_machine
 from axes.models import AccessAttempt
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from knox.models import AuthToken
 from rest_framework.test import APIClient
@@ -232,6 +234,25 @@ def test_an_expired_token_is_refused(users):
         assert _me(token) == 200
     with _at(10 * 60 + 1):
         assert _me(token) == 401
+
+
+def test_a_request_reads_only_its_own_token_and_a_new_token_clears_the_expired_ones(users):
+    with _at(0):
+        old, _body = _token()
+    with _at(6 * 60):
+        current, _body = _token()
+    with _at(10 * 60 + 1):  # the first token has expired, the second has not
+        # One query for the token (with its user); no sweep of the user's other tokens on each request.
+        with CaptureQueriesContext(connection) as queries:
+            assert _me(current) == 200
+        token_reads = [q["sql"] for q in queries if 'FROM "knox_authtoken"' in q["sql"]]
+        assert len(token_reads) == 1 and '"knox_authtoken"."token_key" =' in token_reads[0]
+        assert AuthToken.objects.count() == 2
+        assert _me(old) == 401  # refused, and deleted
+        assert AuthToken.objects.count() == 1
+    with _at(16 * 60 + 1):  # now the second has expired too: issuing a third token deletes it
+        _third, _body = _token()
+        assert AuthToken.objects.count() == 1
 
 
 def test_logout_revokes_that_token_and_logout_all_every_token(users):

@@ -7,14 +7,16 @@ gets 429 with a ``detail`` (``windowsvc/logins.py``), never a token.
 """
 
 from django.contrib.auth import authenticate, get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from knox import views as knox_views
-from knox.auth import TokenAuthentication
+from knox.models import AuthToken
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 
+from windowsvc.api.authentication import ApiTokenAuthentication
 from windowsvc.api.schema import ErrorSerializer
 from windowsvc.logins import lockout_message
 
@@ -72,13 +74,15 @@ class TokenLoginView(knox_views.LoginView):
                 {"non_field_errors": [_("用户名或密码不正确，或账号已停用。")]}, code="authorization"
             )
         request.user = user
+        # The user's expired tokens go here, not on every request (``ApiTokenAuthentication``).
+        AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
         return super().post(request, format=format)
 
 
 class TokenLogoutView(knox_views.LogoutView):
     """POST with a token: that token stops working (204)."""
 
-    authentication_classes = (TokenAuthentication,)
+    authentication_classes = (ApiTokenAuthentication,)
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request, format=None):
@@ -88,7 +92,7 @@ class TokenLogoutView(knox_views.LogoutView):
 class TokenLogoutAllView(knox_views.LogoutAllView):
     """POST with a token: every token of the user stops working (204)."""
 
-    authentication_classes = (TokenAuthentication,)
+    authentication_classes = (ApiTokenAuthentication,)
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request, format=None):

@@ -432,7 +432,7 @@ CALENDAR_HORIZON_WARN_DAYS = int(os.environ.get("CALENDAR_HORIZON_WARN_DAYS", "6
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header turns "not logged in" into 401 rather than 403.
-        "knox.auth.TokenAuthentication",
+        "windowsvc.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
