@@ -156,6 +156,17 @@ class CaseFact(models.Model):
                 include=["lead_department", "handling_days"],
                 condition=Q(resolved_at__isnull=False),
             ),
+            # Timeliness of a period (``selectors._add_timeliness``): the unsettled facts due before its end,
+            # OR-ed with those resolved or withdrawn in it (a bitmap OR of three small scans; without these
+            # two, PostgreSQL read every fact of the history in parallel: 80 ms and ~200 ms of CPU at 1M).
+            models.Index(
+                fields=["due_at"],
+                name="fact_unsettled_due_idx",
+                condition=Q(resolved_at__isnull=True, withdrawn_at__isnull=True),
+            ),
+            models.Index(
+                fields=["withdrawn_at"], name="fact_withdrawn_idx", condition=Q(withdrawn_at__isnull=False)
+            ),
             # Intake trends.
             models.Index(fields=["taken_in_at"], name="fact_taken_idx"),
             # Clocks that show a light (open, neither resolved nor answered with reasons), by the moment they
