@@ -511,6 +511,9 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
 # How long a public answer (Open311, the public library) may be served unchanged from the cache or
 # revalidated by a client without a logged change (windowsvc.freshness); 0 turns the cache off.
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS") or 60)
+# How old a process's copy of the reference rows (categories, SLA policies, message templates) may be
+# (windowsvc.refcache): an edit made in another process is seen within this time.
+REFERENCE_CACHE_SECONDS = float(os.environ.get("REFERENCE_CACHE_SECONDS") or 30)
 # How long the survey link sent on resolve stays usable (it is single-use as well).
 CASE_SURVEY_LINK_DAYS = int(os.environ.get("CASE_SURVEY_LINK_DAYS", "30"))
 
