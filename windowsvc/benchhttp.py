@@ -75,6 +75,11 @@ class Result:
     first_unexpected: str
     load: float
     ceiling_share: float | None = None
+    when: str = ""  # "start" or "end" for the ceilings, measured twice
+
+    @property
+    def label(self) -> str:
+        return f"{self.scenario.label} ({self.when})" if self.when else self.scenario.label
 
     def metric(self, name: str) -> float | None:
         return getattr(self, name)
@@ -450,9 +455,10 @@ def run(
             results.append(run_wrk(server, scenario, seconds=seconds, warmup=warmup))
             stdout.write(f"  measured {scenario.label}\n")
         last = [run_wrk(server, s, seconds=seconds, warmup=warmup) for s in ceilings]
-    for a, b in zip(first, last, strict=True):
-        a.scenario.label += " (start)"
-        b.scenario = Scenario(b.scenario.label.replace(" (start)", "") + " (end)", [], ceiling=True)
+    for result in first:
+        result.when = "start"
+    for result in last:
+        result.when = "end"
     one_query = [r.rps for r in first + last if "one-query" in r.scenario.label]
     ceiling_rps = sum(one_query) / len(one_query) if one_query else None
     for result in results:
@@ -462,7 +468,7 @@ def run(
     bad = [r for r in results if r.unexpected]
     for result in bad:
         stdout.write(
-            f"!! {result.scenario.label}: {result.unexpected} unexpected answers, first: {result.first_unexpected}\n"
+            f"!! {result.label}: {result.unexpected} unexpected answers, first: {result.first_unexpected}\n"
         )
     if sweep_clocks:
         _sweep(stdout, sweep_clocks)
@@ -488,7 +494,7 @@ def _table(rows: list[Result], *, markdown: bool) -> str:
         target, ok = r.verdict()
         lines.append(
             [
-                r.scenario.label,
+                r.label,
                 str(r.scenario.clients),
                 f"{r.rps:,.0f}",
                 f"{r.p50:.1f}",
