@@ -100,8 +100,11 @@ def _first_seen(version: str) -> dt.datetime | None:
     key = "public-seen:" + hashlib.sha256(version.encode()).hexdigest()[:32]
     now = timezone.now().replace(microsecond=0)
     try:
-        cache.add(key, now.timestamp(), timeout=24 * 3600)
+        # One round trip once the version is known (every call but its first); ``add`` keeps the earliest
+        # stamp when several processes see a new version at once.
         stamp = cache.get(key)
+        if stamp is None:
+            stamp = now.timestamp() if cache.add(key, now.timestamp(), timeout=24 * 3600) else cache.get(key)
     except Exception:  # Redis down: answer without Last-Modified rather than fail
         logger.warning("public cache unavailable; answering without Last-Modified")
         return None
