@@ -6,8 +6,9 @@ Every changelist is scoped with ``visible_to(request.user)``; phones and id numb
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from routing.choices import Tier
 from routing.models import Region
-from routing.paths import county_path
+from routing.paths import county_path, is_above_county
 from windowsvc.personal import mask_name
 
 from .models import (
@@ -154,8 +155,12 @@ class CategoryAdmin(admin.ModelAdmin):
     def _counties(self, request):
         administered = Region.objects.administered_by(request.user)
         if request.user.is_superuser:
-            return Region.objects.filter(parent__isnull=True)
-        paths = {county_path(p) for p in administered.values_list("path", flat=True)}
+            return Region.objects.filter(tier=Tier.COUNTY)
+        paths = {
+            county_path(p) for p in administered.values_list("path", flat=True) if not is_above_county(p)
+        }
+        # A city's or province's administrator edits the categories of the counties below it.
+        paths |= set(administered.filter(tier=Tier.COUNTY).values_list("path", flat=True))
         # A county's categories are edited by that county's administrators only.
         return Region.objects.filter(path__in=sorted(paths)).filter(pk__in=administered.values("pk"))
 

@@ -247,3 +247,62 @@ def demo_cases_load(county_code: str = "330699") -> int:
             days=3,
         )
     return made
+
+
+# The smaller second county of the demo city (demo/organisation.yaml), so the city's supervisor sees two
+# counties side by side on the dashboard, the ranking of counties and the bulletin.
+SECOND_COUNTY = "330698"
+
+
+def demo_second_county_cases_load(county_code: str = SECOND_COUNTY) -> int:
+    """Three cases of the second county, made through the services when it has none (one routed and
+    waiting for sign-for, one in progress, one resolved, called back and closed); returns how many."""
+    county = Region.objects.get(code=county_code)
+    if Case.objects.filter(region_path__startswith=county.path).exists():
+        return 0
+    categories = {c.code: c for c in Category.objects.filter(county=county)}
+    departments = {d.code: d for d in Department.objects.filter(region__path__startswith=county.path)}
+    clerk = _staff("xishan_clerk")
+
+    def intake(requester, title, description):
+        return services.case_intake(
+            actor=clerk,
+            window=_window("xishan_clerk"),
+            channel=Channel.WALK_IN,
+            requester=requester,
+            title=title,
+            description=description,
+        ).case
+
+    def route(case, category, department):
+        services.case_classify(
+            actor=clerk,
+            case_id=case.pk,
+            category=categories[category],
+            matter_kind=MatterKind.DIFFICULT,
+            complexity=Complexity.GENERAL,
+            handling_mode=HandlingMode.STANDARD,
+        )
+        services.case_assign(actor=clerk, case_id=case.pk, lead_department=departments[department])
+
+    with transaction.atomic():
+        case = intake(
+            ENTERPRISE, "个体工商户注销后税控设备无法退回", "营业执照已注销，税控设备退回需执照，两头卡住。"
+        )
+        route(case, "QY01", "xs-scjg")
+        case = intake(
+            PERSON, "农房翻建施工许可要求重复提交图纸", "已提交一次图纸，街道和住建局又分别要求原件。"
+        )
+        route(case, "GC03", "xs-zjj")
+        services.assignment_accept(actor=_staff("xishan_zjj_handler"), case_id=case.pk)
+        case = intake(PERSON2, "创业补贴申请不知道在哪个部门办", "窗口、人社局、街道互相让去对方处咨询。")
+        route(case, "QY01", "xs-scjg")
+        handler = _staff("xishan_scjg_handler")
+        services.assignment_accept(actor=handler, case_id=case.pk)
+        services.case_reply(
+            actor=handler, case_id=case.pk, answer="已明确由人社局受理，市场监管局配合出具证明。"
+        )
+        services.case_resolve(actor=handler, case_id=case.pk, summary="已协调人社局受理创业补贴申请。")
+        services.case_callback(actor=clerk, case_id=case.pk, satisfaction=Satisfaction.SATISFIED)
+        services.case_close(actor=clerk, case_id=case.pk)
+    return 3

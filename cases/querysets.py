@@ -22,7 +22,7 @@ from django.db.models import Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from routing.paths import county_code, county_path
+from routing.paths import county_code, county_path, is_above_county
 from routing.scoping import paths_q, scope_for
 from windowsvc.models import AppendOnlyQuerySet
 
@@ -305,8 +305,10 @@ class CategoryQuerySet(models.QuerySet):
         scope = scope_for(user)
         if scope.is_superuser:
             return self
-        counties = {county_path(path) for path in scope.member_paths}
-        return self.filter(county__path__in=sorted(counties))
+        counties = {county_path(path) for path in scope.member_paths if not is_above_county(path)}
+        # A city's or province's member sees the categories of every county below it.
+        above = tuple(path for path in scope.member_paths if is_above_county(path))
+        return self.filter(Q(county__path__in=sorted(counties)) | paths_q("county__path", above))
 
 
 class RequesterQuerySet(models.QuerySet):

@@ -5,16 +5,35 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Tier(models.TextChoices):
-    """The three tiers of government that run a window (县镇村三级)."""
+    """The tiers of the administrative tree. The three that run windows and handle cases (县镇村三级), and
+    above them the city and the province, which oversee their counties (supervisors, dashboards, rankings
+    of counties, bulletins) but run no window and hold no department."""
 
+    PROVINCE = "province", _("省(自治区、直辖市)")
+    CITY = "city", _("市(地、州、盟)")
     COUNTY = "county", _("县(市、区)")
     TOWN = "town", _("镇(街道)")
     VILLAGE = "village", _("村(社区)")
 
 
 # Statistical division code length per tier (GB/T 2260 + the National Bureau of Statistics' 12-digit codes).
-TIER_CODE_LENGTH = {Tier.COUNTY: 6, Tier.TOWN: 9, Tier.VILLAGE: 12}
-TIER_PARENT = {Tier.COUNTY: None, Tier.TOWN: Tier.COUNTY, Tier.VILLAGE: Tier.TOWN}
+# A province is 330000 and a city 330600: the digits that name them are the first 2 and 4
+# (``routing.paths.NAMING_DIGITS``), and every code below them starts with those digits.
+TIER_CODE_LENGTH = {Tier.PROVINCE: 6, Tier.CITY: 6, Tier.COUNTY: 6, Tier.TOWN: 9, Tier.VILLAGE: 12}
+# The tier a region's parent must have; None: no parent allowed. A county's and a city's parent is optional
+# (``OPTIONAL_PARENT``): an installation for one county needs no city above it.
+TIER_PARENT = {
+    Tier.PROVINCE: None,
+    Tier.CITY: Tier.PROVINCE,
+    Tier.COUNTY: Tier.CITY,
+    Tier.TOWN: Tier.COUNTY,
+    Tier.VILLAGE: Tier.TOWN,
+}
+OPTIONAL_PARENT = frozenset({Tier.CITY, Tier.COUNTY})
+# Tiers above the county: they oversee, they run no window and hold no department.
+OVERSIGHT_TIERS = frozenset({Tier.PROVINCE, Tier.CITY})
+# The tier whose regions a ranking of regions at each oversight tier compares (docs/RANKINGS.md).
+RANKED_CHILD_TIER = {Tier.PROVINCE: Tier.CITY, Tier.CITY: Tier.COUNTY}
 
 
 class DepartmentRole(models.TextChoices):
@@ -42,3 +61,5 @@ class StaffRole(models.TextChoices):
 DEPARTMENT_ROLES = frozenset({StaffRole.HANDLER, StaffRole.DEPARTMENT_HEAD, StaffRole.COORDINATOR})
 # Roles that see a whole region subtree (everything taken in or handled below their region).
 REGION_ROLES = frozenset({StaffRole.SUPERVISOR, StaffRole.ADMINISTRATOR, StaffRole.COORDINATOR})
+# Roles a membership at a province or city may hold: those tiers oversee and do no casework.
+OVERSIGHT_ROLES = frozenset({StaffRole.SUPERVISOR, StaffRole.ADMINISTRATOR, StaffRole.AUDITOR})

@@ -1,8 +1,10 @@
-"""The organisation: regions (county → town → village), departments, service windows, staff memberships.
+"""The organisation: regions (province → city → county → town → village), departments, service windows,
+staff memberships.
 
 Invariants:
-- ``Region.path`` is the chain of codes from the county down to the region (``/330681/330681001/``),
-  maintained on save, so a subtree is one indexed prefix query whatever the depth.
+- ``Region.path`` is the chain of codes from the county down to the region (``/330681/330681001/``), or a
+  city's / province's naming digits (``/3306``, ``/33``): a prefix of every path in the subtree
+  (``routing.paths``), maintained on save, so a subtree is one indexed prefix query whatever the depth.
 - A membership's region is the department's region when a department is set.
 - This app never imports ``cases``.
 """
@@ -16,16 +18,31 @@ from django.utils.translation import gettext_lazy as _
 from windowsvc.models import TimeStampedModel, history_trackers
 
 from . import paths
-from .choices import DEPARTMENT_ROLES, TIER_CODE_LENGTH, TIER_PARENT, DepartmentRole, StaffRole, Tier
+from .choices import (
+    DEPARTMENT_ROLES,
+    OPTIONAL_PARENT,
+    OVERSIGHT_ROLES,
+    OVERSIGHT_TIERS,
+    TIER_CODE_LENGTH,
+    TIER_PARENT,
+    DepartmentRole,
+    StaffRole,
+    Tier,
+)
 from .querysets import DepartmentQuerySet, MembershipQuerySet, RegionQuerySet, ServiceWindowQuerySet
 
 
 @pghistory.track(*history_trackers(), exclude=["updated_at"])
 class Region(TimeStampedModel):
-    """A node of the administrative tree (行政区划): a county, a town (镇/街道) or a village (村/社区).
+    """A node of the administrative tree (行政区划): a province, a city, a county, a town (镇/街道) or a
+    village (村/社区).
 
-    The code is the national statistical division code: 6 digits for a county, 9 for a town, 12 for a
-    village. A town's parent is a county and a village's parent is a town.
+    The code is the national statistical division code: 6 digits for a province (330000), a city (330600)
+    and a county, 9 for a town, 12 for a village; every code starts with its parent's naming digits. A
+    village's parent is a town, a town's a county; a county's parent is a city and a city's a province, both
+    optional (one county can run alone). Province and city oversee (supervisors, administrators, auditors;
+    dashboards and rankings of their counties); windows and departments sit at the county and below.
+    The stored path follows ``routing.paths.region_path``: a prefix of every path in the subtree.
     """
 
     code = models.CharField(_("区划代码"), max_length=12, unique=True)
@@ -62,26 +79,55 @@ class Region(TimeStampedModel):
             }
         parent_tier = TIER_PARENT.get(self.tier)
         if parent_tier is None and self.parent_id:
-            errors["parent"] = _("县级区划没有上级。")
+            errors["parent"] = _("%(tier)s没有上级。") % {"tier": Tier(self.tier).label}
         elif parent_tier is not None:
             if not self.parent_id:
-                errors["parent"] = _("请选择上级区划。")
+                if self.tier not in OPTIONAL_PARENT:
+                    errors["parent"] = _("请选择上级区划。")
             elif self.parent.tier != parent_tier:
                 errors["parent"] = _("上级区划的层级应为%(tier)s。") % {"tier": Tier(parent_tier).label}
+        if "code" not in errors and self.code and self.tier in Tier.values:
+            parent = self.parent if self.parent_id and "parent" not in errors else None
+            problem = paths.code_problem(
+                self.tier, self.code, parent.tier if parent else None, parent.code if parent else None
+            )
+            if problem == "shape":
+                errors["code"] = _("%(tier)s的区划代码应以 %(zeros)s 结尾。") % {
+                    "tier": Tier(self.tier).label,
+                    "zeros": "0000" if self.tier == Tier.PROVINCE else "00",
+                }
+            elif problem == "prefix":
+                errors["code"] = _("区划代码应以上级区划的代码“%(prefix)s”开头。") % {
+                    "prefix": paths.naming_digits(parent.tier, parent.code)  # type: ignore[union-attr]
+                }
         if errors:
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
-        # The path is derived from the parent; a region never changes parent after creation in
-        # practice, but a changed code or parent rewrites the subtree's paths below.
+        # The path is derived from the tier, code and parent (``paths.region_path``); a region never changes
+        # parent after creation in practice, but a changed code or parent rewrites the subtree's paths below.
         old_path = self.path
-        self.path = (self.parent.path if self.parent_id else "/") + f"{self.code}/"
+        self.path = paths.region_path(self.tier, self.code, self.parent.path if self.parent_id else None)
         super().save(*args, **kwargs)
         if old_path and old_path != self.path:
             for child in (
                 Region.objects.filter(path__startswith=old_path).exclude(pk=self.pk).order_by("path")
             ):
                 child.save(update_fields=["path"])
+
+    @property
+    def is_above_county(self) -> bool:
+        """A province or a city: oversees counties, runs no window, holds no department."""
+        return self.tier in OVERSIGHT_TIERS
+
+    def subregions(self):
+        """The regions one tier down, for dashboards and rankings: a province's cities, a city's counties
+        (every county whose code lies in the city, with or without the city set as its parent, since their
+        cases are in the city's scope either way), a county's towns, a town's villages."""
+        below = {Tier.PROVINCE: Tier.CITY, Tier.CITY: Tier.COUNTY}.get(self.tier)
+        if below is None:
+            return self.children.all()
+        return Region.objects.filter(tier=below, path__startswith=self.path)
 
     @property
     def county_code(self) -> str:
@@ -97,6 +143,11 @@ class Region(TimeStampedModel):
     def path_prefixes(self) -> list[str]:
         """The stored paths of this region and of every region above it, county first."""
         return paths.path_prefixes(self.path)
+
+    @property
+    def ancestor_paths(self) -> list[str]:
+        """Like ``path_prefixes`` but from the province down (``paths.ancestor_paths``)."""
+        return paths.ancestor_paths(self.path)
 
 
 @pghistory.track(*history_trackers(), exclude=["updated_at"])
@@ -134,6 +185,8 @@ class Department(TimeStampedModel):
     def clean(self) -> None:
         # Only the county's own centre coordinates: a coordinator of a town would route town cases to
         # county bureaus with returns refused (docs/SECURITY.md, tier boundaries).
+        if self.region_id and self.region.is_above_county:
+            raise ValidationError({"region": _("部门只能设在县、镇、村三级。")})
         if self.role == DepartmentRole.COORDINATOR and self.region_id and self.region.tier != Tier.COUNTY:
             raise ValidationError({"role": _("只有县级行政服务中心可以是协调中心。")})
 
@@ -160,6 +213,10 @@ class ServiceWindow(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.region_id and self.region.is_above_county:
+            raise ValidationError({"region": _("受理窗口只能设在县、镇、村三级。")})
 
 
 @pghistory.track(*history_trackers(), exclude=["updated_at"])
@@ -227,6 +284,8 @@ class Membership(TimeStampedModel):
             errors["region"] = _("区划应与所选部门的区划一致。")
         if self.window_id and self.region_id and self.window.region_id != self.region_id:
             errors["window"] = _("窗口应属于所选区划。")
+        if self.region_id and self.region.is_above_county and self.role not in OVERSIGHT_ROLES:
+            errors["role"] = _("省、市两级只设督办人员、管理员和审计员。")
         if errors:
             raise ValidationError(errors)
 

@@ -1,5 +1,6 @@
 """Monthly rankings, red flag (红旗), snail (蜗牛) and red card (红牌), the annual commendation (年表彰) and
-the monthly light board (月亮灯): pure functions over ``DepartmentStats`` rows. The formula is
+the monthly light board (月亮灯): pure functions over ``PeriodStats`` rows (a department's, or at a city
+or province a county's or city's: the same formula ranks counties against each other). The formula is
 docs/RANKINGS.md (with a worked example); change both together.
 
 Score (0–100, two decimals) of a department with at least ``min_decided()`` cases in scope:
@@ -36,7 +37,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .selectors import DepartmentStats
+from .selectors import PeriodStats
 
 WEIGHTS = {
     "on_time": Decimal("0.50"),
@@ -126,10 +127,10 @@ def case_credit(*, resolved: bool, days_late: int, answered_in_time: bool) -> De
 
 @dataclass
 class Ranked:
-    """One department's line of a ranking: its numbers, each component (None: no data, shown "—"), the
-    weights actually used, the score, rank and awards."""
+    """One line of a ranking, a department's or (at a city or province) a county's or city's: its numbers,
+    each component (None: no data, shown "—"), the weights actually used, the score, rank and awards."""
 
-    stats: DepartmentStats
+    stats: PeriodStats
     components: dict[str, Decimal | None]
     weights: dict[str, Decimal] = field(default_factory=dict)
     score: Decimal | None = None
@@ -139,8 +140,17 @@ class Ranked:
     red_card: bool = False
 
     @property
+    def unit(self):
+        """What is ranked: a department, or a region in a ranking of regions."""
+        return self.stats.unit  # type: ignore[attr-defined]
+
+    @property
     def department(self):
-        return self.stats.department
+        return getattr(self.stats, "department", None)
+
+    @property
+    def is_region(self) -> bool:
+        return hasattr(self.stats, "region")
 
     @property
     def ranked(self) -> bool:
@@ -156,7 +166,7 @@ def _ratio(numerator, denominator) -> Decimal | None:
     return Decimal(numerator) / Decimal(denominator) if denominator else None
 
 
-def components(stats: DepartmentStats) -> dict[str, Decimal | None]:
+def components(stats: PeriodStats) -> dict[str, Decimal | None]:
     """The four components in [0, 1] (None without data)."""
     bounced = stats.returned + stats.transferred
     reopen = _ratio(stats.reopened, stats.resolved)
@@ -180,15 +190,16 @@ def score(parts: dict[str, Decimal | None]) -> tuple[Decimal | None, dict[str, D
     return value.quantize(HUNDREDTH, rounding=ROUND_HALF_UP), weights
 
 
-def rank_tier(rows: Iterable[DepartmentStats]) -> list[Ranked]:
-    """Rank the departments of one tier (see the module docstring); ranked lines first, by rank."""
+def rank_tier(rows: Iterable[PeriodStats]) -> list[Ranked]:
+    """Rank the departments of one tier, or the regions of one tier (see the module docstring); ranked
+    lines first, by rank."""
     lines = [Ranked(stats, components(stats)) for stats in rows]
     eligible = []
     for line in lines:
         if line.stats.in_scope >= min_decided():
             line.score, line.weights = score(line.components)
             eligible.append(line)
-    eligible.sort(key=lambda line: (-line.score, -(line.components["on_time"] or 0), line.department.code))
+    eligible.sort(key=lambda line: (-line.score, -(line.components["on_time"] or 0), line.unit.code))
     previous_key, rank = None, 0
     for position, line in enumerate(eligible, start=1):
         key = (line.score, line.components["on_time"])
@@ -200,7 +211,7 @@ def rank_tier(rows: Iterable[DepartmentStats]) -> list[Ranked]:
         for line in eligible:
             line.red_flag = line.rank == 1
             line.snail = last_rank != 1 and line.rank == last_rank and line.score < snail_below()
-    others = sorted((line for line in lines if line.score is None), key=lambda line: line.department.code)
+    others = sorted((line for line in lines if line.score is None), key=lambda line: line.unit.code)
     return eligible + others
 
 
@@ -212,14 +223,15 @@ def red_cards(lines: Iterable[Ranked], earlier_snails: Iterable[set[int]]) -> No
     if len(history) < needed:
         return
     for line in lines:
-        line.red_card = line.snail and all(line.department.pk in month for month in history)
+        line.red_card = line.snail and all(line.unit.pk in month for month in history)
 
 
 @dataclass
 class Commendation:
-    """A department on the annual commendation list (年表彰) and its evidence."""
+    """A department (or, at a city or province, a county or city) on the annual commendation list (年表彰)
+    and its evidence."""
 
-    department: object
+    unit: object  # a department, or a region in a ranking of regions
     flag_months: list[str]
     score: Decimal | None
     rank: int | None
@@ -235,21 +247,21 @@ def commendations(
     for label, lines in monthly:
         for line in lines:
             if line.red_flag:
-                flags.setdefault(line.department.pk, []).append(label)
+                flags.setdefault(line.unit.pk, []).append(label)
             if line.snail or line.red_card:
-                blemished.add(line.department.pk)
+                blemished.add(line.unit.pk)
     result = [
-        Commendation(line.department, flags.get(line.department.pk, []), line.score, line.rank)
+        Commendation(line.unit, flags.get(line.unit.pk, []), line.score, line.rank)
         for line in year_lines
         if line.ranked
-        and len(flags.get(line.department.pk, [])) >= commendation_flags()
-        and line.department.pk not in blemished
+        and len(flags.get(line.unit.pk, [])) >= commendation_flags()
+        and line.unit.pk not in blemished
     ]
-    result.sort(key=lambda c: (-len(c.flag_months), c.rank or 0, c.department.code))
+    result.sort(key=lambda c: (-len(c.flag_months), c.rank or 0, c.unit.code))  # type: ignore[attr-defined]
     return result
 
 
-def month_light(stats: DepartmentStats) -> str | None:
+def month_light(stats: PeriodStats) -> str | None:
     """The department's monthly light (月亮灯): green / yellow / red by the share of its cases in scope kept
     on time (open overdue cases carried in count against it), None without cases."""
     rate = stats.kept_rate

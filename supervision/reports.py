@@ -1,6 +1,11 @@
 """The rhythm of supervision: 月度排名 (monthly ranking per tier), 月亮灯 (monthly light board), 季通报
 (quarterly bulletin) and the annual summary (年度总结, the basis of 年表彰). Built from the selectors'
 numbers and ``supervision.rankings``; rendered as pages (printable) and as XLSX sheets.
+
+At a county (and below) the units ranked are departments, per tier. At a city the units are its counties,
+and at a province its cities and then its counties (``routing.choices.RANKED_CHILD_TIER``): each region's
+numbers are its departments' sums, scored by the same formula, so a city ranks its counties with the same
+red flags, snails, red cards, lights and commendations a county gives its bureaus.
 """
 
 from __future__ import annotations
@@ -13,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from practice import selectors as practice_selectors
-from routing.choices import Tier
-from routing.models import Department
+from routing.choices import RANKED_CHILD_TIER, Tier
+from routing.models import Department, Region
 
 from . import rankings, selectors
 from .periods import MONTH, YEAR, Period, current_period
@@ -23,11 +28,29 @@ from .rankings import Ranked
 TIER_ORDER = [Tier.COUNTY, Tier.TOWN, Tier.VILLAGE]
 
 
+def ranked_region_tiers(node: selectors.Node) -> list[str]:
+    """The tiers of regions a node above the county ranks (a city: counties; a province: cities, then
+    counties); none at a county or below, where departments are ranked."""
+    tiers: list[str] = []
+    tier = RANKED_CHILD_TIER.get(node.region.tier)
+    while tier is not None:
+        tiers.append(tier)
+        tier = RANKED_CHILD_TIER.get(tier)
+    return tiers
+
+
+def region_tier_label(tier: str) -> str:
+    return _("%(tier)s排名") % {"tier": Tier(tier).label}
+
+
 @dataclass
 class TierRanking:
+    """One tier's ranking: its departments, or (``of_regions``) its regions at a city or province."""
+
     tier: str
     label: str
     lines: list[Ranked]
+    of_regions: bool = False
 
     @property
     def red_flags(self) -> list[Ranked]:
@@ -64,17 +87,58 @@ def rank_stats(stats: list[selectors.DepartmentStats]) -> list[TierRanking]:
 def _month_tiers(
     *, user, node: selectors.Node, month: Period, now: datetime, departments
 ) -> list[TierRanking]:
-    return rank_stats(
-        selectors.department_table(
-            user=user, node=node, period=month, now=now, departments=departments, live=False
+    return _rank_period(user=user, node=node, period=month, now=now, departments=departments)
+
+
+def _rank_period(
+    *, user, node: selectors.Node, period: Period, now: datetime, departments, live: bool = False
+) -> list[TierRanking]:
+    """The period's ranking of the node's units: departments per tier, or regions per ranked tier
+    (``live``: with the open and overdue counts of now, as the dashboard shows them)."""
+    region_tiers = ranked_region_tiers(node)
+    if not region_tiers:
+        return rank_stats(
+            selectors.department_table(
+                user=user, node=node, period=period, now=now, departments=departments, live=live
+            )
         )
-    )
+    return [
+        TierRanking(
+            tier,
+            region_tier_label(tier),
+            rankings.rank_tier(
+                selectors.region_table(
+                    user=user,
+                    node=node,
+                    period=period,
+                    now=now,
+                    tier=tier,
+                    departments=departments,
+                    live=live,
+                )
+            ),
+            of_regions=True,
+        )
+        for tier in region_tiers
+    ]
+
+
+def region_rankings(*, user, node: selectors.Node, period: Period, now: datetime) -> list[TierRanking]:
+    """The dashboard of a city or province: its regions ranked for the period, with open and overdue work
+    now; empty at a county and below (the dashboard shows the department table there)."""
+    if not ranked_region_tiers(node):
+        return []
+    departments = selectors.node_departments(node=node)
+    return _rank_period(user=user, node=node, period=period, now=now, departments=departments, live=True)
 
 
 def _with_red_cards(tiers: list[TierRanking], earlier: list[list[TierRanking]]) -> list[TierRanking]:
     """Mark 红牌 on ``tiers`` given the rankings of the months before (most recent first)."""
-    snails = [{line.department.pk for tier in month for line in tier.snails} for month in earlier]
     for tier in tiers:
+        snails = [
+            {line.unit.pk for other in month if other.tier == tier.tier for line in other.snails}
+            for month in earlier
+        ]
         rankings.red_cards(tier.lines, snails)
     return tiers
 
@@ -93,7 +157,12 @@ def monthly_rankings(*, user, node: selectors.Node, month: Period, now: datetime
 
 @dataclass
 class BoardRow:
-    department: Department
+    unit: object  # a department, or a region on a city's or province's board
+
+    @property
+    def is_region(self) -> bool:
+        return isinstance(self.unit, Region)
+
     cells: list[tuple[Period, str | None, float | None]]  # (month, light, on-time rate)
 
 
@@ -109,6 +178,29 @@ def light_board(*, node: selectors.Node, year: Period, now: datetime) -> LightBo
     this_month = current_period(MONTH, now)
     months = [m for m in year.months() if m.first_day <= this_month.first_day]
     departments = selectors.node_departments(node=node)
+    region_tiers = ranked_region_tiers(node)
+    if region_tiers:
+        board_tiers = []
+        for tier in region_tiers:
+            regions, region_cells = selectors.region_months(
+                node=node, tier=tier, departments=departments, months=months, now=now
+            )
+            board_rows = [
+                BoardRow(
+                    region,
+                    [
+                        (
+                            m,
+                            rankings.month_light(region_cells[(region.pk, m.key)]),
+                            region_cells[(region.pk, m.key)].kept_rate,
+                        )
+                        for m in months
+                    ],
+                )
+                for region in regions
+            ]
+            board_tiers.append((tier, region_tier_label(tier), board_rows))
+        return LightBoard(months, board_tiers, rankings.light_thresholds())
     cells = selectors.department_months(departments=departments, months=months, now=now)
     tiers = []
     for tier, members in _by_tier(departments).items():
@@ -167,12 +259,12 @@ class PeriodReport:
         return f"{kind}-{self.node.region.code}-{self.period.key}"
 
     def flag_counts(self) -> dict[int, tuple[int, int, int]]:
-        """Per department id: (red flags, snails, red cards) over the period's months."""
+        """Per ranked unit's id: (red flags, snails, red cards) over the period's months."""
         counts: dict[int, list[int]] = {}
         for month in self.monthly_flags:
             for tier in month.tiers:
                 for line in tier.lines:
-                    entry = counts.setdefault(line.department.pk, [0, 0, 0])
+                    entry = counts.setdefault(line.unit.pk, [0, 0, 0])
                     entry[0] += line.red_flag
                     entry[1] += line.snail
                     entry[2] += line.red_card
@@ -184,9 +276,6 @@ def period_report(*, user, node: selectors.Node, period: Period, now: datetime) 
     this_month = current_period(MONTH, now)
     months = [m for m in period.months() if m.first_day <= this_month.first_day]
     departments = selectors.node_departments(node=node)
-    whole = selectors.department_table(
-        user=user, node=node, period=period, now=now, departments=departments, live=False
-    )
     # Each month ranked once; a red card looks back over the months before (ranked too when they lie
     # before the period).
     before, first = [], months[0] if months else period.months()[0]
@@ -210,7 +299,7 @@ def period_report(*, user, node: selectors.Node, period: Period, now: datetime) 
     for _tier, _label, rows in board.tiers:
         for row in rows:
             row.cells = [c for c in row.cells if period.first_day <= c[0].first_day < period.next_first_day]
-    ranking = rank_stats(whole)
+    ranking = _rank_period(user=user, node=node, period=period, now=now, departments=departments)
     return PeriodReport(
         node=node,
         period=period,
@@ -272,11 +361,11 @@ def report_sheets(report: PeriodReport) -> list[tuple[str, list[str], Iterator[l
         for tier in report.ranking:
             for line in tier.lines:
                 stats = line.stats
-                red, snail, cards = flags.get(line.department.pk, (0, 0, 0))
+                red, snail, cards = flags.get(line.unit.pk, (0, 0, 0))
                 yield [
                     tier.label,
                     line.rank or "",
-                    line.department.name,
+                    line.unit.name,
                     "" if line.score is None else float(line.score),
                     *(_component(line, name) for name in rankings.WEIGHTS),
                     stats.in_scope,
@@ -325,7 +414,7 @@ def report_sheets(report: PeriodReport) -> list[tuple[str, list[str], Iterator[l
         labels = {"green": _("绿灯"), "yellow": _("黄灯"), "red": _("红灯"), None: _("无")}
         for _tier, tier_label, rows in report.board.tiers:
             for row in rows:
-                yield [tier_label, row.department.name] + [
+                yield [tier_label, row.unit.name] + [
                     f"{labels[light]} {_pct(rate)}".strip() for _m, light, rate in row.cells
                 ]
 
@@ -335,15 +424,15 @@ def report_sheets(report: PeriodReport) -> list[tuple[str, list[str], Iterator[l
                 yield [
                     month.month.label,
                     tier.label,
-                    "、".join(line.department.name for line in tier.red_flags),
-                    "、".join(line.department.name for line in tier.snails),
-                    "、".join(line.department.name for line in tier.red_cards),
+                    "、".join(line.unit.name for line in tier.red_flags),
+                    "、".join(line.unit.name for line in tier.snails),
+                    "、".join(line.unit.name for line in tier.red_cards),
                 ]
 
     def commendation_rows():
         for item in report.commendations:
             yield [
-                item.department.name,
+                item.unit.name,
                 len(item.flag_months),
                 "、".join(item.flag_months),
                 "" if item.score is None else float(item.score),

@@ -60,6 +60,8 @@ class SupervisionView(ReplicaReadMixin, LoginRequiredMixin, View):
             "now": self.now,
             "tiers": Tier.choices,
             "limits": rankings.thresholds(),
+            # Above the county the rankings, boards and bulletins compare regions, not departments.
+            "ranks_regions": self.node.region.is_above_county,
             **row_links(),
             **values,
         }
@@ -101,7 +103,6 @@ class DashboardView(SupervisionView):
         node, now = self.node, self.now
         period = parse_period(request.GET.get("period"), default_kind=MONTH, now=now)
         counts = selectors.open_counts(user=request.user, node=node, now=now)
-        calendar = selectors.county_calendar(node.path)
         overdue = selectors.overdue_page(
             selectors.overdue_cases(user=request.user, node=node, now=now),
             user=request.user,
@@ -109,13 +110,23 @@ class DashboardView(SupervisionView):
             size=DASHBOARD_OVERDUE_ROWS,
         )
         for case in overdue:
-            case.days_overdue = selectors.days_overdue(case, now, calendar=calendar)
+            # Each case on its own county's calendar: a city's counties may keep different working days.
+            case.days_overdue = selectors.days_overdue(
+                case, now, calendar=selectors.county_calendar(case.region_path)
+            )
         overdue = selectors.with_action_marks(overdue, user=request.user)
         summary = selectors.region_periods(node=node, periods=[period], now=now)[0]
         weeks = selectors.trend(node=node, kind=WEEK, count=12, now=now)
         months = selectors.trend(node=node, kind=MONTH, count=12, now=now)
-        departments = selectors.department_table(user=request.user, node=node, period=period, now=now)
+        # Above the county the regions are compared; their departments are one click down.
+        region_rankings = reports.region_rankings(user=request.user, node=node, period=period, now=now)
+        departments = (
+            []
+            if region_rankings
+            else selectors.department_table(user=request.user, node=node, period=period, now=now)
+        )
         context = self.context(
+            region_rankings=region_rankings,
             period=period,
             counts=counts,
             overdue=overdue,
@@ -160,9 +171,10 @@ class OverdueListView(SupervisionView):
             request.GET.get("page")
         )
         cases = selectors.case_rows(list(page.object_list), user=request.user, now=now)
-        calendar = selectors.county_calendar(node.path)
         for case in cases:
-            case.days_overdue = selectors.days_overdue(case, now, calendar=calendar)
+            case.days_overdue = selectors.days_overdue(
+                case, now, calendar=selectors.county_calendar(case.region_path)
+            )
         cases = selectors.with_action_marks(cases, user=request.user)
         query = request.GET.copy()
         query.pop("page", None)

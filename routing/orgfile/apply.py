@@ -29,7 +29,8 @@ from .parse import parse_org
 from .specs import MembershipSpec, OrgError, OrgFile, OrgFileInvalid, UserSpec
 from .validate import validate_org
 
-TIER_ORDER = {Tier.COUNTY: 0, Tier.TOWN: 1, Tier.VILLAGE: 2}
+# Parents before children: the tiers top down (``Tier`` lists them in that order).
+TIER_ORDER = {tier: position for position, tier in enumerate(Tier.values)}
 
 
 @dataclass

@@ -17,8 +17,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from ..choices import TIER_PARENT, Tier
+from ..choices import OPTIONAL_PARENT, OVERSIGHT_ROLES, OVERSIGHT_TIERS, TIER_PARENT, Tier
 from ..models import Department, Region, ServiceWindow
+from ..paths import code_problem, naming_digits
 from .specs import MembershipSpec, OrgError, OrgFile, OrgFileInvalid, RegionSpec
 
 
@@ -61,10 +62,14 @@ def _region_problem(spec: RegionSpec, known: _Known) -> OrgError | None:
     if parent_tier is None:
         if spec.parent:
             return OrgError(
-                spec.parent_line, "tier_parent", _("县级区划“%(code)s”不能有上级。") % {"code": spec.code}
+                spec.parent_line,
+                "tier_parent",
+                _("%(tier)s“%(code)s”不能有上级。") % {"tier": Tier(spec.tier).label, "code": spec.code},
             )
-        return None
+        return _code_problem(spec, None)
     if not spec.parent:
+        if spec.tier in OPTIONAL_PARENT:
+            return _code_problem(spec, None)
         return OrgError(
             spec.line,
             "missing_parent",
@@ -89,12 +94,30 @@ def _region_problem(spec: RegionSpec, known: _Known) -> OrgError | None:
                 "actual": Tier(actual).label,
             },
         )
-    if not spec.code.startswith(spec.parent):
+    return _code_problem(spec, parent_tier)
+
+
+def _code_problem(spec: RegionSpec, parent_tier: str | None) -> OrgError | None:
+    """The code's shape and its nesting in the parent's code (``routing.paths.code_problem``)."""
+    assert spec.tier is not None
+    problem = code_problem(spec.tier, spec.code, parent_tier, spec.parent if parent_tier else None)
+    if problem == "shape":
+        return OrgError(
+            spec.line,
+            "code_shape",
+            _("%(tier)s的区划代码应以 %(zeros)s 结尾，而“%(code)s”不是。")
+            % {
+                "tier": Tier(spec.tier).label,
+                "zeros": "0000" if spec.tier == Tier.PROVINCE else "00",
+                "code": spec.code,
+            },
+        )
+    if problem == "prefix":
         return OrgError(
             spec.line,
             "code_prefix",
             _("区划代码“%(code)s”应以上级代码“%(parent)s”开头。")
-            % {"code": spec.code, "parent": spec.parent},
+            % {"code": spec.code, "parent": naming_digits(parent_tier or "", spec.parent or "")},
         )
     return None
 
@@ -197,6 +220,15 @@ def validate_org(org: OrgFile) -> list[OrgError]:
     for spec in [*departments.values(), *windows.values()]:
         if spec.region and spec.region not in known.region_tier:
             errors.append(_unknown_region(spec.region_line, spec.region))
+        elif spec.region and known.region_tier[spec.region] in OVERSIGHT_TIERS:
+            errors.append(
+                OrgError(
+                    spec.region_line,
+                    "oversight_tier",
+                    _("部门和受理窗口只能设在县、镇、村三级，“%(code)s”是%(tier)s。")
+                    % {"code": spec.region, "tier": Tier(known.region_tier[spec.region]).label},
+                )
+            )
 
     for user in org.users:
         seen: dict[tuple, int] = {}
@@ -215,5 +247,9 @@ def validate_org(org: OrgFile) -> list[OrgError]:
                     )
                 )
             seen[key] = m.line
+            if region and known.region_tier.get(region) in OVERSIGHT_TIERS and m.role not in OVERSIGHT_ROLES:
+                errors.append(
+                    OrgError(m.line, "oversight_tier", _("省、市两级只设督办人员、管理员和审计员。"))
+                )
             m.region = region
     return errors

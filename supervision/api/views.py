@@ -117,9 +117,10 @@ class OverdueAPIView(SupervisionAPIView, GenericAPIView):
         )
         ids = self.paginate_queryset(queryset.values_list("case_id", flat=True))
         page = selectors.case_rows(list(ids), user=request.user, now=self.now, full=True)
-        calendar = selectors.county_calendar(self.node.path)
         for case in page:
-            case.days_overdue = selectors.days_overdue(case, self.now, calendar=calendar)
+            case.days_overdue = selectors.days_overdue(
+                case, self.now, calendar=selectors.county_calendar(case.region_path)
+            )
         page = selectors.with_action_marks(page, user=request.user)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

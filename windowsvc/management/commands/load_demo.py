@@ -1,5 +1,6 @@
-"""Load the demo data: the organisation (demo/organisation.yaml), the ``admin`` superuser, the category tree
-(demo/categories.yaml), a handful of demo cases in every state, and one recurring problem with a
+"""Load the demo data: the organisation (demo/organisation.yaml: one city with two counties), the ``admin``
+superuser, each county's category tree (demo/categories*.yaml), a handful of demo cases in every state
+(and three in the second county), and one recurring problem with a
 standing-practice item on it (``practice.demo``); running it again changes nothing.
 
 It lives in the project package because it spans apps (routing never imports cases).
@@ -15,7 +16,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from cases.demo import demo_cases_load, demo_categories_load
+from cases.demo import demo_cases_load, demo_categories_load, demo_second_county_cases_load
 from library.demo import demo_writeups_load
 from practice.demo import demo_practice_load
 from routing.models import Membership
@@ -25,6 +26,8 @@ DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105  (documented demo credential, loc
 DEMO_FILE = settings.BASE_DIR / "demo" / "organisation.yaml"
 DEMO_SOURCE = "demo/organisation.yaml"
 DEMO_CATEGORIES = settings.BASE_DIR / "demo" / "categories.yaml"
+# The second county's own category tree (categories belong to one county).
+DEMO_SECOND_CATEGORIES = settings.BASE_DIR / "demo" / "categories-330698.yaml"
 
 
 def _pad(text: str, width: int) -> str:
@@ -54,7 +57,8 @@ class Command(BaseCommand):
                 result = organisation_import(text=text, source=DEMO_SOURCE)
                 self._ensure_admin()
                 categories_changed = demo_categories_load(DEMO_CATEGORIES)
-                cases_made = demo_cases_load()
+                categories_changed += demo_categories_load(DEMO_SECOND_CATEGORIES)
+                cases_made = demo_cases_load() + demo_second_county_cases_load()
                 practice_made = demo_practice_load()
                 writeups_made = demo_writeups_load()
         except OrgFileInvalid as exc:
