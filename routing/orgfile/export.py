@@ -17,7 +17,6 @@ from django.db.models import Q
 
 from ..choices import DepartmentRole, StaffRole
 from ..models import Department, Membership, Region, ServiceWindow
-from ..paths import path_codes
 from .specs import FORMAT_VERSION
 
 ROLE_ORDER = {role: i for i, role in enumerate(StaffRole.values)}
@@ -73,7 +72,11 @@ def organisation_export(*, region_code: str | None = None, include_password_hash
     root = None
     if region_code:
         root = Region.objects.get(code=region_code)
-        ancestor_codes = path_codes(root.path)
+        # Every region up the parent chain (a county's city and province too, which its path does not name).
+        ancestor_codes, above = [], root
+        while above.parent_id:
+            above = above.parent
+            ancestor_codes.append(above.code)
         regions = regions.filter(Q(path__startswith=root.path) | Q(code__in=ancestor_codes))
     departments = Department.objects.select_related("region")
     windows = ServiceWindow.objects.select_related("region")

@@ -230,3 +230,34 @@ def test_the_city_bulletin_light_board_and_dashboard_compare_counties(city):
     assert 'data-region="330702"' not in html
     assert bulletin.status_code == 200 and "枫桥县" in bulletin.content.decode()
     assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_a_province_ranks_its_cities_then_all_its_counties(city, settings):
+    settings.SUPERVISION_FLAGS_MIN_RANKED = 2
+    _org, _cases = city
+    province = RegionFactory(code="330000", name="浙江省", tier=Tier.PROVINCE)
+    for code in ("330600", "330700"):
+        region = Region.objects.get(code=code)
+        region.parent = province
+        region.save()
+    assert Region.objects.get(code="330700").path == "/3307"  # a city's path ignores its parent too
+    supervisor = staff(StaffRole.SUPERVISOR, province, username="province_supervisor")
+    node = selectors.region_node(user=supervisor)
+    assert node.region.code == "330000"
+    assert [r.code for r in node.children] == ["330600", "330700"]
+    # From a county the trail goes back up through the city to the province.
+    county_node = selectors.region_node(user=supervisor, code="330682")
+    assert [r.code for r in county_node.trail] == ["330000", "330600", "330682"]
+    month = current_period(MONTH, at("2026-03-15 12:00"))
+    tiers = reports.monthly_rankings(user=supervisor, node=node, month=month, now=at("2026-04-15 09:00"))
+    assert [t.tier for t in tiers] == [Tier.CITY, Tier.COUNTY]
+    cities = {line.unit.code: line for line in tiers[0].lines}
+    counties = {line.unit.code: line for line in tiers[1].lines}
+    assert set(counties) == {"330681", "330682", "330702"}
+    # 绍兴: three on time and three left open; 金华: its one case left open.
+    assert cities["330600"].stats.on_time == 3 and cities["330600"].stats.late == 3
+    assert cities["330700"].stats.late == 1 and cities["330700"].components["on_time"] == 0
+    # One case in scope is below the sample a ranking needs: listed, not ranked, like a department.
+    assert cities["330600"].rank == 1 and not cities["330700"].ranked
+    assert counties["330681"].rank == 1 and counties["330682"].rank == 2
+    assert counties["330681"].red_flag and counties["330682"].snail and not counties["330702"].ranked
