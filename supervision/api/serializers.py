@@ -28,32 +28,12 @@ class PeriodNumbersSerializer(serializers.Serializer):
     on_time_rate = serializers.FloatField(allow_null=True)
 
 
-class DashboardSerializer(serializers.Serializer):
-    """Open work of the region now (by status and light, per child region) and the period's numbers."""
-
-    region = RegionRefSerializer(source="node.region")
-    trail = RegionRefSerializer(source="node.trail", many=True)
-    open = serializers.IntegerField(source="counts.open")
-    by_status = serializers.SerializerMethodField()
-    by_light = serializers.DictField(source="counts.by_light", child=serializers.IntegerField())
-    children = serializers.SerializerMethodField()
-    period = PeriodNumbersSerializer(source="summary")
-
-    def get_by_status(self, obj) -> dict[str, int]:
-        return {value: count for value, _label, count in obj["counts"].by_status}
-
-    def get_children(self, obj) -> list[dict]:
-        return RegionCountsSerializer(
-            [
-                {"region": c.region, "open": c.open, "red": c.red, "yellow": c.yellow}
-                for c in obj["counts"].children
-            ],
-            many=True,
-        ).data
-
-
 class DepartmentStatsSerializer(serializers.Serializer):
-    department = DepartmentRefSerializer()
+    """One unit's numbers: a department's, or (``region`` set, ``department`` null) a county's or city's,
+    summed over its departments, in the rankings of a city or province."""
+
+    department = DepartmentRefSerializer(allow_null=True)
+    region = RegionRefSerializer(allow_null=True, help_text=_("市、省排名中的区划（部门排名中为空）"))
     open = serializers.IntegerField()
     overdue_now = serializers.IntegerField()
     yellow_now = serializers.IntegerField()
@@ -77,7 +57,8 @@ class DepartmentStatsSerializer(serializers.Serializer):
 
 
 class RankedSerializer(serializers.Serializer):
-    department = DepartmentRefSerializer()
+    department = DepartmentRefSerializer(allow_null=True)
+    region = RegionRefSerializer(source="stats.region", allow_null=True, help_text=_("市、省排名中的区划"))
     rank = serializers.IntegerField(allow_null=True)
     score = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
     components = serializers.DictField(
@@ -97,7 +78,35 @@ class RankedSerializer(serializers.Serializer):
 class TierRankingSerializer(serializers.Serializer):
     tier = serializers.CharField()
     label = serializers.CharField()
+    of_regions = serializers.BooleanField(help_text=_("true：市、省对所辖区划的排名；false：部门排名"))
     lines = RankedSerializer(many=True)
+
+
+class DashboardSerializer(serializers.Serializer):
+    """Open work of the region now (by status and light, per child region) and the period's numbers."""
+
+    region = RegionRefSerializer(source="node.region")
+    trail = RegionRefSerializer(source="node.trail", many=True)
+    open = serializers.IntegerField(source="counts.open")
+    by_status = serializers.SerializerMethodField()
+    by_light = serializers.DictField(source="counts.by_light", child=serializers.IntegerField())
+    children = serializers.SerializerMethodField()
+    regions = TierRankingSerializer(
+        many=True, help_text=_("市、省：所辖区划本期排名及当前在办、超期（县及以下为空）")
+    )
+    period = PeriodNumbersSerializer(source="summary")
+
+    def get_by_status(self, obj) -> dict[str, int]:
+        return {value: count for value, _label, count in obj["counts"].by_status}
+
+    def get_children(self, obj) -> list[dict]:
+        return RegionCountsSerializer(
+            [
+                {"region": c.region, "open": c.open, "red": c.red, "yellow": c.yellow}
+                for c in obj["counts"].children
+            ],
+            many=True,
+        ).data
 
 
 class ActionMarksSerializer(serializers.Serializer):

@@ -51,6 +51,9 @@ class DashboardAPIView(SupervisionAPIView):
             "node": self.node,
             "counts": selectors.open_counts(user=request.user, node=self.node, now=self.now),
             "summary": selectors.region_periods(node=self.node, periods=[period], now=self.now)[0],
+            "regions": reports.region_rankings(
+                user=request.user, node=self.node, period=period, now=self.now
+            ),
         }
         return Response(s.DashboardSerializer(data).data)
 

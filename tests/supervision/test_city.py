@@ -261,3 +261,35 @@ def test_a_province_ranks_its_cities_then_all_its_counties(city, settings):
     assert cities["330600"].rank == 1 and not cities["330700"].ranked
     assert counties["330681"].rank == 1 and counties["330682"].rank == 2
     assert counties["330681"].red_flag and counties["330682"].snail and not counties["330702"].ranked
+
+
+def test_the_supervision_api_ranks_the_counties_of_a_city(city, settings):
+    settings.SUPERVISION_FLAGS_MIN_RANKED = 2
+    org, _cases = city
+    client = APIClient()
+    client.force_authenticate(org["city_supervisor"])
+    with travel("2026-04-15 09:00"):
+        rankings = client.get("/api/v1/supervision/rankings/", {"month": "2026-03"})
+        dashboard = client.get("/api/v1/supervision/dashboard/", {"period": "2026-03"})
+        elsewhere = client.get("/api/v1/supervision/rankings/", {"region": "330700"})
+    assert rankings.status_code == 200, rankings.content
+    (tier,) = rankings.json()
+    assert tier["tier"] == "county" and tier["of_regions"] is True
+    lines = [
+        (line["region"]["code"], line["rank"], line["red_flag"], line["snail"]) for line in tier["lines"]
+    ]
+    assert lines == [("330681", 1, True, False), ("330682", 2, False, True)]
+    assert all(line["department"] is None for line in tier["lines"])
+    assert tier["lines"][1]["stats"]["late"] == 3 and tier["lines"][1]["stats"]["region"]["code"] == "330682"
+    body = dashboard.json()
+    assert dashboard.status_code == 200
+    assert [c["region"]["code"] for c in body["children"]] == ["330681", "330682"]
+    assert [line["region"]["code"] for line in body["regions"][0]["lines"]] == ["330681", "330682"]
+    assert body["regions"][0]["lines"][1]["stats"]["open"] == 3
+    assert elsewhere.status_code == 404
+    # A county's own ranking still ranks departments, with no region on the lines.
+    client.force_authenticate(org["county_supervisor"])
+    with travel("2026-04-15 09:00"):
+        county = client.get("/api/v1/supervision/rankings/", {"month": "2026-03"}).json()
+    assert county[0]["of_regions"] is False and county[0]["lines"][0]["region"] is None
+    assert county[0]["lines"][0]["department"]["code"].startswith("D-")
