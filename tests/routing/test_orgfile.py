@@ -578,7 +578,8 @@ def test_export_org_command_writes_a_file_and_refuses_an_unknown_region(tmp_path
 def test_demo_file_imports_cleanly_and_a_second_import_changes_nothing():
     text = DEMO_FILE.read_text(encoding="utf-8")
     first = organisation_import(text=text, source="demo/organisation.yaml")
-    assert first.counts["regions"]["created"] == 13
+    # The city, 浣江县 with 3 towns × 3 villages, and 溪山县 with one town and one village.
+    assert first.counts["regions"]["created"] == 1 + 13 + 3
     before = snapshot()
 
     assert not organisation_import(text=text).changed
@@ -588,16 +589,29 @@ def test_demo_file_imports_cleanly_and_a_second_import_changes_nothing():
 def test_demo_organisation_has_every_tier_department_window_and_role():
     organisation_import(text=DEMO_FILE.read_text(encoding="utf-8"))
 
-    county = Region.objects.get(tier=Tier.COUNTY)
-    towns = Region.objects.filter(tier=Tier.TOWN)
+    city = Region.objects.get(tier=Tier.CITY)
+    assert [c.code for c in city.subregions().order_by("code")] == ["330698", "330699"]
+    assert all(c.parent_id == city.pk for c in city.subregions())
+    # The city oversees: no window, no department, only its supervisor and administrator.
+    assert not city.windows.exists() and not city.departments.exists()
+    assert set(city.memberships.values_list("role", flat=True)) == {
+        StaffRole.SUPERVISOR,
+        StaffRole.ADMINISTRATOR,
+    }
+    county = Region.objects.get(code="330699")
+    towns = Region.objects.filter(tier=Tier.TOWN, parent=county)
     assert towns.count() == 3
     for town in towns:
         assert town.children.count() == 3
     assert county.departments.filter(role="handling").count() >= 12
     assert county.departments.get(role="coordinator").name == "浣江县行政服务中心"
-    for region in Region.objects.all():
+    for region in Region.objects.subtree(county):
         assert region.windows.exists(), region
         assert region.departments.exists(), region
+    # The second county is small but runs the whole loop: a window, a centre, bureaus, staff.
+    second = Region.objects.get(code="330698")
+    assert second.windows.exists() and second.departments.filter(role="coordinator").exists()
+    assert second.departments.filter(role="handling").count() == 3
 
     roles_by_tier = {
         tier: set(Membership.objects.filter(region__tier=tier).values_list("role", flat=True))
@@ -614,7 +628,7 @@ def test_demo_organisation_has_every_tier_department_window_and_role():
     assert roles_by_tier[Tier.TOWN] == every_tier
     assert roles_by_tier[Tier.VILLAGE] == every_tier
     # Every village has its own complete set of staff, not just one village per tier.
-    for village in Region.objects.filter(tier=Tier.VILLAGE):
+    for village in Region.objects.subtree(county).filter(tier=Tier.VILLAGE):
         assert set(village.memberships.values_list("role", flat=True)) == every_tier
 
 
@@ -649,7 +663,7 @@ def test_load_demo_lists_every_demo_account_with_its_role_and_place():
     call_command("load_demo", "--list-accounts", stdout=out)
 
     lines = out.getvalue().splitlines()
-    assert len(lines) == 89  # admin + 88 demo accounts with one membership each
+    assert len(lines) == 98  # admin + one line per membership (97; two of the second county's users hold two)
     by_user = {line.split()[0]: line for line in lines}
     assert "超级管理员" in by_user["admin"]
     assert "窗口工作人员" in by_user["county_clerk"]
@@ -658,6 +672,7 @@ def test_load_demo_lists_every_demo_account_with_its_role_and_place():
     assert "浣江县市场监督管理局" in by_user["dept_scjg_head"]
     assert "管理员" in by_user["village11_admin"]
     assert "城东社区" in by_user["village11_admin"]
+    assert "市(地、州、盟)" in by_user["city_supervisor"] and "浣州市" in by_user["city_supervisor"]
     assert "协调中心" in by_user["county_coordinator"]
 
 

@@ -200,10 +200,25 @@ def test_paths_follow_the_tree_and_a_recode_rewrites_the_subtree():
         (Tier.TOWN, "330681001", None, {"parent"}),
         (Tier.TOWN, "330681001", Tier.TOWN, {"parent"}),
         (Tier.VILLAGE, "33068100100A", Tier.TOWN, {"code"}),
+        # A code lies in its parent's; above the county the naming digits decide (330600 → 3306).
+        (Tier.TOWN, "330699001", Tier.COUNTY, {"code"}),
+        (Tier.COUNTY, "330681", Tier.CITY, set()),
+        (Tier.COUNTY, "330781", Tier.CITY, {"code"}),
+        (Tier.CITY, "330600", None, set()),
+        (Tier.CITY, "330681", None, {"code"}),
+        (Tier.CITY, "330600", Tier.COUNTY, {"parent"}),
+        (Tier.PROVINCE, "330000", None, set()),
+        (Tier.PROVINCE, "330600", None, {"code"}),
     ],
 )
 def test_region_invariants(tier, code, parent_tier, error_fields):
-    parent = {None: None, Tier.COUNTY: RegionFactory(code="330600"), Tier.TOWN: TownFactory()}[parent_tier]
+    parents = {
+        None: lambda: None,
+        Tier.CITY: lambda: RegionFactory(code="330600", tier=Tier.CITY),
+        Tier.COUNTY: lambda: RegionFactory(code="330681"),
+        Tier.TOWN: TownFactory,
+    }
+    parent = parents[parent_tier]()
     region = Region(tier=tier, code=code, name="区划", parent=parent)
     if not error_fields:
         region.clean()

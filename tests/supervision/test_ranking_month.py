@@ -113,7 +113,7 @@ def test_a_case_left_open_counts_again_in_every_month_it_stays_overdue(month):
         node=node, year=current_period("year", at("2026-04-15 12:00")), now=at("2026-05-20 09:00")
     )
     lights = {
-        row.department.code.removeprefix("D-"): {m.key: light for m, light, _rate in row.cells}
+        row.unit.code.removeprefix("D-"): {m.key: light for m, light, _rate in row.cells}
         for _tier, _label, rows in board.tiers
         for row in rows
     }
@@ -190,7 +190,7 @@ def test_red_card_after_consecutive_snails_and_the_commendation_list():
     ]
     year = [line(a), line(b), line(c)]
     listed = rankings.commendations(year, months)
-    assert [item.department for item in listed] == [a]  # b has flags too, but a snail in May
+    assert [item.unit for item in listed] == [a]  # b has flags too, but a snail in May
     assert len(listed[0].flag_months) == 6
 
 

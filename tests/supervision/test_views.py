@@ -250,7 +250,7 @@ def test_rankings_and_light_board_pages(client, org, history):
     assert "docs/RANKINGS.md" in rankings.content.decode()
     lights = get(client, "lights", year="2026")
     board = lights.context["board"]
-    row = next(r for _t, _l, rows in board.tiers for r in rows if r.department == org.dept("t1_office"))
+    row = next(r for _t, _l, rows in board.tiers for r in rows if r.unit == org.dept("t1_office"))
     march = next(cell for cell in row.cells if cell[0].key == "2026-03")
     assert march[1] == "red" and march[2] == pytest.approx(0.5)
 

@@ -19,7 +19,7 @@ def _load() -> str:
 
 def test_load_demo_builds_categories_and_cases_in_many_states_then_changes_nothing():
     first = _load()
-    assert "demo cases created: 8" in first
+    assert "demo cases created: 11" in first  # 8 in 浣江县, 3 in the second county 溪山县
     statuses = set(Case.objects.values_list("status", flat=True))
     assert {CaseStatus.REGISTERED, CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS, CaseStatus.CLOSED} <= statuses
     assert CaseStatus.NOT_ACCEPTED in statuses
@@ -38,5 +38,6 @@ def test_load_demo_builds_categories_and_cases_in_many_states_then_changes_nothi
 
     second = _load()
     assert "demo data ready (no changes)" in second
-    assert Case.objects.count() == 8 + 3  # plus the standing-practice demo's three matters (practice.demo)
+    assert Case.objects.filter(region_path__startswith="/330698/").count() == 3
+    assert Case.objects.count() == 11 + 3  # plus the standing-practice demo's three matters (practice.demo)
     assert CaseEvent.objects.count() == events
