@@ -103,6 +103,12 @@ class ServiceWindowSerializer(serializers.ModelSerializer):
             "is_active",
         ]
 
+    def validate(self, attrs):
+        region = attrs.get("region") or getattr(self.instance, "region", None)
+        if region is not None:
+            _model_clean(ServiceWindow(region=region))  # no window above the county
+        return attrs
+
 
 class RegionTreeNodeSerializer(serializers.Serializer):
     """Shape of one node of ``/regions/tree/``; ``children`` holds nodes of the same shape."""

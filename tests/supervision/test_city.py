@@ -293,3 +293,32 @@ def test_the_supervision_api_ranks_the_counties_of_a_city(city, settings):
         county = client.get("/api/v1/supervision/rankings/", {"month": "2026-03"}).json()
     assert county[0]["of_regions"] is False and county[0]["lines"][0]["region"] is None
     assert county[0]["lines"][0]["department"]["code"].startswith("D-")
+
+
+def test_a_city_administrator_adds_a_county_but_no_window_or_department_at_the_city(city):
+    org, _cases = city
+    admin = staff(StaffRole.ADMINISTRATOR, org.regions["city"], username="city_admin")
+    client = APIClient()
+    client.force_authenticate(admin)
+    wrong = client.post(
+        "/api/v1/regions/", {"code": "320581", "name": "错县", "tier": "county", "parent": "330600"}
+    )
+    assert wrong.status_code == 400 and "code" in wrong.json()
+    made = client.post(
+        "/api/v1/regions/", {"code": "330683", "name": "新县", "tier": "county", "parent": "330600"}
+    )
+    assert made.status_code == 201, made.content
+    assert made.json()["path"] == "/330683/"
+    window = client.post("/api/v1/windows/", {"code": "W-city", "name": "市窗口", "region": "330600"})
+    assert window.status_code == 400 and "region" in window.json()
+    department = client.post("/api/v1/departments/", {"code": "D-city", "name": "市局", "region": "330600"})
+    assert department.status_code == 400 and "region" in department.json()
+    assert (
+        client.post("/api/v1/windows/", {"code": "W-new", "name": "新县窗口", "region": "330683"}).status_code
+        == 201
+    )
+    # Another city's county is outside the administrator's subtree: not a parent they may choose.
+    elsewhere = client.post(
+        "/api/v1/regions/", {"code": "330702009", "name": "镇", "tier": "town", "parent": "330702"}
+    )
+    assert elsewhere.status_code == 400 and "parent" in elsewhere.json()
