@@ -141,3 +141,16 @@ def code_problem(tier: str, code: str, parent_tier: str | None, parent_code: str
     if parent_tier and parent_code and not code.startswith(naming_digits(parent_tier, parent_code)):
         return "prefix"
     return None
+
+
+def minimal_paths(paths: set[str] | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Drop paths already covered by an ancestor path (shortest first), so OR-ed prefix filters stay short.
+
+    >>> minimal_paths({"/330681/330681001/", "/3306", "/330702/"})
+    ('/3306', '/330702/')
+    """
+    kept: list[str] = []
+    for path in sorted(paths, key=lambda p: (len(p), p)):
+        if not any(path.startswith(k) for k in kept):
+            kept.append(path)
+    return tuple(kept)

@@ -2,7 +2,8 @@
 
 The rule (docs/ARCHITECTURE.md):
 - superusers see everything;
-- a supervisor, administrator or coordinator of a region sees that region's subtree;
+- a supervisor, administrator or coordinator of a region sees that region's subtree (a city's or a
+  province's is every county in it: its path prefixes theirs, ``routing.paths``);
 - a clerk sees what was taken in at windows in their region's subtree;
 - department staff (handler, department head) see what is assigned to their department;
 - the organisation itself (regions, departments, windows) is readable across the subtrees of all of a
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from .choices import StaffRole
-from .paths import county_path
+from .paths import county_path, minimal_paths
 
 
 @dataclass(frozen=True)
@@ -61,16 +62,6 @@ class Scope:
         return self.is_superuser or any(county.startswith(p) for p in self.admin_paths)
 
 
-def _minimal(paths: set[str]) -> tuple[str, ...]:
-    """Drop paths already covered by an ancestor path, so OR-ed prefix filters stay short."""
-    ordered = sorted(paths, key=len)
-    kept: list[str] = []
-    for path in ordered:
-        if not any(path.startswith(k) for k in kept):
-            kept.append(path)
-    return tuple(kept)
-
-
 def scope_for(user) -> Scope:
     """The user's scope; cached on the user object for the rest of the request (one query)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -107,12 +98,12 @@ def scope_for(user) -> Scope:
             ):
                 departments.add(department_id)
         scope = Scope(
-            oversight_paths=_minimal(oversight),
-            admin_paths=_minimal(admin),
-            clerk_paths=_minimal(clerk),
+            oversight_paths=minimal_paths(oversight),
+            admin_paths=minimal_paths(admin),
+            clerk_paths=minimal_paths(clerk),
             department_ids=frozenset(departments),
-            member_paths=_minimal(member),
-            audit_paths=_minimal(audit),
+            member_paths=minimal_paths(member),
+            audit_paths=minimal_paths(audit),
             roles=frozenset(role for role, _, _ in rows),
         )
     user._windowsvc_scope = scope

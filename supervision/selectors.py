@@ -49,7 +49,7 @@ from routing.calendar.fastclock import FastCalendar
 from routing.choices import DepartmentRole, Tier
 from routing.deadlines import CALENDAR_TIME_ZONE, CalendarSnapshot, working_days_overdue
 from routing.models import Department, Region
-from routing.paths import county_path, is_above_county
+from routing.paths import county_path, is_above_county, minimal_paths
 from routing.scoping import scope_for
 from windowsvc.errors import NotFound, PermissionDenied
 
@@ -83,19 +83,11 @@ def supervision_roots(user) -> list[Region]:
             "path", flat=True
         )
         # A county stored without its city as parent still lies in the city's subtree (routing.paths).
-        paths = _minimal_paths(set(tops))
+        paths = minimal_paths(set(tops))
         return list(Region.objects.filter(path__in=paths).order_by("path"))
     if not scope.oversight_paths:
         raise PermissionDenied(_("督办统计仅向督办人员、协调中心和管理员开放。"))
     return list(Region.objects.filter(path__in=scope.oversight_paths).order_by("path"))
-
-
-def _minimal_paths(paths: set[str]) -> list[str]:
-    kept: list[str] = []
-    for path in sorted(paths, key=len):
-        if not any(path.startswith(k) for k in kept):
-            kept.append(path)
-    return kept
 
 
 def region_node(*, user, code: str | None = None) -> Node:
