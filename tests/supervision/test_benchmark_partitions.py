@@ -44,6 +44,9 @@ def test_the_county_is_added_only_where_a_predicate_implies_it():
     )
     subquery = "U0.\"region_path\"::text LIKE '/330601/001/%'"
     assert pruned(subquery, scenario) == subquery + " AND U0.\"county_code\" = '330601'"
+    # A case is handled inside the county that took it in, so the handling path implies the county too.
+    handled = '"cases_case"."handling_region_path"::text LIKE \'/330601/%\''
+    assert pruned(handled, scenario) == handled + ' AND "cases_case"."county_code" = \'330601\''
 
 
 def test_only_reads_of_the_history_are_replayed():
