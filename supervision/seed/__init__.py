@@ -27,14 +27,28 @@ foreign-key triggers are skipped for the load (``session_replication_role = repl
 writes ids it knows exist). Deadlines use ``routing.calendar.fastclock`` (the tests compare it with
 ``cases.clocks``), and the rollups are summed from the generated facts.
 
-Modules: ``world`` (the organisation read once: regions, windows, staff, departments, categories and
+Counties: the cases are spread evenly over several counties (default every county that can take cases,
+``counties``), each generated as its own ``World``; ``counties_clone`` copies a county's organisation
+under new codes of the same city for a province-sized history.
+
+Modules: ``counties`` (which counties, how many cases each, copies), ``world`` (the organisation read once: regions, windows, staff, departments, categories and
 their default leads, deadline profiles, calendar), ``draft`` (one case in the making and the one door for
 its events), ``generator`` (the steps of each case's history), ``ladder`` (what the deadline sweep would
 have fired), ``rows`` (a finished case as COPY lines, and its rollups), ``writer`` (COPY text, tables,
 chunk transactions, deferred indexes), ``run`` (``seed_cases``: chunks, workers, the finish).
 """
 
+from .counties import counties_clone, seed_counties
 from .run import SeedResult, progress_bar, seed_cases
 from .writer import SeedError, indexes_drop, indexes_restore
 
-__all__ = ["SeedError", "SeedResult", "indexes_drop", "indexes_restore", "progress_bar", "seed_cases"]
+__all__ = [
+    "SeedError",
+    "SeedResult",
+    "counties_clone",
+    "indexes_drop",
+    "indexes_restore",
+    "progress_bar",
+    "seed_cases",
+    "seed_counties",
+]

@@ -145,7 +145,7 @@ def _requester_line(gen: Generator, rng: random.Random, draft: CaseDraft) -> str
         token, digest = rng.choice(w.id_pool)
         values = [RequesterKind.PERSON, name, "", phone, token, digest, NULL, ""]
     else:
-        company = f"浣江县{rng.choice(SURNAMES)}{rng.choice(GIVEN)}{rng.choice(COMPANY)}有限公司"
+        company = f"{w.county.name}{rng.choice(SURNAMES)}{rng.choice(GIVEN)}{rng.choice(COMPANY)}有限公司"
         token, digest = rng.choice(w.credit_pool)
         values = [RequesterKind.ENTERPRISE, company, name, phone, NULL, "", token, digest]
     return gen.t["requester"].line([*head, *values, f"{region.name}"])

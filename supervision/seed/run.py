@@ -1,5 +1,6 @@
-"""``seed_cases``: plan the days, generate them in chunks of whole days (in worker processes on
-PostgreSQL), then finish what spans chunks: rollups, tracking-number counters, id sequences, statistics.
+"""``seed_cases``: for each county in turn, plan the days and generate them in chunks of whole days (in
+worker processes on PostgreSQL); then finish what spans chunks: rollups, tracking-number counters, id
+sequences, statistics.
 
 Invariants
 - A chunk is whole days, generated and written by one process in one transaction (``writer``); the
@@ -14,7 +15,7 @@ import multiprocessing
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -24,6 +25,7 @@ from django.utils import timezone
 from cases.models import Assignment, Case, CaseEvent, CaseNumberCounter, Requester
 
 from ..models import CaseFact, DepartmentMonthStat, RegionDayStat
+from .counties import counties_split, seed_counties
 from .generator import Generator
 from .world import World, build_world, plan_days
 from .writer import TABLE_KEYS, indexes_drop, indexes_restore, tables, write_chunk
@@ -101,8 +103,16 @@ def seed_cases(
     now: datetime | None = None,
     progress: Callable[[int, int, float], None] | None = None,
     defer_indexes: bool = False,
+    counties: Sequence[str] | None = None,
 ) -> SeedResult:
     """Generate ``cases`` cases over the last ``days`` days (see the package docstring).
+
+    ``counties`` (codes): the counties to spread the cases over, evenly (``counties.counties_split``);
+    default every county that can take cases (``counties.seed_counties``). Each county is one ``World``,
+    generated after the one before (so each reads the first free ids the previous one left), with its own
+    random seed: ``seed`` for the first county in code order, ``seed`` mixed with the county's code for the
+    others (``county_seed``), so a one-county history is the same as before counties existed and two
+    counties do not repeat each other.
 
     ``defer_indexes`` (PostgreSQL): drop the secondary indexes of the loaded tables for the load and
     build them again at the end (each in one pass, in parallel), instead of maintaining them row by row.
@@ -110,13 +120,11 @@ def seed_cases(
     started = time.monotonic()
     if connection.vendor != "postgresql":
         defer_indexes = False
+    chosen = seed_counties(counties)
     if defer_indexes:
         indexes_restore(workers=workers or 2)  # an interrupted earlier run left some to build
         indexes_drop()
     now = now or timezone.now()
-    world = build_world(days=days, now=now, seed=seed)
-    world.day_counts = plan_days(world, cases, seed)
-    specs = chunks(world, chunk_cases)
     workers = (
         workers
         if workers is not None
@@ -139,20 +147,33 @@ def seed_cases(
         if progress:
             progress(done, cases, time.monotonic() - started)
 
-    if workers and len(specs) > 1:
-        connections.close_all()
-        context = multiprocessing.get_context("fork")
-        with context.Pool(workers, initializer=_worker_init, initargs=(world, seed)) as pool:
-            for result in pool.imap_unordered(_run_chunk, specs):
-                collect(result)
-    else:
-        _worker_init(world, seed, worker=False)
-        for spec in specs:
-            collect(_run_chunk(spec))
+    for position, (county, share) in enumerate(zip(chosen, counties_split(cases, len(chosen)), strict=True)):
+        if not share:
+            continue
+        own_seed = county_seed(seed, county.code, first=position == 0)
+        world = build_world(days=days, now=now, seed=own_seed, county=county)
+        world.day_counts = plan_days(world, share, own_seed)
+        specs = chunks(world, chunk_cases)
+        if workers and len(specs) > 1:
+            connections.close_all()
+            context = multiprocessing.get_context("fork")
+            with context.Pool(workers, initializer=_worker_init, initargs=(world, own_seed)) as pool:
+                for result in pool.imap_unordered(_run_chunk, specs):
+                    collect(result)
+        else:
+            _worker_init(world, own_seed, worker=False)
+            for spec in specs:
+                collect(_run_chunk(spec))
     if defer_indexes:
         indexes_restore(workers=workers or 2)
     _finish(totals, counters)
     return SeedResult(done, events, assignments, time.monotonic() - started)
+
+
+def county_seed(seed: int, code: str, *, first: bool) -> int:
+    """The random seed of one county's history: ``seed`` itself for the first county, else mixed with the
+    county's code (a fixed function, so the same seed gives the same history)."""
+    return seed if first else seed * 1_000_003 + int(code)
 
 
 def _finish(totals: dict[tuple, Counter], counters: dict[tuple[int, int], int]) -> None:

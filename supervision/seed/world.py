@@ -6,7 +6,8 @@ staff, categories and their default lead departments, deadline profiles, the wor
 spreads the cases over the days of the span.
 
 Invariants
-- Only active windows, departments and categories of the county (and everything below it) are used.
+- One world is one county: only active windows, departments and categories of the county (and everything
+  below it) are used, so every case a world generates stays inside that county.
 - A category's default lead department is the workflow's (``cases.workflow.default_lead_rule``); where the
   workflow has none, the seed picks a county department, since every seeded case is routed.
 - A deadline profile is what ``cases.sla`` gives for the classification (policy and limits, green
@@ -110,8 +111,9 @@ class World:
     day_counts: list[int] = field(default_factory=list)
 
 
-def build_world(*, days: int, now: datetime, seed: int) -> World:
-    county = Region.objects.filter(tier=Tier.COUNTY).order_by("code").first()
+def build_world(*, days: int, now: datetime, seed: int, county: Region | None = None) -> World:
+    """The organisation of ``county`` (default: the first county in code order) as the generator sees it."""
+    county = county or Region.objects.filter(tier=Tier.COUNTY).order_by("code").first()
     if county is None:
         raise SeedError("no organisation: run `manage.py load_demo` first")
     rng = random.Random(seed)
