@@ -16,12 +16,13 @@ Invariants
 - A clone's code is 6 digits with the source's first 4 (same city), the first free ones after the
   source's in numeric order, wrapping round within the city (330681 → 330682, 330683 …); the regions below
   keep their suffixes (330681001 → 330682001), so paths, tracking numbers and scoping work as for any county.
-- A clone hangs where the source hangs (``parent`` is the source's parent: none while the tree starts at
-  the county).
+- A clone hangs where the source hangs (``parent`` is the source's parent: the demo's city 330600, so a
+  city supervisor oversees and ranks the copies too).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
@@ -32,6 +33,7 @@ from cases.models import Category, CategoryDefaultDepartment, SlaPolicy
 from routing.calendar.models import BusinessHours, WorkingDay
 from routing.choices import DepartmentRole, Tier
 from routing.models import Department, Membership, Region, ServiceWindow
+from routing.paths import county_path
 
 from .writer import SeedError
 
@@ -64,6 +66,17 @@ def seed_counties(codes: Sequence[str] | None = None) -> list[Region]:
     return chosen
 
 
+def largest_county() -> Region | None:
+    """The county with the most active windows (the lowest code among equals): what a single-county world
+    and ``counties_clone`` start from by default, the demo's full county rather than its small second one."""
+    windows = Counter(
+        county_path(path)
+        for path in ServiceWindow.objects.filter(is_active=True).values_list("region__path", flat=True)
+    )
+    counties = list(Region.objects.filter(tier=Tier.COUNTY).order_by("code"))
+    return max(counties, key=lambda c: (windows[c.path], -int(c.code)), default=None)
+
+
 def counties_split(cases: int, count: int) -> list[int]:
     """``cases`` shared evenly over ``count`` counties; the first counties (in code order) take the remainder."""
     share, remainder = divmod(cases, count)
@@ -84,9 +97,9 @@ def county_codes_free(source: Region, count: int) -> list[str]:
 
 
 def counties_clone(*, count: int, source: Region | None = None) -> list[Region]:
-    """``count`` new counties, each a copy of ``source``'s organisation (default: the first county in code
-    order), in one transaction; returns them in code order."""
-    source = source or Region.objects.filter(tier=Tier.COUNTY).order_by("code").first()
+    """``count`` new counties, each a copy of ``source``'s organisation (default: ``largest_county``), in one
+    transaction; returns them in code order."""
+    source = source or largest_county()
     if source is None:
         raise SeedError("no organisation: run `manage.py load_demo` first")
     if source.tier != Tier.COUNTY:

@@ -45,6 +45,7 @@ from routing.choices import DepartmentRole, StaffRole, Tier
 from routing.models import Department, Membership, Region, ServiceWindow
 from windowsvc.encryption import blind_index, encrypt
 
+from .counties import largest_county
 from .writer import SeedError
 
 # Handling modes and how often each is chosen.
@@ -112,8 +113,8 @@ class World:
 
 
 def build_world(*, days: int, now: datetime, seed: int, county: Region | None = None) -> World:
-    """The organisation of ``county`` (default: the first county in code order) as the generator sees it."""
-    county = county or Region.objects.filter(tier=Tier.COUNTY).order_by("code").first()
+    """The organisation of ``county`` (default: ``counties.largest_county``) as the generator sees it."""
+    county = county or largest_county()
     if county is None:
         raise SeedError("no organisation: run `manage.py load_demo` first")
     rng = random.Random(seed)

@@ -322,3 +322,35 @@ def test_a_city_administrator_adds_a_county_but_no_window_or_department_at_the_c
         "/api/v1/regions/", {"code": "330702009", "name": "镇", "tier": "town", "parent": "330702"}
     )
     assert elsewhere.status_code == 400 and "parent" in elsewhere.json()
+
+
+def test_the_demo_city_seeded_over_both_counties_ranks_them(db):
+    """``load_demo`` then ``seed_cases`` (every county that can take cases): the history is spread over the
+    demo city's two counties, and its supervisor's ranking compares them on it."""
+    from io import StringIO
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from cases.models import Case
+    from supervision.seed import seed_cases
+
+    call_command("load_demo", stdout=StringIO())
+    before = {
+        code: Case.objects.filter(region_path__startswith=f"/{code}/").count()
+        for code in ("330698", "330699")
+    }
+    seed_cases(cases=400, days=90, seed=7, workers=0, now=at("2026-03-20 11:47"))
+    added = {
+        code: Case.objects.filter(region_path__startswith=f"/{code}/").count() - before[code]
+        for code in ("330698", "330699")
+    }
+    assert added == {"330698": 200, "330699": 200}
+    supervisor = get_user_model().objects.get(username="city_supervisor")
+    node = selectors.region_node(user=supervisor)
+    assert node.region.code == "330600"
+    february = current_period(MONTH, at("2026-02-15 12:00"))
+    (tier,) = reports.monthly_rankings(user=supervisor, node=node, month=february, now=at("2026-03-20 11:47"))
+    lines = {line.unit.code: line for line in tier.lines}
+    assert set(lines) == {"330698", "330699"}
+    assert all(line.stats.in_scope > 0 for line in lines.values())

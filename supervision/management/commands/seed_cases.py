@@ -42,7 +42,7 @@ class Command(BaseCommand):
             "--extra-counties",
             type=int,
             default=0,
-            help="first copy the first county's organisation under this many new county codes of the same "
+            help="first copy the largest county's organisation under this many new county codes of the same "
             "city (regions, departments, windows, staff, categories, default departments, calendar); "
             "with --cases 0 only the copies are made",
         )
