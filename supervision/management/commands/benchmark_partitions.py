@@ -249,7 +249,8 @@ class Command(BaseCommand):
         scenarios.append(captured("county dashboard (this month)", page(supervisor, "/supervision/")))
         scenarios.append(captured("county overdue list", page(supervisor, "/supervision/overdue/")))
         month = timezone.localdate().replace(day=1)
-        # No city tier yet: the cross-county figures a city would read, on the facts, written by hand.
+        # The cross-county figures a city reads, on the facts, written by hand (measured before the city tier
+        # landed; the city dashboard can now be captured like the county one, as `city_supervisor`).
         scenarios.append(
             Scenario(
                 "all counties: this month's intake and open cases per county",
