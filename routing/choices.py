@@ -32,8 +32,9 @@ TIER_PARENT = {
 OPTIONAL_PARENT = frozenset({Tier.CITY, Tier.COUNTY})
 # Tiers above the county: they oversee, they run no window and hold no department.
 OVERSIGHT_TIERS = frozenset({Tier.PROVINCE, Tier.CITY})
-# The tier whose regions a ranking of regions at each oversight tier compares (docs/RANKINGS.md).
-RANKED_CHILD_TIER = {Tier.PROVINCE: Tier.CITY, Tier.CITY: Tier.COUNTY}
+# The tier one step below each oversight tier: the regions its dashboard lists and its ranking compares
+# (docs/RANKINGS.md); below the county the tree's own parent links say it.
+SUBREGION_TIER = {Tier.PROVINCE: Tier.CITY, Tier.CITY: Tier.COUNTY}
 
 
 class DepartmentRole(models.TextChoices):

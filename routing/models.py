@@ -23,6 +23,7 @@ from .choices import (
     OPTIONAL_PARENT,
     OVERSIGHT_ROLES,
     OVERSIGHT_TIERS,
+    SUBREGION_TIER,
     TIER_CODE_LENGTH,
     TIER_PARENT,
     DepartmentRole,
@@ -124,7 +125,7 @@ class Region(TimeStampedModel):
         """The regions one tier down, for dashboards and rankings: a province's cities, a city's counties
         (every county whose code lies in the city, with or without the city set as its parent, since their
         cases are in the city's scope either way), a county's towns, a town's villages."""
-        below = {Tier.PROVINCE: Tier.CITY, Tier.CITY: Tier.COUNTY}.get(self.tier)
+        below = SUBREGION_TIER.get(self.tier)
         if below is None:
             return self.children.all()
         return Region.objects.filter(tier=below, path__startswith=self.path)

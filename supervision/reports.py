@@ -3,7 +3,7 @@
 numbers and ``supervision.rankings``; rendered as pages (printable) and as XLSX sheets.
 
 At a county (and below) the units ranked are departments, per tier. At a city the units are its counties,
-and at a province its cities and then its counties (``routing.choices.RANKED_CHILD_TIER``): each region's
+and at a province its cities and then its counties (``routing.choices.SUBREGION_TIER``): each region's
 numbers are its departments' sums, scored by the same formula, so a city ranks its counties with the same
 red flags, snails, red cards, lights and commendations a county gives its bureaus.
 """
@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from practice import selectors as practice_selectors
-from routing.choices import RANKED_CHILD_TIER, Tier
+from routing.choices import SUBREGION_TIER, Tier
 from routing.models import Department, Region
 
 from . import rankings, selectors
@@ -32,10 +32,10 @@ def ranked_region_tiers(node: selectors.Node) -> list[str]:
     """The tiers of regions a node above the county ranks (a city: counties; a province: cities, then
     counties); none at a county or below, where departments are ranked."""
     tiers: list[str] = []
-    tier = RANKED_CHILD_TIER.get(node.region.tier)
+    tier = SUBREGION_TIER.get(node.region.tier)
     while tier is not None:
         tiers.append(tier)
-        tier = RANKED_CHILD_TIER.get(tier)
+        tier = SUBREGION_TIER.get(tier)
     return tiers
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import weakref
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -594,23 +594,8 @@ class PeriodStats:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-_SUMMED = (
-    "open",
-    "overdue_now",
-    "yellow_now",
-    "on_time",
-    "late",
-    "resolved",
-    "returned",
-    "transferred",
-    "reopened",
-    "satisfied",
-    "basically_satisfied",
-    "unsatisfied",
-    "late_credit",
-    "carried",
-    "overdue_days",
-)
+# Every count adds up; the percentiles do not, and ``extra`` is a page's own scratch space.
+_SUMMED = tuple(f.name for f in fields(PeriodStats) if f.name not in ("median_days", "p90_days", "extra"))
 
 
 @dataclass
@@ -684,7 +669,7 @@ def department_table(
             entry.open, entry.overdue_now, entry.yellow_now = row["n"], row["red"], row["yellow"]
     _add_month_rollups(stats, period, now)
     for group in _by_county(stats).values():
-        _add_timeliness(group, period, now, calendar=county_calendar(group_path(group)))
+        _add_timeliness(group, period, now, calendar=county_calendar(_group_path(group)))
     _add_percentiles(stats, period)
     for row in case_selectors.department_bounce_counts(
         since=period.start, until=period.end, region_path=node.path
@@ -778,7 +763,7 @@ def _by_county(stats: dict[int, DepartmentStats]) -> dict[str, dict[int, Departm
     return groups
 
 
-def group_path(group: dict[int, DepartmentStats]) -> str:
+def _group_path(group: dict[int, DepartmentStats]) -> str:
     return next(iter(group.values())).department.region.path
 
 
@@ -961,7 +946,7 @@ def department_months(
     for month in months:
         if month.start < now:
             for group in _by_county({d.pk: result[(d.pk, month.key)] for d in departments}).values():
-                _add_timeliness(group, month, now, calendar=county_calendar(group_path(group)))
+                _add_timeliness(group, month, now, calendar=county_calendar(_group_path(group)))
     return result
 
 
