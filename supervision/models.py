@@ -149,19 +149,21 @@ class CaseFact(models.Model):
                 name="fact_lead_due_idx",
                 condition=Q(due_at__isnull=False),
             ),
-            # Handling time and satisfaction: the cases resolved in a period.
+            # Handling time and satisfaction: the cases the departments of a region resolved in a period.
+            # Every reader names the departments, so they lead: a county's reads do not grow with the number
+            # of counties sharing the database (BENCHMARKS.md, "Partitioning at 3,000,000 cases").
             models.Index(
-                fields=["resolved_at"],
-                name="fact_resolved_idx",
-                include=["lead_department", "handling_days"],
+                fields=["lead_department", "resolved_at"],
+                name="fact_lead_resolved_idx",
+                include=["handling_days"],
                 condition=Q(resolved_at__isnull=False),
             ),
-            # Timeliness of a period (``selectors._add_timeliness``): the unsettled facts due before its end,
-            # OR-ed with those resolved or withdrawn in it (a bitmap OR of three small scans; without these
-            # two, PostgreSQL read every fact of the history in parallel: 80 ms and ~200 ms of CPU at 1M).
+            # Timeliness of a period (``selectors._add_timeliness``): the departments' unsettled facts due
+            # before its end, OR-ed with those resolved or withdrawn in it (a bitmap OR of three small scans;
+            # without such indexes PostgreSQL read every fact of the history in parallel: 80 ms at 1M).
             models.Index(
-                fields=["due_at"],
-                name="fact_unsettled_due_idx",
+                fields=["lead_department", "due_at"],
+                name="fact_lead_unsettled_idx",
                 condition=Q(resolved_at__isnull=True, withdrawn_at__isnull=True),
             ),
             models.Index(
