@@ -26,7 +26,9 @@ def test_wrong_password_shows_an_error_and_stays_on_the_login_page(live_server, 
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("用户名").fill("clerk2")
     page.get_by_label("密码").fill("wrong-password")
-    page.get_by_role("button", name="登录").click()
+    # The answer comes back to the same URL: wait for the POST's page, not the one already shown.
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
     assert "/accounts/login/" in page.url
     assert page.locator(".errorlist").count() >= 1
 
