@@ -195,3 +195,33 @@ def test_every_channel_on_the_worklists_the_printed_documents_and_the_bulletin(c
 
 def _content(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_every_channel_on_a_city_supervisors_pages(client, org):
+    """A city above the county: its supervisor's dashboard, overdue list, ranking of counties, light board,
+    bulletin and export show the cases of every channel (no clerk, no window member, no phone)."""
+    from routing.choices import StaffRole, Tier
+    from tests.factories import RegionFactory, staff
+
+    city = RegionFactory(code="330600", name="绍兴市", tier=Tier.CITY)
+    county = org.regions["county"]
+    county.parent = city
+    county.save()
+    supervisor = staff(StaffRole.SUPERVISOR, city)
+    with time_machine.travel("2026-03-02 09:00 +0800", tick=False):
+        cases = _cases(client, org)
+    with time_machine.travel("2026-03-30 10:00 +0800", tick=False):
+        client.force_login(supervisor)
+        dashboard = client.get(reverse("supervision:dashboard"), {"region": "330600"})
+        assert dashboard.status_code == 200
+        assert 'data-region="330681"' in dashboard.content.decode()
+        overdue = client.get(reverse("supervision:overdue"), {"region": "330600"}).content.decode()
+        for key, case in cases.items():
+            assert reverse("cases:detail", args=[case.pk]) in overdue, key
+            assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 200, key
+        for name in ("supervision:rankings", "supervision:lights", "supervision:bulletin"):
+            assert client.get(reverse(name), {"region": "330600"}).status_code == 200, name
+        export = client.get(reverse("supervision:export", args=["csv"]), {"node": "330600"})
+        text = b"".join(export.streaming_content).decode("utf-8-sig")
+        for key, case in cases.items():
+            assert case.tracking_number in text, key
