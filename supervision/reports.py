@@ -102,23 +102,17 @@ def _rank_period(
                 user=user, node=node, period=period, now=now, departments=departments, live=live
             )
         )
+    tables = selectors.region_tables(
+        user=user,
+        node=node,
+        period=period,
+        now=now,
+        tiers=region_tiers,
+        departments=departments,
+        live=live,
+    )
     return [
-        TierRanking(
-            tier,
-            region_tier_label(tier),
-            rankings.rank_tier(
-                selectors.region_table(
-                    user=user,
-                    node=node,
-                    period=period,
-                    now=now,
-                    tier=tier,
-                    departments=departments,
-                    live=live,
-                )
-            ),
-            of_regions=True,
-        )
+        TierRanking(tier, region_tier_label(tier), rankings.rank_tier(tables[tier]), of_regions=True)
         for tier in region_tiers
     ]
 
@@ -180,26 +174,27 @@ def light_board(*, node: selectors.Node, year: Period, now: datetime) -> LightBo
     departments = selectors.node_departments(node=node)
     region_tiers = ranked_region_tiers(node)
     if region_tiers:
+        boards = selectors.region_months(
+            node=node, tiers=region_tiers, departments=departments, months=months, now=now
+        )
         board_tiers = []
         for tier in region_tiers:
-            regions, region_cells = selectors.region_months(
-                node=node, tier=tier, departments=departments, months=months, now=now
-            )
-            board_rows = [
+            regions, sums = boards[tier]
+            rows = [
                 BoardRow(
                     region,
                     [
                         (
                             m,
-                            rankings.month_light(region_cells[(region.pk, m.key)]),
-                            region_cells[(region.pk, m.key)].kept_rate,
+                            rankings.month_light(sums[(region.pk, m.key)]),
+                            sums[(region.pk, m.key)].kept_rate,
                         )
                         for m in months
                     ],
                 )
                 for region in regions
             ]
-            board_tiers.append((tier, region_tier_label(tier), board_rows))
+            board_tiers.append((tier, region_tier_label(tier), rows))
         return LightBoard(months, board_tiers, rankings.light_thresholds())
     cells = selectors.department_months(departments=departments, months=months, now=now)
     tiers = []

@@ -694,65 +694,86 @@ def department_table(
     return [stats[d.pk] for d in departments]
 
 
-def region_table(
+def region_tables(
     *,
     user,
     node: Node,
     period: Period,
     now: datetime,
-    tier: str,
+    tiers: list[str],
     departments: list[Department] | None = None,
     live: bool = True,
-) -> list[RegionStats]:
-    """Per region of ``tier`` in the node's subtree (a city's counties, a province's cities): the sums of
-    ``department_table`` over the region's departments, and the median and 90th percentile handling time
-    of the cases its departments resolved. The queries of one department table plus one."""
-    regions = list(Region.objects.filter(tier=tier, path__startswith=node.path).order_by("code"))
-    stats = {r.path: RegionStats(region=r) for r in regions}
+) -> dict[str, list[RegionStats]]:
+    """Per tier of ``tiers`` (a city: counties; a province: cities and counties), per region of that tier
+    in the node's subtree: the sums of ``department_table`` over the region's departments, and the median
+    and 90th percentile handling time of the cases its departments resolved. The department table is read
+    once for every tier: the queries of one department table plus two."""
     if departments is None:
         departments = node_departments(node=node)
     rows = department_table(user=user, node=node, period=period, now=now, departments=departments, live=live)
-    owner: dict[int, str] = {}
-    for row in rows:
-        path = next((p for p in stats if row.department.region.path.startswith(p)), None)
-        if path is not None:
-            stats[path].add(row)
-            owner[row.department.pk] = path
-    _add_region_percentiles(stats, owner, period)
-    return [stats[r.path] for r in regions]
+    regions = _regions_of(node, tiers)
+    days = _resolved_days([d.pk for d in departments], period)
+    result: dict[str, list[RegionStats]] = {}
+    for tier in tiers:
+        stats = {r.pk: RegionStats(region=r) for r in regions[tier]}
+        resolved: dict[int, list[Decimal]] = defaultdict(list)
+        for row in rows:
+            region = _owner(row.department, regions[tier])
+            if region is not None:
+                stats[region.pk].add(row)
+                resolved[region.pk] += days.get(row.department.pk, [])
+        for pk, values in resolved.items():
+            if values:
+                stats[pk].median_days = percentile(values, 0.5)
+                stats[pk].p90_days = percentile(values, 0.9)
+        result[tier] = [stats[r.pk] for r in regions[tier]]
+    return result
 
 
-def _add_region_percentiles(stats: dict[str, RegionStats], owner: dict[int, str], period: Period) -> None:
-    if not owner:
-        return
+def _regions_of(node: Node, tiers: list[str]) -> dict[str, list[Region]]:
+    """The regions of each tier in the node's subtree, by code: one query."""
+    grouped: dict[str, list[Region]] = {tier: [] for tier in tiers}
+    for region in Region.objects.filter(tier__in=tiers, path__startswith=node.path).order_by("code"):
+        grouped[region.tier].append(region)
+    return grouped
+
+
+def _owner(department: Department, regions: list[Region]) -> Region | None:
+    return next((r for r in regions if department.region.path.startswith(r.path)), None)
+
+
+def _resolved_days(department_ids: list[int], period: Period) -> dict[int, list[Decimal]]:
+    """Handling days of the cases each department resolved in the period (percentiles do not add up, so a
+    region's are taken over its departments' cases themselves)."""
+    days: dict[int, list[Decimal]] = defaultdict(list)
     resolved = CaseFact.objects.filter(
-        lead_department_id__in=sorted(owner),
+        lead_department_id__in=sorted(department_ids),
         resolved_at__gte=period.start,
         resolved_at__lt=period.end,
         handling_days__isnull=False,
     ).values_list("lead_department_id", "handling_days")
-    values: dict[str, list[Decimal]] = defaultdict(list)
-    for department_id, days in resolved:
-        values[owner[department_id]].append(days)
-    for path, days in values.items():
-        stats[path].median_days = percentile(days, 0.5)
-        stats[path].p90_days = percentile(days, 0.9)
+    for department_id, value in resolved:
+        days[department_id].append(value)
+    return days
 
 
 def region_months(
-    *, node: Node, tier: str, departments: list[Department], months: list[Period], now: datetime
-) -> tuple[list[Region], dict[tuple[int, str], RegionStats]]:
-    """``department_months`` summed per region of ``tier`` (the light board of a city's counties)."""
-    regions = list(Region.objects.filter(tier=tier, path__startswith=node.path).order_by("code"))
+    *, node: Node, tiers: list[str], departments: list[Department], months: list[Period], now: datetime
+) -> dict[str, tuple[list[Region], dict[tuple[int, str], RegionStats]]]:
+    """``department_months`` (read once) summed per region of each tier: the light board of a city's
+    counties, or of a province's cities and counties."""
     cells = department_months(departments=departments, months=months, now=now)
-    result = {(r.pk, m.key): RegionStats(region=r) for r in regions for m in months}
-    for department in departments:
-        region = next((r for r in regions if department.region.path.startswith(r.path)), None)
-        if region is None:
-            continue
-        for month in months:
-            result[(region.pk, month.key)].add(cells[(department.pk, month.key)])
-    return regions, result
+    regions = _regions_of(node, tiers)
+    result = {}
+    for tier in tiers:
+        sums = {(r.pk, m.key): RegionStats(region=r) for r in regions[tier] for m in months}
+        for department in departments:
+            region = _owner(department, regions[tier])
+            if region is not None:
+                for month in months:
+                    sums[(region.pk, month.key)].add(cells[(department.pk, month.key)])
+        result[tier] = (regions[tier], sums)
+    return result
 
 
 def _by_county(stats: dict[int, DepartmentStats]) -> dict[str, dict[int, DepartmentStats]]:
@@ -998,7 +1019,7 @@ __all__ = [
     "region_months",
     "region_node",
     "region_periods",
-    "region_table",
+    "region_tables",
     "review_queue",
     "supervision_roots",
     "trend",
