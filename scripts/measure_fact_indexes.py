@@ -25,15 +25,12 @@ import django
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
-from django.db.models import Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from cases.choices import CaseStatus  # noqa: E402
 from routing.choices import DepartmentRole  # noqa: E402
 from routing.models import Department  # noqa: E402
-from supervision.models import CaseFact  # noqa: E402
 from supervision.periods import MONTH, current_period  # noqa: E402
-from supervision.selectors import _TIMELINESS_FIELDS  # noqa: E402
+from supervision.selectors import timeliness_facts  # noqa: E402
 
 # The layout before supervision/0007, swapped in for the "before" runs.
 BEFORE = [
@@ -77,16 +74,7 @@ def main() -> None:
         ).values_list("pk", flat=True)
     )
     # The selector's own query (``_add_timeliness``), as the ORM writes it.
-    read = (
-        CaseFact.objects.filter(lead_department_id__in=ids, due_at__lt=period.end)
-        .exclude(status=CaseStatus.NOT_ACCEPTED)
-        .filter(
-            Q(resolved_at__isnull=True, withdrawn_at__isnull=True)
-            | Q(resolved_at__gte=period.start)
-            | Q(withdrawn_at__gte=period.start)
-        )
-        .values(*_TIMELINESS_FIELDS)
-    )
+    read = timeliness_facts(ids, period)
     sql, params = read.query.sql_with_params()
     sql = f"SELECT count(*) FROM ({sql}) rows"  # noqa: S608 (the ORM's own SQL, its values as parameters)
     results: dict[str, list[float]] = {"before (0006)": [], "now (0007)": [], "ceiling SELECT 1": []}

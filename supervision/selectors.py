@@ -843,6 +843,22 @@ _TIMELINESS_FIELDS = (
 )
 
 
+def timeliness_facts(department_ids: list[int], period: Period) -> QuerySet:
+    """The facts of these departments that can be late in or carried into ``period``: due before its end
+    and not settled before its start (not-accepted cases have no deadline to keep). The read the
+    timeliness is built on, and the one ``scripts/measure_fact_indexes.py`` measures."""
+    return (
+        CaseFact.objects.filter(lead_department_id__in=department_ids, due_at__lt=period.end)
+        .exclude(status=CaseStatus.NOT_ACCEPTED)
+        .filter(
+            Q(resolved_at__isnull=True, withdrawn_at__isnull=True)
+            | Q(resolved_at__gte=period.start)
+            | Q(withdrawn_at__gte=period.start)
+        )
+        .values(*_TIMELINESS_FIELDS)
+    )
+
+
 def _add_timeliness(
     stats: dict[int, DepartmentStats], period: Period, now: datetime, *, calendar: CalendarSnapshot
 ) -> None:
@@ -855,17 +871,7 @@ def _add_timeliness(
     from . import projection, rankings  # both import this module
 
     end = min(period.end, now)
-    rows = (
-        CaseFact.objects.filter(lead_department_id__in=sorted(stats), due_at__lt=period.end)
-        .exclude(status=CaseStatus.NOT_ACCEPTED)
-        .filter(
-            Q(resolved_at__isnull=True, withdrawn_at__isnull=True)
-            | Q(resolved_at__gte=period.start)
-            | Q(withdrawn_at__gte=period.start)
-        )
-        .values(*_TIMELINESS_FIELDS)
-    )
-    for values in rows:
+    for values in timeliness_facts(sorted(stats), period):
         entry = stats[values["lead_department_id"]]
         deadline = projection.deadline_of(values)
         verdict = projection.cohort_class(values)
